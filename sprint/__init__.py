@@ -1,0 +1,22 @@
+"""The sprint engine: store, ingest and every figure of the VSS year-end sprint."""
+from .campaigns import campaign_for, current_phase, load_campaign, load_metrics, load_shipped_campaigns
+from .errors import Problem, SprintError, StoreBusyError, StoreError, UnknownError, ValidationError
+from .ingest import IngestResult, ingest, load_targets, load_units, upload_history
+from .leaderboard import leaderboard, neighbours, top_movers
+from .progress import late_payment, latest_date, progress, reporting, series, target_path
+from .store import connect, data_version, default_db_path, is_empty, vietnam_today
+
+__all__ = [
+    "IngestResult", "Problem", "SprintError", "StoreBusyError", "StoreError", "UnknownError",
+    "ValidationError", "campaign_for", "connect", "current_phase", "data_version",
+    "default_db_path", "ingest", "init_store", "is_empty", "late_payment", "latest_date",
+    "leaderboard", "load_campaign", "load_metrics", "load_shipped_campaigns", "load_targets",
+    "load_units", "neighbours", "progress", "reporting", "series", "target_path", "top_movers",
+    "upload_history", "vietnam_today",
+]
+
+
+def init_store(con) -> None:
+    """Load the reference data every store has: metrics and the shipped campaigns."""
+    load_metrics(con)
+    load_shipped_campaigns(con)

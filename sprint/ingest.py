@@ -1,0 +1,718 @@
+"""Files in: read → validate (in SQL, over the whole file) → commit (one transaction).
+
+A file with any problem changes nothing in the figures; its rejection is written to the upload
+history so a unit head can see what happened. Counts, units and targets files share the reader
+and the number/date rules; each kind has its own checks and its own commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import Problem, SprintError, ValidationError
+from .store import next_upload_id, vietnam_today, write_lock
+
+PARTICIPANT_METRICS = ("compulsory_si", "voluntary_si", "unemployment", "health")
+LONG_COLUMNS = ("date", "unit_code", "metric", "value")
+WIDE_KEYS = ("date", "unit_code")
+UNITS_COLUMNS = ("unit_code", "name", "parent_code")
+UNITS_OPTIONAL = ("population", "labour_force")
+TARGETS_COLUMNS = ("unit_code", "metric", "milestone", "target")
+JUMP_WARNING_PCT = 20
+MAX_VALUE_DIGITS = 13
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass
+class IngestResult:
+    """What a file did to the store (or would do, for a check)."""
+
+    file: str
+    kind: str
+    committed: bool
+    already_taken: bool = False
+    upload_id: int | None = None
+    rows: int = 0
+    new: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    preview: pd.DataFrame | None = None
+
+    def summary(self) -> str:
+        if self.already_taken:
+            return f"{self.file}: already taken (upload {self.upload_id}); nothing changed."
+        verb = "committed" if self.committed else "checked, not committed"
+        parts = f"{self.rows} rows"
+        if self.kind == "counts":
+            parts += f": {self.new} new, {self.corrected} corrected, {self.unchanged} unchanged"
+        return f"{self.file}: {verb} ({parts})."
+
+
+# ---------------------------------------------------------------- reading
+
+def _source_bytes(source, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), name or "upload.csv"
+    path = Path(source)
+    try:
+        return path.read_bytes(), name or path.name
+    except OSError as exc:
+        raise SprintError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
+
+
+def _decode(data: bytes, name: str) -> str:
+    problem = None
+    if not data.strip(b"\xef\xbb\xbf \r\n\t"):
+        problem = "the file is empty; it needs a header line and at least one row"
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        problem = "the file is saved as UTF-16; save it as 'CSV UTF-8' and send it again"
+    elif b"\x00" in data[:4096]:
+        problem = "this is not a text (CSV) file; send a CSV file or an Excel .xlsx workbook"
+    if problem:
+        raise ValidationError(name, [Problem(name, None, None, None, problem)])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValidationError(name, [Problem(
+            name, line, None, None,
+            "this line has characters that are not UTF-8; save the file as 'CSV UTF-8'",
+        )]) from exc
+
+
+def _excel_cell(value) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _stage_excel(cur, data: bytes, name: str) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_filelike(_BytesReader(data)).get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises several types for a damaged workbook
+        raise ValidationError(name, [Problem(
+            name, None, None, None, f"this Excel workbook cannot be read ({exc})")]) from exc
+    if not rows:
+        raise ValidationError(name, [Problem(name, None, None, None, "the workbook's first sheet is empty")])
+    header = [str(_excel_cell(v) or "").strip() for v in rows[0]]
+    width = len(header)
+    frame = pd.DataFrame(
+        [[_excel_cell(v) for v in (list(r) + [None] * width)[:width]] for r in rows[1:]],
+        columns=[f"c{i + 1}" for i in range(width)], dtype=object,
+    )
+    frame.insert(0, "line", range(2, len(frame) + 2))
+    frame = frame[frame.drop(columns="line").notna().any(axis=1)]
+    cur.register("excel_rows", frame)
+    cur.execute("CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM excel_rows")
+    cur.unregister("excel_rows")
+    return header
+
+
+class _BytesReader:
+    """A minimal file-like object for calamine (it reads with read/seek)."""
+
+    def __init__(self, data: bytes):
+        import io
+
+        self._io = io.BytesIO(data)
+
+    def read(self, *args):
+        return self._io.read(*args)
+
+    def seek(self, *args):
+        return self._io.seek(*args)
+
+    def tell(self):
+        return self._io.tell()
+
+
+def _stage_csv(cur, text: str, name: str) -> list[str]:
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    header = [h.strip().strip('"').strip() for h in first_line.split(delimiter)]
+    columns = {f"c{i + 1}": "VARCHAR" for i in range(len(header))}
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as tmp:
+        tmp.write(text)
+    try:
+        cur.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE raw_rows AS
+            SELECT row_number() OVER () AS row_no, *
+            FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
+                          auto_detect = false, columns = $columns, store_rejects = true,
+                          rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans')
+            """,
+            {"path": tmp.name, "delim": delimiter, "columns": columns},
+        )
+        rejects = cur.execute(
+            "SELECT line, column_idx, error_type, csv_line FROM csv_rejects ORDER BY line, column_idx"
+        ).fetchall()
+        cur.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE staged AS
+            WITH lines AS (
+                SELECT unnest(range(1, len(ls) + 1)) AS line, unnest(ls) AS text
+                FROM (SELECT string_split(content, chr(10)) AS ls FROM read_text($path))
+            ), numbered AS (
+                SELECT row_number() OVER (ORDER BY line) AS row_no, line
+                FROM lines WHERE line > 1 AND rtrim(text, chr(13)) <> ''
+            )
+            SELECT n.line, r.* EXCLUDE (row_no)
+            FROM raw_rows r JOIN numbered n USING (row_no)
+            WHERE NOT (COLUMNS('^c[0-9]+$') IS NULL)
+            """,
+            {"path": tmp.name},
+        )
+    finally:
+        os.unlink(tmp.name)
+    if rejects:
+        first_per_line = {}
+        for line, column_idx, error_type, _ in rejects:
+            first_per_line.setdefault(line, (column_idx, error_type))
+        raise ValidationError(name, [
+            _structure_problem(name, header, line, column_idx, error_type)
+            for line, (column_idx, error_type) in first_per_line.items()
+        ])
+    return header
+
+
+def _structure_problem(name, header, line, column_idx, error_type) -> Problem:
+    if error_type == "MISSING COLUMNS":
+        column = header[column_idx - 1] if 0 < column_idx <= len(header) else None
+        return Problem(name, line, column, None,
+                       f"this line has too few values; the header names {len(header)} columns")
+    if error_type == "TOO MANY COLUMNS":
+        return Problem(name, line, None, None,
+                       f"this line has more values than the header's {len(header)} columns; a number "
+                       "with a comma in it must be in quotes, or use ';' between columns")
+    return Problem(name, line, None, None, "this line cannot be read as CSV (check its quotes)")
+
+
+def read_file(cur, source, name: str | None = None) -> tuple[bytes, str, list[str]]:
+    """Stage a CSV or Excel file as TEMP TABLE staged(line, c1..cn) of text; return its header."""
+    data, name = _source_bytes(source, name)
+    if name.lower().endswith(EXCEL_SUFFIXES) or data[:4] == b"PK\x03\x04":
+        header = _stage_excel(cur, data, name)
+    else:
+        header = _stage_csv(cur, _decode(data, name), name)
+    if cur.execute("SELECT count(*) FROM staged").fetchone()[0] == 0:
+        raise ValidationError(name, [Problem(name, 2, None, None, "the file has a header but no rows")])
+    return data, name, [h.lower() for h in header]
+
+
+def _check_header(name: str, header: list[str], required: tuple, optional: tuple) -> list[Problem]:
+    problems = []
+    for position, column in enumerate(header, start=1):
+        if not column:
+            problems.append(Problem(name, 1, f"#{position}", None, "this column has no name in the header"))
+        elif header.index(column) != position - 1:
+            problems.append(Problem(name, 1, column, column, "this column appears twice in the header"))
+        elif column not in required and column not in optional:
+            expected = ", ".join(required + optional)
+            problems.append(Problem(name, 1, column, column,
+                                    f"unknown column '{column}'; the columns are: {expected}"))
+    for column in required:
+        if column not in header:
+            problems.append(Problem(name, 1, column, None, f"the column '{column}' is missing from the header"))
+    return problems
+
+
+def _col(header: list[str], column: str) -> str:
+    """The staged column (c1..cn) that holds a header name: identifiers come only from here."""
+    return f"c{header.index(column) + 1}"
+
+
+# ---------------------------------------------------------------- shared SQL rules
+
+def whole_number_sql(expr: str) -> str:
+    """SQL for the digits of a whole number written with or without thousands separators."""
+    return f"""CASE
+        WHEN regexp_full_match({expr}, '[0-9]+') THEN {expr}
+        WHEN regexp_full_match({expr}, '[0-9]{{1,3}}(,[0-9]{{3}})+')
+          OR regexp_full_match({expr}, '[0-9]{{1,3}}([.][0-9]{{3}})+')
+          OR regexp_full_match({expr}, '[0-9]{{1,3}}( [0-9]{{3}})+')
+        THEN regexp_replace({expr}, '[,. ]', '', 'g') END"""
+
+
+def number_problem_sql(expr: str, what: str) -> str:
+    """SQL for the sentence saying why a text is not an acceptable whole number (NULL if it is)."""
+    digits = whole_number_sql(expr)
+    return f"""CASE
+        WHEN {expr} IS NULL THEN 'the {what} is missing'
+        WHEN regexp_full_match({expr}, '-\\s*[0-9][0-9.,  ]*') THEN 'a {what} cannot be negative'
+        WHEN ({digits}) IS NOT NULL AND length(ltrim({digits}, '0')) > {MAX_VALUE_DIGITS}
+            THEN 'this number is too large to be a {what}'
+        WHEN ({digits}) IS NOT NULL THEN NULL
+        WHEN regexp_full_match({expr}, '[0-9]+[.,][0-9]+') AND NOT regexp_full_match({expr}, '[0-9]{{1,3}}[.,][0-9]{{3}}')
+            THEN 'a {what} is a whole number; this one has a fraction'
+        WHEN regexp_full_match({expr}, '[0-9][0-9,.  ]*[0-9]')
+            THEN 'thousands separators must group exactly three digits (1.234.567 or 1,234,567)'
+        ELSE 'this is not a number; write a whole number such as 1234 or 1.234' END"""
+
+
+def date_sql(expr: str) -> str:
+    """SQL for a date written ISO (2025-11-20) or day first (20/11/2025)."""
+    return (f"coalesce(try_strptime({expr}, '%Y-%m-%d'), try_strptime({expr}, '%d/%m/%Y'))::DATE")
+
+
+def _problems(cur, sql: str, params: dict, name: str) -> list[Problem]:
+    rows = cur.execute(sql, params).fetchall()
+    return [Problem(name, line, column, value, message) for line, column, value, message in rows]
+
+
+# ---------------------------------------------------------------- counts
+
+COUNTS_CHECK_SQL = """
+WITH r AS (
+    SELECT *,
+        {date_expr} AS day,
+        TRY_CAST({digits} AS BIGINT) AS count
+    FROM long_rows
+), known AS (
+    SELECT r.*, u.unit_code IS NOT NULL AS unit_known,
+        EXISTS (SELECT 1 FROM units c WHERE c.parent_code = r.unit_raw) AS unit_has_children,
+        m.metric IS NOT NULL AS metric_known
+    FROM r LEFT JOIN units u ON u.unit_code = r.unit_raw LEFT JOIN metrics m ON m.metric = r.metric_raw
+), problems AS (
+    SELECT line, date_col AS column_name, date_raw AS value,
+        CASE WHEN date_raw IS NULL THEN 'the date is missing'
+             WHEN day IS NULL THEN 'this is not a date; write 2025-11-20 or 20/11/2025'
+             WHEN day > $today THEN 'this date is in the future (today in Vietnam is ' || strftime($today, '%d/%m/%Y') || ')'
+             WHEN year(day) NOT IN (SELECT year(baseline) FROM campaigns)
+                 THEN 'this date is outside the campaign year (' || (SELECT string_agg(DISTINCT year(baseline)::VARCHAR, ', ') FROM campaigns) || ')'
+        END AS message
+    FROM known
+    UNION ALL
+    SELECT line, unit_col, unit_raw,
+        CASE WHEN unit_raw IS NULL THEN 'the unit code is missing'
+             WHEN NOT unit_known THEN 'unknown unit code; check it against the unit list'
+             WHEN unit_has_children THEN 'this unit has sub-units: report the counts of its grassroots units, its total is computed from theirs'
+        END
+    FROM known
+    UNION ALL
+    SELECT line, metric_col, metric_raw,
+        CASE WHEN metric_raw IS NULL THEN 'the metric is missing'
+             WHEN NOT metric_known THEN 'unknown metric; use one of ' || (SELECT string_agg(metric, ', ' ORDER BY sort_order) FROM metrics)
+        END
+    FROM known
+    UNION ALL
+    SELECT line, value_col, value_raw, {number_problem} FROM known
+    UNION ALL
+    SELECT line, value_col, value_raw,
+        'line ' || first_line || ' already gives ' || first_value || ' for this unit, metric and date; a file may give only one'
+    FROM (
+        SELECT *, first_value(line) OVER w AS first_line, first_value(value_raw) OVER w AS first_value,
+               first_value(count) OVER w AS first_count
+        FROM known WHERE day IS NOT NULL AND count IS NOT NULL AND unit_known AND metric_known
+        WINDOW w AS (PARTITION BY day, unit_raw, metric_raw ORDER BY line)
+    ) WHERE count <> first_count
+)
+SELECT line, column_name, value, message FROM problems WHERE message IS NOT NULL
+ORDER BY line, column_name
+"""
+
+COUNTS_CHECKED_SQL = """
+CREATE OR REPLACE TEMP TABLE checked AS
+SELECT DISTINCT {date_expr} AS date, unit_raw AS unit_code, metric_raw AS metric,
+       CAST({digits} AS BIGINT) AS value
+FROM long_rows
+"""
+
+COUNTS_WARNINGS_SQL = """
+WITH candidate AS (
+    SELECT date, unit_code, metric, value FROM counts
+    ANTI JOIN checked USING (date, unit_code, metric)
+    UNION ALL
+    SELECT date, unit_code, metric, value FROM checked
+), previous AS (
+    SELECT c.*, lag(value) OVER w AS previous_value, lag(date) OVER w AS previous_date
+    FROM candidate c WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)
+)
+SELECT min(l.line) AS line, any_value(l.value_col), p.value::VARCHAR,
+    'this count ' || CASE WHEN p.value > p.previous_value THEN 'jumps' ELSE 'drops' END
+    || ' by ' || round(100.0 * abs(p.value - p.previous_value) / p.previous_value, 1)::VARCHAR
+    || ' % against the previous report (' || p.previous_value::VARCHAR || ' on '
+    || strftime(p.previous_date, '%d/%m/%Y') || '); please check it'
+FROM previous p JOIN checked USING (date, unit_code, metric)
+JOIN long_rows l ON l.unit_raw = p.unit_code AND l.metric_raw = p.metric AND {date_expr_l} = p.date
+WHERE p.previous_value > 0 AND abs(p.value - p.previous_value) > $pct / 100.0 * p.previous_value
+GROUP BY p.date, p.unit_code, p.metric, p.value, p.previous_value, p.previous_date
+ORDER BY line
+"""
+
+
+def _long_rows_sql(cur, header: list[str], name: str) -> tuple[str, list[Problem]]:
+    """SQL that turns the staged file into long rows, and problems with its header."""
+    if "metric" in header or "value" in header:
+        problems = _check_header(name, header, LONG_COLUMNS, ())
+        if problems:
+            return "", problems
+        return f"""
+            CREATE OR REPLACE TEMP TABLE long_rows AS
+            SELECT line, nullif(trim({_col(header, 'date')}), '') AS date_raw,
+                   nullif(trim({_col(header, 'unit_code')}), '') AS unit_raw,
+                   nullif(lower(trim({_col(header, 'metric')})), '') AS metric_raw,
+                   nullif(trim({_col(header, 'value')}), '') AS value_raw,
+                   'date' AS date_col, 'unit_code' AS unit_col, 'metric' AS metric_col, 'value' AS value_col
+            FROM staged""", []
+    metric_columns = tuple(c for c in header if c not in WIDE_KEYS)
+    known_metrics = tuple(m for (m,) in cur.execute("SELECT metric FROM metrics ORDER BY sort_order").fetchall())
+    problems = _check_header(name, header, WIDE_KEYS, known_metrics)
+    if not problems and not metric_columns:
+        problems.append(Problem(name, 1, None, None,
+                                "the header names no metric; add 'metric' and 'value', or one column per metric"))
+    if problems:
+        return "", problems
+    selects = " UNION ALL ".join(
+        f"""SELECT line, nullif(trim({_col(header, 'date')}), '') AS date_raw,
+                   nullif(trim({_col(header, 'unit_code')}), '') AS unit_raw,
+                   '{metric}' AS metric_raw, nullif(trim({_col(header, metric)}), '') AS value_raw,
+                   'date' AS date_col, 'unit_code' AS unit_col, '{metric}' AS metric_col,
+                   '{metric}' AS value_col
+            FROM staged WHERE nullif(trim({_col(header, metric)}), '') IS NOT NULL"""
+        for metric in metric_columns
+    )
+    return f"CREATE OR REPLACE TEMP TABLE long_rows AS {selects}", []
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _record_rejection(con, *, kind, name, sha, uploaded_by, problems, rows) -> None:
+    with write_lock:
+        con.execute(
+            "INSERT INTO uploads VALUES (nextval('upload_id_seq'), ?, ?, ?, now(), ?, ?, 'rejected', ?)",
+            [kind, name, sha, uploaded_by, rows,
+             json.dumps([p.as_dict() for p in problems[:200]], ensure_ascii=False)],
+        )
+
+
+def _already_taken(con, sha: str, kind: str) -> int | None:
+    row = con.execute(
+        "SELECT max(upload_id) FROM uploads WHERE sha256 = ? AND kind = ? AND outcome = 'committed'",
+        [sha, kind],
+    ).fetchone()
+    return row[0]
+
+
+def ingest(con, source, *, name: str | None = None, uploaded_by: str | None = None,
+           commit: bool = True, today: date | None = None) -> IngestResult:
+    """Validate a counts file (long or wide; CSV or Excel) and commit it in one transaction.
+
+    Raises ValidationError (listing every problem) when anything is wrong: then nothing of the
+    file is kept. With commit=False only checks and reports what would change. A file whose
+    bytes were already committed is not taken again.
+    """
+    today = today or vietnam_today()
+    cur = con.cursor()
+    try:
+        return _ingest(con, cur, source, name=name, uploaded_by=uploaded_by, commit=commit, today=today)
+    finally:
+        cur.close()
+
+
+def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResult:
+    data, name = _source_bytes(source, name)
+    sha = _sha(data)
+    taken = _already_taken(cur, sha, "counts")
+    if taken is not None:
+        return IngestResult(name, "counts", committed=False, already_taken=True, upload_id=taken)
+    try:
+        _, name, header = read_file(cur, data, name)
+        create_sql, problems = _long_rows_sql(cur, header, name)
+        if not problems:
+            cur.execute(create_sql)
+            digits = whole_number_sql("value_raw")
+            problems = _problems(cur, COUNTS_CHECK_SQL.format(
+                date_expr=date_sql("date_raw"), digits=digits,
+                number_problem=number_problem_sql("value_raw", "count")), {"today": today}, name)
+        if problems:
+            raise ValidationError(name, problems)
+    except ValidationError as exc:
+        if commit:
+            rows = _staged_rows(cur)
+            _record_rejection(con, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
+                              problems=exc.problems, rows=rows)
+        raise
+    cur.execute(COUNTS_CHECKED_SQL.format(date_expr=date_sql("date_raw"), digits=whole_number_sql("value_raw")))
+    warnings = _problems(cur, COUNTS_WARNINGS_SQL.format(date_expr_l=date_sql("l.date_raw")),
+                         {"pct": JUMP_WARNING_PCT}, name)
+    rows, new, corrected, unchanged = cur.execute(
+        """SELECT count(*), count(*) FILTER (c.value IS NULL),
+                  count(*) FILTER (c.value IS NOT NULL AND c.value <> k.value),
+                  count(*) FILTER (c.value = k.value)
+           FROM checked k LEFT JOIN counts c USING (date, unit_code, metric)"""
+    ).fetchone()
+    result = IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
+                          unchanged=unchanged, warnings=warnings,
+                          preview=cur.execute("SELECT * FROM checked ORDER BY date, unit_code, metric LIMIT 200").df())
+    if not commit:
+        return result
+    with write_lock:
+        taken = _already_taken(cur, sha, "counts")
+        if taken is not None:
+            return IngestResult(name, "counts", committed=False, already_taken=True, upload_id=taken)
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            upload_id = next_upload_id(cur)
+            cur.execute(
+                "INSERT INTO uploads VALUES (?, 'counts', ?, ?, now(), ?, ?, 'committed', ?)",
+                [upload_id, name, sha, uploaded_by, rows,
+                 json.dumps([w.as_dict() for w in warnings[:200]], ensure_ascii=False)],
+            )
+            cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM checked",
+                        [upload_id])
+            cur.execute(
+                """INSERT INTO counts SELECT k.date, k.unit_code, k.metric, k.value, ? FROM checked k
+                   LEFT JOIN counts c USING (date, unit_code, metric)
+                   WHERE c.value IS NULL OR c.value <> k.value
+                   ON CONFLICT DO UPDATE SET value = EXCLUDED.value, upload_id = EXCLUDED.upload_id""",
+                [upload_id],
+            )
+            cur.execute("COMMIT")
+        except Exception:
+            cur.execute("ROLLBACK")
+            raise
+    result.committed = True
+    result.upload_id = upload_id
+    return result
+
+
+def _staged_rows(cur) -> int:
+    try:
+        return cur.execute("SELECT count(*) FROM staged").fetchone()[0]
+    except Exception:  # the file was rejected before it could be staged
+        return 0
+
+
+# ---------------------------------------------------------------- units
+
+UNITS_CHECK_SQL = """
+WITH RECURSIVE f AS (
+    SELECT line, nullif(trim({code}), '') AS unit_code, nullif(trim({name}), '') AS name,
+           nullif(trim({parent}), '') AS parent_code,
+           {population} AS population_raw, {labour} AS labour_raw
+    FROM staged
+), merged AS (
+    SELECT unit_code, parent_code, NULL::BIGINT AS line FROM units ANTI JOIN f USING (unit_code)
+    UNION ALL
+    SELECT unit_code, parent_code, line FROM f WHERE unit_code IS NOT NULL
+), reachable AS (
+    SELECT unit_code FROM merged WHERE unit_code = 'VN' AND parent_code IS NULL
+    UNION
+    SELECT m.unit_code FROM merged m JOIN reachable r ON m.parent_code = r.unit_code
+), problems AS (
+    SELECT line, 'unit_code' AS column_name, unit_code AS value,
+        CASE WHEN unit_code IS NULL THEN 'the unit code is missing'
+             WHEN count(*) OVER (PARTITION BY unit_code) > 1
+                 THEN 'this unit code appears more than once in the file' END AS message
+    FROM f
+    UNION ALL
+    SELECT line, 'name', name, CASE WHEN name IS NULL THEN 'the unit name is missing' END FROM f
+    UNION ALL
+    SELECT line, 'parent_code', parent_code,
+        CASE WHEN parent_code IS NULL AND unit_code <> 'VN'
+                 THEN 'only VN, the root, has no parent; give this unit its parent''s code'
+             WHEN unit_code = 'VN' AND parent_code IS NOT NULL THEN 'VN is the root and cannot have a parent'
+             WHEN parent_code IS NOT NULL AND parent_code NOT IN (SELECT unit_code FROM merged)
+                 THEN 'unknown parent unit; it is neither in this file nor in the store'
+        END
+    FROM f
+    UNION ALL
+    SELECT line, 'parent_code', parent_code,
+        'this unit''s parents lead back to itself (a cycle); fix one of the parent codes'
+    FROM merged WHERE line IS NOT NULL AND parent_code IS NOT NULL
+      AND parent_code IN (SELECT unit_code FROM merged)
+      AND unit_code NOT IN (SELECT unit_code FROM reachable)
+    UNION ALL
+    SELECT line, 'population', population_raw,
+        CASE WHEN population_raw IS NOT NULL THEN {population_problem} END FROM f
+    UNION ALL
+    SELECT line, 'labour_force', labour_raw,
+        CASE WHEN labour_raw IS NOT NULL THEN {labour_problem} END FROM f
+)
+SELECT DISTINCT line, column_name, value, message FROM problems WHERE message IS NOT NULL
+ORDER BY line, column_name
+"""
+
+
+def load_units(con, source, *, name: str | None = None, uploaded_by: str | None = None) -> IngestResult:
+    """Add new units and update the names and parents of known ones; reject cycles and orphans."""
+    cur = con.cursor()
+    try:
+        data, name = _source_bytes(source, name)
+        sha = _sha(data)
+        try:
+            _, name, header = read_file(cur, data, name)
+            problems = _check_header(name, header, UNITS_COLUMNS, UNITS_OPTIONAL)
+            if not problems:
+                optional = {c: (f"nullif(trim({_col(header, c)}), '')" if c in header else "NULL::VARCHAR")
+                            for c in UNITS_OPTIONAL}
+                problems = _problems(cur, UNITS_CHECK_SQL.format(
+                    code=_col(header, "unit_code"), name=_col(header, "name"),
+                    parent=_col(header, "parent_code"), population=optional["population"],
+                    labour=optional["labour_force"],
+                    population_problem=number_problem_sql("population_raw", "population"),
+                    labour_problem=number_problem_sql("labour_raw", "labour force")), {}, name)
+            if problems:
+                raise ValidationError(name, problems)
+        except ValidationError as exc:
+            _record_rejection(con, kind="units", name=name, sha=sha, uploaded_by=uploaded_by,
+                              problems=exc.problems, rows=_staged_rows(cur))
+            raise
+        pop_sql, labour_sql = (
+            f"CAST({whole_number_sql(optional[c])} AS BIGINT)" if c in header else "NULL"
+            for c in UNITS_OPTIONAL)
+        with write_lock:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                upload_id = next_upload_id(cur)
+                rows = cur.execute("SELECT count(*) FROM staged").fetchone()[0]
+                cur.execute("INSERT INTO uploads VALUES (?, 'units', ?, ?, now(), ?, ?, 'committed', NULL)",
+                            [upload_id, name, sha, uploaded_by, rows])
+                cur.execute(f"""
+                    INSERT INTO units
+                    SELECT trim({_col(header, 'unit_code')}), trim({_col(header, 'name')}),
+                           nullif(trim({_col(header, 'parent_code')}), ''), {pop_sql}, {labour_sql}
+                    FROM staged
+                    ON CONFLICT DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code,
+                        population = coalesce(EXCLUDED.population, units.population),
+                        labour_force = coalesce(EXCLUDED.labour_force, units.labour_force)""")
+                cur.execute("COMMIT")
+            except Exception:
+                cur.execute("ROLLBACK")
+                raise
+        return IngestResult(name, "units", committed=True, upload_id=upload_id, rows=rows)
+    finally:
+        cur.close()
+
+
+# ---------------------------------------------------------------- targets
+
+TARGETS_CHECK_SQL = """
+WITH f AS (
+    SELECT line, nullif(trim({code}), '') AS unit_code, nullif(lower(trim({metric})), '') AS metric,
+           nullif(trim({milestone}), '') AS milestone_raw, nullif(trim({target}), '') AS target_raw,
+           {milestone_expr} AS milestone, TRY_CAST({digits} AS BIGINT) AS target
+    FROM staged
+), placed AS (
+    SELECT f.*, c.campaign_id FROM f LEFT JOIN campaigns c
+        ON f.milestone > c.baseline AND f.milestone <= c.ends
+), problems AS (
+    SELECT line, 'unit_code' AS column_name, unit_code AS value,
+        CASE WHEN unit_code IS NULL THEN 'the unit code is missing'
+             WHEN unit_code NOT IN (SELECT unit_code FROM units)
+                 THEN 'unknown unit code; load the unit list first' END AS message
+    FROM placed
+    UNION ALL
+    SELECT line, 'metric', metric,
+        CASE WHEN metric IS NULL THEN 'the metric is missing'
+             WHEN metric NOT IN (SELECT metric FROM metrics)
+                 THEN 'unknown metric; use one of ' || (SELECT string_agg(metric, ', ' ORDER BY sort_order) FROM metrics)
+        END FROM placed
+    UNION ALL
+    SELECT line, 'milestone', milestone_raw,
+        CASE WHEN milestone_raw IS NULL THEN 'the milestone date is missing'
+             WHEN milestone IS NULL THEN 'this is not a date; write 2025-11-30 or 30/11/2025'
+             WHEN campaign_id IS NULL THEN 'this date is in no campaign (a milestone falls after a campaign''s baseline and on or before its end)'
+             WHEN count(DISTINCT campaign_id) OVER () > 1 THEN 'a targets file is for one campaign; this milestone belongs to another'
+        END FROM placed
+    UNION ALL
+    SELECT line, 'target', target_raw, {target_problem} FROM placed
+    UNION ALL
+    SELECT line, 'target', target_raw,
+        'line ' || first_line || ' already gives a target for this unit, metric and milestone'
+    FROM (SELECT *, first_value(line) OVER w AS first_line, first_value(target) OVER w AS first_target
+          FROM placed WHERE target IS NOT NULL AND milestone IS NOT NULL
+          WINDOW w AS (PARTITION BY unit_code, metric, milestone ORDER BY line))
+    WHERE target <> first_target
+)
+SELECT line, column_name, value, message FROM problems WHERE message IS NOT NULL ORDER BY line, column_name
+"""
+
+
+def load_targets(con, source, *, name: str | None = None, uploaded_by: str | None = None) -> IngestResult:
+    """Replace every target of the file's campaign with the file's rows."""
+    cur = con.cursor()
+    try:
+        data, name = _source_bytes(source, name)
+        sha = _sha(data)
+        try:
+            _, name, header = read_file(cur, data, name)
+            problems = _check_header(name, header, TARGETS_COLUMNS, ())
+            if not problems:
+                columns = dict(code=_col(header, "unit_code"), metric=_col(header, "metric"),
+                               milestone=_col(header, "milestone"), target=_col(header, "target"))
+                target_raw = f"nullif(trim({columns['target']}), '')"
+                problems = _problems(cur, TARGETS_CHECK_SQL.format(
+                    **columns, milestone_expr=date_sql(f"nullif(trim({columns['milestone']}), '')"),
+                    digits=whole_number_sql(target_raw),
+                    target_problem=number_problem_sql("target_raw", "target")), {}, name)
+            if problems:
+                raise ValidationError(name, problems)
+        except ValidationError as exc:
+            _record_rejection(con, kind="targets", name=name, sha=sha, uploaded_by=uploaded_by,
+                              problems=exc.problems, rows=_staged_rows(cur))
+            raise
+        milestone = date_sql(f"nullif(trim({columns['milestone']}), '')")
+        target = f"CAST({whole_number_sql(target_raw)} AS BIGINT)"
+        with write_lock:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                upload_id = next_upload_id(cur)
+                cur.execute(f"""
+                    CREATE OR REPLACE TEMP TABLE new_targets AS
+                    SELECT DISTINCT c.campaign_id, trim({columns['code']}) AS unit_code,
+                           lower(trim({columns['metric']})) AS metric, {milestone} AS milestone,
+                           {target} AS target
+                    FROM staged JOIN campaigns c ON {milestone} > c.baseline AND {milestone} <= c.ends""")
+                rows = cur.execute("SELECT count(*) FROM new_targets").fetchone()[0]
+                cur.execute("INSERT INTO uploads VALUES (?, 'targets', ?, ?, now(), ?, ?, 'committed', NULL)",
+                            [upload_id, name, sha, uploaded_by, rows])
+                cur.execute("DELETE FROM targets WHERE campaign_id IN (SELECT campaign_id FROM new_targets)")
+                cur.execute("INSERT INTO targets SELECT *, ? FROM new_targets", [upload_id])
+                cur.execute("COMMIT")
+            except Exception:
+                cur.execute("ROLLBACK")
+                raise
+        return IngestResult(name, "targets", committed=True, upload_id=upload_id, rows=rows)
+    finally:
+        cur.close()
+
+
+def upload_history(con, *, unit: str | None = None, limit: int = 50) -> pd.DataFrame:
+    """The latest uploads, newest first: upload_id, received_at, kind, file_name, uploaded_by,
+    rows, outcome, units (how many units the upload reported for), messages."""
+    return con.execute(
+        """
+        SELECT u.upload_id, u.received_at, u.kind, u.file_name, u.uploaded_by, u.rows, u.outcome,
+               (SELECT count(DISTINCT h.unit_code) FROM count_history h WHERE h.upload_id = u.upload_id) AS units,
+               u.messages
+        FROM uploads u
+        WHERE $unit IS NULL OR EXISTS (
+            SELECT 1 FROM count_history h WHERE h.upload_id = u.upload_id AND h.unit_code IN (
+                SELECT unit_code FROM units WHERE unit_code = $unit OR parent_code = $unit))
+        ORDER BY u.upload_id DESC LIMIT $limit
+        """,
+        {"unit": unit, "limit": limit},
+    ).df()

@@ -1,0 +1,176 @@
+"""The DuckDB store: connection, schema, migrations and the data version.
+
+One process owns a store file for writing (DuckDB allows no other). Inside that process every
+thread reads through its own cursor; writes go through `write_lock` so they are serialised and a
+reader never sees half of one (each write is one transaction).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from .errors import StoreBusyError, StoreError
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_DB = DATA_DIR / "sprint.duckdb"
+SCHEMA_VERSION = 1
+
+SCHEMA_SQL = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE SEQUENCE upload_id_seq START 1;
+CREATE TABLE metrics (
+    metric VARCHAR PRIMARY KEY,
+    name_vi VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL CHECK (kind IN ('people', 'million_vnd')),
+    direction VARCHAR NOT NULL CHECK (direction IN ('higher_is_better', 'lower_is_better')),
+    sort_order INTEGER NOT NULL
+);
+CREATE TABLE units (
+    unit_code VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    population BIGINT,
+    labour_force BIGINT
+);
+CREATE TABLE campaigns (
+    campaign_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    dispatch VARCHAR,
+    baseline DATE NOT NULL,
+    ends DATE NOT NULL,
+    late_payment_max_pct DOUBLE
+);
+CREATE TABLE phases (
+    campaign_id VARCHAR NOT NULL,
+    phase INTEGER NOT NULL,
+    starts DATE NOT NULL,
+    milestone DATE NOT NULL,
+    PRIMARY KEY (campaign_id, phase)
+);
+CREATE TABLE uploads (
+    upload_id BIGINT PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL,
+    uploaded_by VARCHAR,
+    rows INTEGER NOT NULL,
+    outcome VARCHAR NOT NULL CHECK (outcome IN ('committed', 'rejected')),
+    messages VARCHAR
+);
+CREATE TABLE targets (
+    campaign_id VARCHAR NOT NULL,
+    unit_code VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    milestone DATE NOT NULL,
+    target BIGINT NOT NULL,
+    upload_id BIGINT,
+    PRIMARY KEY (campaign_id, unit_code, metric, milestone)
+);
+CREATE TABLE counts (
+    date DATE NOT NULL,
+    unit_code VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    value BIGINT NOT NULL,
+    upload_id BIGINT NOT NULL,
+    PRIMARY KEY (date, unit_code, metric)
+);
+CREATE TABLE count_history (
+    upload_id BIGINT NOT NULL,
+    date DATE NOT NULL,
+    unit_code VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    value BIGINT NOT NULL
+);
+"""
+
+# version -> SQL that brings a store from version-1 to version. Version 1 is the schema itself.
+MIGRATIONS: dict[int, str] = {1: SCHEMA_SQL}
+
+write_lock = threading.RLock()
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("SPRINT_DB") or DEFAULT_DB)
+
+
+def vietnam_today() -> date:
+    """Today's date in Vietnam, whatever the server's clock zone."""
+    return datetime.now(VIETNAM).date()
+
+
+def connect(path: str | os.PathLike = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and if needed create or migrate) a store. `:memory:` gives a throwaway store."""
+    path = str(path)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StoreBusyError(
+                f"The store {path} is in use by another program (the dashboard or an inbox "
+                "watcher). Drop the file into its inbox instead, or stop that program first."
+            ) from exc
+        raise StoreError(f"The store {path} cannot be opened: {exc}") from exc
+    except duckdb.Error as exc:
+        raise StoreError(f"{path} is not a sprint store: {exc}") from exc
+    con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def schema_version(con) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con) -> int:
+    """Apply every migration the store has not had yet, each in its own transaction."""
+    with write_lock:
+        current = schema_version(con)
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"This store was written by a newer release (schema {current}); "
+                f"this one reads schema {SCHEMA_VERSION} at most."
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            con.execute("BEGIN TRANSACTION")
+            con.execute(MIGRATIONS[version])
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
+            )
+            con.execute("COMMIT")
+        return SCHEMA_VERSION
+
+
+def data_version(con) -> int:
+    """A number that changes whenever committed data changes: the last committed upload's id.
+
+    Cheap enough to poll every few seconds; pages key their caches on it.
+    """
+    return con.execute(
+        "SELECT coalesce(max(upload_id), 0) FROM uploads WHERE outcome = 'committed'"
+    ).fetchone()[0]
+
+
+def next_upload_id(con) -> int:
+    return con.execute("SELECT nextval('upload_id_seq')").fetchone()[0]
+
+
+def is_empty(con) -> bool:
+    """True when the store has no reported counts yet."""
+    return con.execute("SELECT count(*) = 0 FROM counts").fetchone()[0]
