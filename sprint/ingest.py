@@ -178,7 +178,7 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
             )
             SELECT n.line, r.* EXCLUDE (row_no)
             FROM raw_rows r JOIN numbered n USING (row_no)
-            WHERE NOT (COLUMNS('^c[0-9]+$') IS NULL)
+            WHERE concat_ws('', *COLUMNS('^c[0-9]+$')) <> ''
             """,
             {"path": tmp.name},
         )

@@ -20,6 +20,8 @@ PROGRESS_COLUMNS = [
     "pace_7d", "projected", "status",
 ]
 
+WHOLE_NUMBERS = {column: "Int64" for column in ("value", "baseline", "target", "plan", "gap", "days_left")}
+
 # The tree as (ancestor, descendant) pairs, each unit its own descendant, with depth from the root.
 TREE_CTE = """
 tree(ancestor, descendant) AS (
@@ -188,7 +190,7 @@ def progress(con, *, as_of: date, unit: str | None = None, level: str | None = N
         "campaign_end": campaign["ends"], "unit": unit, "metric": metric,
         "depth": LEVELS.get(level) if level else None,
     }).df()
-    return frame[PROGRESS_COLUMNS].reset_index(drop=True)
+    return frame[PROGRESS_COLUMNS].astype(WHOLE_NUMBERS).reset_index(drop=True)
 
 
 SERIES_SQL = f"""

@@ -1,0 +1,213 @@
+"""The command line: `python -m sprint …`. Each command parses, calls one function, formats."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from . import demo as demo_module
+from .campaigns import load_campaign, load_metrics, load_shipped_campaigns
+from .errors import SprintError, ValidationError
+from .ingest import ingest as ingest_file
+from .ingest import load_targets as load_targets_file
+from .ingest import load_units as load_units_file
+from .leaderboard import leaderboard as leaderboard_frame
+from .progress import LEVELS, latest_date
+from .progress import progress as progress_frame
+from .store import connect, default_db_path
+
+FORMATS = click.Choice(["table", "csv", "json"])
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+class AsOf(click.ParamType):
+    """A date written 2025-11-20 or 20/11/2025."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        for pattern in DATE_FORMATS:
+            try:
+                return datetime.strptime(value.strip(), pattern).date()
+            except ValueError:
+                continue
+        self.fail(f"'{value}' is not a date; write 2025-11-20 or 20/11/2025", param, ctx)
+
+
+db_option = click.option(
+    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="The store file (default: $SPRINT_DB, else data/sprint.duckdb).")
+format_option = click.option("--format", "output_format", type=FORMATS, default="table", show_default=True)
+
+
+def _open(db: Path | None):
+    return connect(db or default_db_path())
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def _output(frame: pd.DataFrame, output_format: str) -> None:
+    frame = frame.copy()
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+    if output_format == "json":
+        click.echo(json.dumps(json.loads(frame.to_json(orient="records", double_precision=15)),
+                              ensure_ascii=False, indent=1))
+    elif output_format == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif frame.empty:
+        click.echo("No rows.")
+    else:
+        click.echo(frame.to_string(index=False, na_rep=""))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """The VSS year-end sprint: store, ingest and every figure of the campaign."""
+
+
+@cli.command()
+@db_option
+@click.option("--demo", is_flag=True, help="Also load the demo units, targets and counts.")
+@click.option("--reset", is_flag=True, help="Delete the store file first (start again).")
+def init(db, demo, reset):
+    """Create the store with the shipped campaigns and their national targets."""
+    path = Path(db or default_db_path())
+    if reset:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    try:
+        con = connect(path)
+        load_metrics(con)
+        campaigns = load_shipped_campaigns(con)
+        if demo:
+            if con.execute("SELECT count(*) FROM counts").fetchone()[0]:
+                _fail(f"{path} already holds counts; use --reset to replace it with the demo.")
+            demo_module.build_demo(con)
+    except SprintError as exc:
+        _fail(str(exc))
+    counts = con.execute("SELECT count(*), count(DISTINCT unit_code) FROM counts").fetchone()
+    click.echo(f"Store {path}: campaigns {', '.join(campaigns)}; {counts[0]} counts from {counts[1]} units.")
+
+
+def _load(loader, db, files, uploaded_by) -> None:
+    con = _open(db)
+    rejected = False
+    for file in files:
+        try:
+            result = loader(con, file, uploaded_by=uploaded_by)
+        except ValidationError as exc:
+            rejected = True
+            click.echo(str(exc), err=True)
+            continue
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(result.summary())
+    if rejected:
+        sys.exit(1)
+
+
+def _guarded(function):
+    """Turn a SprintError into its message on stderr and exit code 1 (never a traceback)."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except SprintError as exc:
+            _fail(str(exc))
+    return wrapper
+
+
+files_argument = click.argument("files", nargs=-1, required=True,
+                                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+by_option = click.option("--by", "uploaded_by", default=None, help="Who sends the file (kept in the history).")
+
+
+@cli.command("load-units")
+@db_option
+@by_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_guarded
+def load_units(db, uploaded_by, file):
+    """Add new units and update known ones from a units file (unit_code,name,parent_code)."""
+    _load(load_units_file, db, [file], uploaded_by)
+
+
+@cli.command("load-targets")
+@db_option
+@by_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_guarded
+def load_targets(db, uploaded_by, file):
+    """Replace the campaign's targets with a targets file (unit_code,metric,milestone,target)."""
+    _load(load_targets_file, db, [file], uploaded_by)
+
+
+@cli.command("load-campaign")
+@db_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_guarded
+def load_campaign_command(db, file):
+    """Add or update a campaign from its JSON file (dates, phases, national targets)."""
+    campaign_id = load_campaign(_open(db), file)
+    click.echo(f"Campaign {campaign_id} loaded from {file}.")
+
+
+@cli.command()
+@db_option
+@by_option
+@files_argument
+@_guarded
+def ingest(db, uploaded_by, files):
+    """Take the day's count files (CSV or Excel, long or wide). Exit 1 if any was rejected."""
+    _load(ingest_file, db, files, uploaded_by)
+
+
+def _as_of(con, as_of):
+    if as_of is not None:
+        return as_of
+    latest = latest_date(con)
+    if latest is None:
+        _fail("The store has no counts yet; give --as-of or ingest a file first.")
+    return latest
+
+
+@cli.command()
+@db_option
+@click.option("--as-of", "as_of", type=AsOf(), default=None, help="Default: the latest date with data.")
+@click.option("--unit", default=None)
+@click.option("--level", type=click.Choice(list(LEVELS)), default=None)
+@click.option("--metric", default=None)
+@format_option
+@_guarded
+def progress(db, as_of, unit, level, metric, output_format):
+    """Every figure per unit and metric: value, target, attainment, gap, pace, projection, status."""
+    con = _open(db)
+    _output(progress_frame(con, as_of=_as_of(con, as_of), unit=unit, level=level, metric=metric),
+            output_format)
+
+
+@cli.command()
+@db_option
+@click.option("--as-of", "as_of", type=AsOf(), default=None, help="Default: the latest date with data.")
+@click.option("--metric", default="all", show_default=True)
+@click.option("--level", type=click.Choice(["province", "grassroots"]), default="province", show_default=True)
+@click.option("--parent", default=None, help="Rank the children of this unit instead of a level.")
+@format_option
+@_guarded
+def leaderboard(db, as_of, metric, level, parent, output_format):
+    """Rank units by score (attainment against the current milestone), with rank change."""
+    con = _open(db)
+    board = leaderboard_frame(con, as_of=_as_of(con, as_of), metric=metric, level=level, parent=parent)
+    _output(board, output_format)

@@ -1,0 +1,317 @@
+"""The demo store: the nation, its 34 provinces, ten grassroots units each, and their reports.
+
+Deterministic (one seed), built through the same loaders a user's files go through, and exact on
+every figure the source articles publish (shared/domain.md): Đắk Lắk, Ea Kar and Quảng Ninh on
+2025-09-30, Thanh Hóa on 2025-08-31, the dispatch's national targets and the national standing
+on 2025-08-31. Counts run from 2025-08-31 to 2025-11-20; the days after it up to the end of the
+campaign are kept for `simulate`.
+"""
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import vietnam_provinces as vp
+
+from .campaigns import CAMPAIGNS_DIR, _parse_campaign
+from .ingest import ingest, load_targets, load_units
+
+SEED = 2440
+FIRST_DAY = date(2025, 8, 31)
+LAST_LOADED_DAY = date(2025, 11, 20)
+CAMPAIGN_END = date(2025, 12, 31)
+GRASSROOTS_PER_PROVINCE = 10
+PEOPLE = ("compulsory_si", "voluntary_si", "unemployment", "health")
+MONEY = ("revenue", "late_debt")
+
+# value at a date and its % of the unit's annual plan, from the articles (domain.md's table)
+SEED_FIGURES = pd.DataFrame([
+    ("66", "2025-09-30", "compulsory_si", 178_959, 93.6),
+    ("66", "2025-09-30", "voluntary_si", 41_138, 53.7),
+    ("66", "2025-09-30", "unemployment", 164_514, 95.6),
+    ("66", "2025-09-30", "health", 2_576_831, 97.4),
+    ("22", "2025-09-30", "compulsory_si", 275_500, 92.93),
+    ("22", "2025-09-30", "voluntary_si", 46_300, 97.23),
+    ("22", "2025-09-30", "unemployment", 264_720, 93.3),
+    ("22", "2025-09-30", "health", 1_297_600, 97.52),
+    ("22", "2025-09-30", "revenue", 7_091_000, 74.43),
+    ("38", "2025-08-31", "compulsory_si", 459_110, 98.07),
+    ("38", "2025-08-31", "voluntary_si", 105_095, 74.86),
+    ("38", "2025-08-31", "unemployment", 439_717, 99.53),
+    ("38", "2025-08-31", "health", 3_323_619, 94.49),
+    ("38", "2025-08-31", "revenue", 9_648_443, 67.02),
+], columns=["unit_code", "date", "metric", "value", "plan_pct"])
+
+# Ea Kar (grassroots, Đắk Lắk) on 2025-09-30: value and annual plan, from the article
+EA_KAR = "66-EAKAR"
+EA_KAR_FIGURES = {"compulsory_si": (6_005, 6_417), "voluntary_si": (2_005, 3_200),
+                  "unemployment": (5_466, 5_750), "health": (130_629, 136_744)}
+QUANG_NINH_LATE_DEBT = 227_400  # million VND on 2025-09-30: 2.39 % of the 9,527 bn plan
+PROVINCE_POPULATION = {"66": (2_576_831, 90.48), "22": (1_297_600, 95.75)}  # health count, coverage %
+QUANG_NINH_LABOUR = (275_500 + 46_300, 50.36)  # social insurance participants, % of labour force
+
+# national standing on 2025-08-31, % of the dispatch's 2025-12-31 target (seed 002)
+NATIONAL_STANDING = {"compulsory_si": 93.6, "voluntary_si": 64.0, "health": 94.2}
+NATIONAL_UNEMPLOYMENT_0831 = 15_300_000
+
+# growth of each metric over the 81 days, drawn per province (low, high)
+GROWTH = {"compulsory_si": (0.01, 0.05), "voluntary_si": (0.18, 0.42), "unemployment": (0.01, 0.05),
+          "health": (0.012, 0.04), "revenue": (0.0, 0.0), "late_debt": (-0.25, 0.05)}
+PLAN_PCT_AT_START = {"compulsory_si": (0.86, 0.985), "voluntary_si": (0.52, 0.78),
+                     "unemployment": (0.86, 0.99), "health": (0.9, 0.98)}
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _slug(codename: str) -> str:
+    bare = re.sub(r"^(xa|phuong|dac_khu|thi_tran)_", "", codename)
+    ascii_only = unicodedata.normalize("NFKD", bare.replace("đ", "d")).encode("ascii", "ignore").decode()
+    return ascii_only.replace("_", "").upper()
+
+
+def demo_units(rng: np.random.Generator) -> pd.DataFrame:
+    """The tree: VN, the 34 provinces (codes and names of the July 2025 reform), ten communes each."""
+    rows = [("VN", "Bảo hiểm xã hội Việt Nam", None)]
+    for province in vp.Province.iter_all():
+        code = f"{province.code.value:02d}"
+        rows.append((code, _plain(province.name), "VN"))
+        wards = sorted(vp.Ward.iter_by_province(province.code), key=lambda w: w.code.value)
+        chosen = [w for w in wards if code == "66" and _slug(w.codename) == "EAKAR"]
+        for index in rng.permutation(len(wards)):
+            ward = wards[index]
+            slugs = {_slug(w.codename) for w in chosen}
+            if len(chosen) == GRASSROOTS_PER_PROVINCE:
+                break
+            if _slug(ward.codename) not in slugs:
+                chosen.append(ward)
+        for ward in chosen:
+            name = re.sub(r"^(Xã|Phường|Đặc khu|Thị trấn)\s+", "", _plain(ward.name))
+            rows.append((f"{code}-{_slug(ward.codename)}", name, code))
+    return pd.DataFrame(rows, columns=["unit_code", "name", "parent_code"])
+
+
+def _calendar(rng, leaves: pd.Series) -> pd.DataFrame:
+    """Which leaf reports on which day: weekdays mostly, weekends rarely, a few late or absent."""
+    days = pd.date_range(FIRST_DAY, CAMPAIGN_END, freq="D")
+    grid = pd.MultiIndex.from_product([leaves, days], names=["unit_code", "date"]).to_frame(index=False)
+    weekend = grid["date"].dt.dayofweek >= 5
+    draw = rng.random(len(grid))
+    reports = np.where(weekend, draw < 0.12, draw < 0.96)
+    # a couple of units start reporting after the baseline, a few go quiet for a stretch,
+    # and some are late on the last loaded day
+    non_pinned = leaves[~leaves.str.startswith(("66-", "22-", "38-"))].to_numpy()
+    picked = rng.choice(non_pinned, size=20, replace=False)
+    starters, quiet, late = picked[:2], picked[2:6], picked[6:20]
+    grid_day = grid["date"].dt.date
+    reports &= ~(grid["unit_code"].isin(starters) & (grid_day < date(2025, 10, 15)))
+    reports &= ~(grid["unit_code"].isin(quiet) & (grid_day >= date(2025, 11, 3)) & (grid_day <= date(2025, 11, 11)))
+    reports &= ~(grid["unit_code"].isin(late) & (grid_day >= date(2025, 11, 19)) & (grid_day <= LAST_LOADED_DAY))
+    reports |= grid_day == FIRST_DAY  # everyone but the late starters has a first report
+    reports &= ~(grid["unit_code"].isin(starters) & (grid_day < date(2025, 10, 15)))
+    return grid[reports].reset_index(drop=True)
+
+
+def _province_frame(rng, units: pd.DataFrame) -> pd.DataFrame:
+    provinces = units[units["parent_code"] == "VN"].copy()
+    size = np.array([len(list(vp.Ward.iter_by_province(int(c)))) for c in provinces["unit_code"]], float)
+    city = provinces["name"].str.startswith("Thành phố").to_numpy()
+    frame = []
+    for metric in PEOPLE + MONEY:
+        weight = size * rng.lognormal(0, 0.35, len(provinces))
+        if metric in ("compulsory_si", "unemployment", "revenue", "late_debt"):
+            weight = weight * np.where(city, 3.5, 1.0)
+        low, high = GROWTH[metric]
+        frame.append(pd.DataFrame({"province": provinces["unit_code"].to_numpy(), "metric": metric,
+                                   "weight": weight, "growth": rng.uniform(low, high, len(provinces))}))
+    return pd.concat(frame, ignore_index=True)
+
+
+def _leaf_frame(rng, units: pd.DataFrame, provinces: pd.DataFrame) -> pd.DataFrame:
+    leaves = units[units["parent_code"].str.len() == 2][["unit_code", "parent_code"]]
+    frame = leaves.merge(provinces, left_on="parent_code", right_on="province")
+    frame["share"] = rng.lognormal(0, 0.5, len(frame))
+    frame["share"] /= frame.groupby(["province", "metric"])["share"].transform("sum")
+    frame["growth"] = frame["growth"] + rng.normal(0, 0.25, len(frame)) * frame["growth"].abs()
+    return frame
+
+
+def _raw_series(rng, leaves: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
+    """Unscaled daily values (level 1.0 per province on the first day, times the leaf's share)."""
+    series = calendar.merge(leaves, on="unit_code")
+    elapsed = (series["date"] - pd.Timestamp(FIRST_DAY)).dt.days.to_numpy() / 81.0
+    sprint_boost = np.clip((series["date"] - pd.Timestamp(2025, 9, 30)).dt.days.to_numpy() / 81.0, 0, None)
+    noise = rng.normal(0, 0.0015, len(series))
+    series["raw"] = series["weight"] * series["share"] * (1 + series["growth"] * (elapsed + 0.6 * sprint_boost) + noise)
+    is_revenue = series["metric"] == "revenue"
+    day_of_year = series["date"].dt.dayofyear.to_numpy()
+    series.loc[is_revenue, "raw"] = (series["weight"] * series["share"] * day_of_year / 243.0 * (1 + noise))[is_revenue]
+    return series[["unit_code", "province", "metric", "date", "raw"]]
+
+
+def _value_at(series: pd.DataFrame, day: date, column: str = "value") -> pd.DataFrame:
+    """Each leaf's carried-forward value on a day: its latest report on or before it."""
+    upto = series[series["date"] <= pd.Timestamp(day)]
+    latest = upto.loc[upto.groupby(["unit_code", "metric"])["date"].idxmax()]
+    return latest[["unit_code", "province", "metric", column]]
+
+
+def _pin(series: pd.DataFrame, mask: pd.Series, day: date, metric: str, total: int,
+         scale: bool = True) -> None:
+    """Scale (then shift one leaf) the selected leaves' series so their sum on `day` is `total`."""
+    rows = mask & (series["metric"] == metric)
+    at_day = _value_at(series[rows], day)
+    current = at_day["value"].sum()
+    if scale and current:
+        series.loc[rows, "value"] = (series.loc[rows, "value"] * (total / current)).round()
+        at_day = _value_at(series[rows], day)
+    largest = at_day.sort_values(["value", "unit_code"]).iloc[-1]["unit_code"]
+    series.loc[rows & (series["unit_code"] == largest), "value"] += total - at_day["value"].sum()
+
+
+def demo_counts() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(units, targets, counts through the end of the campaign), deterministic."""
+    rng = np.random.default_rng(SEED)
+    units = demo_units(rng)
+    provinces = _province_frame(rng, units)
+    leaves = _leaf_frame(rng, units, provinces)
+    calendar = _calendar(rng, leaves["unit_code"].drop_duplicates())
+    series = _raw_series(rng, leaves, calendar)
+    series["value"] = series["raw"] * 100_000
+
+    for metric, (value, _) in EA_KAR_FIGURES.items():
+        _pin(series, series["unit_code"] == EA_KAR, date(2025, 9, 30), metric, value)
+    for figure in SEED_FIGURES.itertuples():
+        others = (series["province"] == figure.unit_code)
+        if figure.unit_code == "66":
+            others &= series["unit_code"] != EA_KAR
+            value = figure.value - EA_KAR_FIGURES[figure.metric][0]
+        else:
+            value = figure.value
+        _pin(series, others, date.fromisoformat(figure.date), figure.metric, value)
+    _pin(series, series["province"] == "22", date(2025, 9, 30), "late_debt", QUANG_NINH_LATE_DEBT)
+
+    campaign = _parse_campaign(next(CAMPAIGNS_DIR.glob("2025-*.json")))
+    national_plan = {t["metric"]: t["target"] for t in campaign["targets"] if t["milestone"] == "2025-12-31"}
+    national_start = {m: round(pct / 100 * national_plan[m]) for m, pct in NATIONAL_STANDING.items()}
+    national_start["unemployment"] = NATIONAL_UNEMPLOYMENT_0831
+    national_start["revenue"] = national_start["compulsory_si"] * 18
+    national_start["late_debt"] = national_start["compulsory_si"] // 2
+    for metric, total in national_start.items():
+        given = SEED_FIGURES.loc[SEED_FIGURES["metric"] == metric, "unit_code"].tolist()
+        if metric == "late_debt":
+            given.append("22")
+        free = ~series["province"].isin(given)
+        pinned_sum = _value_at(series[~free & (series["metric"] == metric)], FIRST_DAY)["value"].sum()
+        _pin(series, free, FIRST_DAY, metric, int(total - pinned_sum))
+    series["value"] = series["value"].clip(lower=0).astype("int64")
+
+    targets = _demo_targets(rng, units, series, national_plan, campaign)
+    counts = series[["date", "unit_code", "metric", "value"]].sort_values(["date", "unit_code", "metric"])
+    return units, targets, counts.reset_index(drop=True)
+
+
+def _demo_targets(rng, units, series, national_plan, campaign) -> pd.DataFrame:
+    """Annual plans (12-31) per leaf and province, and the two monthly milestones before it."""
+    start = _value_at(series, FIRST_DAY)
+    baseline = _value_at(series, date(2025, 9, 30)).rename(columns={"value": "baseline"})
+    leaf = start.merge(baseline, on=["unit_code", "province", "metric"], how="outer")
+    leaf = leaf[leaf["metric"].isin(PEOPLE + ("revenue",))].copy()
+    low = leaf["metric"].map(lambda m: PLAN_PCT_AT_START.get(m, (0.62, 0.7))[0])
+    high = leaf["metric"].map(lambda m: PLAN_PCT_AT_START.get(m, (0.62, 0.7))[1])
+    reference = leaf["value"].fillna(leaf["baseline"])
+    leaf["plan"] = (reference / rng.uniform(low, high)).round()
+
+    province = leaf.groupby(["province", "metric"], as_index=False)[["plan", "baseline"]].sum()
+    province = province.rename(columns={"province": "unit_code"})
+    # provinces' plans: the articles' where given, the rest scaled so they add up to the nation's
+    pinned = SEED_FIGURES.assign(plan=lambda f: (f["value"] * 100 / f["plan_pct"]).round())
+    province = province.merge(pinned[["unit_code", "metric", "plan"]], on=["unit_code", "metric"],
+                              how="left", suffixes=("", "_given"))
+    is_given = province["plan_given"].notna()
+    for metric, total in national_plan.items():
+        free = (province["metric"] == metric) & ~is_given
+        remaining = total - province.loc[(province["metric"] == metric) & is_given, "plan_given"].sum()
+        province.loc[free, "plan"] = (province.loc[free, "plan"] * remaining / province.loc[free, "plan"].sum()).round()
+        largest = province[free].sort_values("plan").index[-1]
+        province.loc[largest, "plan"] += remaining - province.loc[free, "plan"].sum()
+    province["plan"] = province["plan_given"].fillna(province["plan"])
+    revenue_qn = (province["unit_code"] == "22") & (province["metric"] == "revenue")
+    province.loc[revenue_qn, "plan"] = 9_527_000
+    # leaves' plans add up to their province's; Ea Kar's are the article's
+    leaf = leaf.merge(province[["unit_code", "metric", "plan"]].rename(
+        columns={"unit_code": "province", "plan": "province_plan"}), on=["province", "metric"])
+    ea_kar = (leaf["unit_code"] == EA_KAR) & leaf["metric"].isin(list(EA_KAR_FIGURES))
+    leaf.loc[ea_kar, "plan"] = leaf.loc[ea_kar, "metric"].map(lambda m: EA_KAR_FIGURES[m][1])
+    fixed_part = leaf["plan"].where(ea_kar, 0.0).groupby([leaf["province"], leaf["metric"]]).transform("sum")
+    free_sum = leaf[~ea_kar].groupby(["province", "metric"])["plan"].transform("sum")
+    leaf.loc[~ea_kar, "plan"] = (leaf.loc[~ea_kar, "plan"] * (leaf.loc[~ea_kar, "province_plan"]
+                                 - fixed_part[~ea_kar]) / free_sum).round()
+
+    national = pd.DataFrame([{"unit_code": t["unit_code"], "metric": t["metric"],
+                              "milestone": t["milestone"], "target": t["target"]}
+                             for t in campaign["targets"]])
+    national_baseline = province.groupby("metric")["baseline"].sum()
+    rows = [national]
+    for frame in (province, leaf):
+        plan = frame["plan"]
+        base = frame["baseline"].fillna(plan * 0.95)
+        nov_share = frame["metric"].map(lambda m: _november_share(m, national, national_baseline))
+        for milestone, share in (("2025-10-31", nov_share / 2), ("2025-11-30", nov_share)):
+            target = np.where(plan > base, base + share * (plan - base), plan).round()
+            rows.append(pd.DataFrame({"unit_code": frame["unit_code"], "metric": frame["metric"],
+                                      "milestone": milestone, "target": target}))
+        rows.append(pd.DataFrame({"unit_code": frame["unit_code"], "metric": frame["metric"],
+                                  "milestone": "2025-12-31", "target": plan}))
+    targets = pd.concat(rows, ignore_index=True)
+    targets = targets[~((targets["metric"] == "revenue") & (targets["milestone"] != "2025-12-31"))]
+    targets["target"] = targets["target"].astype("int64")
+    return targets.sort_values(["unit_code", "metric", "milestone"]).reset_index(drop=True)
+
+
+def _november_share(metric: str, national: pd.DataFrame, national_baseline: pd.Series) -> float:
+    """How far from baseline to plan the 11-30 target sits: the dispatch's ratio where it has one."""
+    given = national[national["metric"] == metric].set_index("milestone")["target"]
+    if len(given) < 2 or metric not in national_baseline:
+        return 0.75
+    base = national_baseline[metric]
+    share = (given["2025-11-30"] - base) / (given["2025-12-31"] - base)
+    return float(np.clip(share, 0.5, 0.95))
+
+
+def _populations(units: pd.DataFrame) -> pd.DataFrame:
+    units = units.copy()
+    units["population"] = pd.NA
+    units["labour_force"] = pd.NA
+    for code, (health, coverage) in PROVINCE_POPULATION.items():
+        units.loc[units["unit_code"] == code, "population"] = round(health * 100 / coverage)
+    participants, share = QUANG_NINH_LABOUR
+    units.loc[units["unit_code"] == "22", "labour_force"] = round(participants * 100 / share)
+    return units
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8")
+
+
+def build_demo(con, *, until: date = LAST_LOADED_DAY) -> None:
+    """Load the demo's units, targets and counts up to `until` into an initialised store."""
+    units, targets, counts = demo_counts()
+    load_units(con, _csv(_populations(units)), name="demo-units.csv", uploaded_by="demo")
+    load_targets(con, _csv(targets), name="demo-targets.csv", uploaded_by="demo")
+    loaded = counts[counts["date"] <= pd.Timestamp(until)].assign(date=lambda f: f["date"].dt.date)
+    ingest(con, _csv(loaded), name="demo-counts.csv", uploaded_by="demo")
+
+
+def days_after(day: date) -> list[tuple[date, pd.DataFrame]]:
+    """The demo's reports for each day after `day` up to the campaign's end (for `simulate`)."""
+    _, _, counts = demo_counts()
+    later = counts[counts["date"] > pd.Timestamp(day)]
+    return [(stamp.date(), frame.assign(date=stamp.date())) for stamp, frame in later.groupby("date")]
