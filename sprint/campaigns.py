@@ -86,11 +86,11 @@ def load_shipped_campaigns(con) -> list[str]:
 
 def campaign_for(con, as_of: date) -> dict:
     """The campaign an as-of date belongs to: the first one not yet ended, else the last one."""
-    row = con.execute(CAMPAIGN_SQL, {"as_of": as_of}).fetchone()
-    if row is None:
+    rows = con.execute(CAMPAIGN_SQL, {"as_of": as_of}).fetchall()
+    if not rows:
         raise UnknownError("The store has no campaign. Run `python -m sprint init` first.")
     keys = ("campaign_id", "name", "dispatch", "baseline", "ends", "late_payment_max_pct")
-    campaign = dict(zip(keys, row))
+    campaign = dict(zip(keys, rows[0]))
     rows = con.execute(
         "SELECT phase, starts, milestone FROM phases WHERE campaign_id = ? ORDER BY phase",
         [campaign["campaign_id"]],

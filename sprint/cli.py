@@ -92,12 +92,12 @@ def init(db, demo, reset):
         load_metrics(con)
         campaigns = load_shipped_campaigns(con)
         if demo:
-            if con.execute("SELECT count(*) FROM counts").fetchone()[0]:
+            if con.execute("SELECT count(*) FROM counts").fetchall()[0][0]:
                 _fail(f"{path} already holds counts; use --reset to replace it with the demo.")
             demo_module.build_demo(con)
     except SprintError as exc:
         _fail(str(exc))
-    counts = con.execute("SELECT count(*), count(DISTINCT unit_code) FROM counts").fetchone()
+    counts = con.execute("SELECT count(*), count(DISTINCT unit_code) FROM counts").fetchall()[0]
     click.echo(f"Store {path}: campaigns {', '.join(campaigns)}; {counts[0]} counts from {counts[1]} units.")
 
 

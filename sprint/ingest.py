@@ -164,7 +164,7 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
             {"path": tmp.name, "delim": delimiter, "columns": columns},
         )
         rejects = cur.execute(
-            "SELECT line, column_idx, error_type, csv_line FROM csv_rejects ORDER BY line, column_idx"
+            "SELECT line, column_name, error_type FROM csv_rejects ORDER BY line, column_idx"
         ).fetchall()
         cur.execute(
             """
@@ -186,18 +186,18 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
         os.unlink(tmp.name)
     if rejects:
         first_per_line = {}
-        for line, column_idx, error_type, _ in rejects:
-            first_per_line.setdefault(line, (column_idx, error_type))
+        for line, column_name, error_type in rejects:
+            first_per_line.setdefault(line, (column_name, error_type))
         raise ValidationError(name, [
-            _structure_problem(name, header, line, column_idx, error_type)
-            for line, (column_idx, error_type) in first_per_line.items()
+            _structure_problem(name, header, line, column_name, error_type)
+            for line, (column_name, error_type) in first_per_line.items()
         ])
     return header
 
 
-def _structure_problem(name, header, line, column_idx, error_type) -> Problem:
+def _structure_problem(name, header, line, column_name, error_type) -> Problem:
     if error_type == "MISSING COLUMNS":
-        column = header[column_idx - 1] if 0 < column_idx <= len(header) else None
+        column = header[int(column_name[1:]) - 1] if column_name else None
         return Problem(name, line, column, None,
                        f"this line has too few values; the header names {len(header)} columns")
     if error_type == "TOO MANY COLUMNS":
@@ -214,7 +214,7 @@ def read_file(cur, source, name: str | None = None) -> tuple[bytes, str, list[st
         header = _stage_excel(cur, data, name)
     else:
         header = _stage_csv(cur, _decode(data, name), name)
-    if cur.execute("SELECT count(*) FROM staged").fetchone()[0] == 0:
+    if cur.execute("SELECT count(*) FROM staged").fetchall()[0][0] == 0:
         raise ValidationError(name, [Problem(name, 2, None, None, "the file has a header but no rows")])
     return data, name, [h.lower() for h in header]
 
@@ -411,7 +411,7 @@ def _already_taken(con, sha: str, kind: str) -> int | None:
     row = con.execute(
         "SELECT max(upload_id) FROM uploads WHERE sha256 = ? AND kind = ? AND outcome = 'committed'",
         [sha, kind],
-    ).fetchone()
+    ).fetchall()[0]
     return row[0]
 
 
@@ -462,7 +462,7 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
                   count(*) FILTER (c.value IS NOT NULL AND c.value <> k.value),
                   count(*) FILTER (c.value = k.value)
            FROM checked k LEFT JOIN counts c USING (date, unit_code, metric)"""
-    ).fetchone()
+    ).fetchall()[0]
     result = IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
                           unchanged=unchanged, warnings=warnings,
                           preview=cur.execute("SELECT * FROM checked ORDER BY date, unit_code, metric LIMIT 200").df())
@@ -500,7 +500,7 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
 
 def _staged_rows(cur) -> int:
     try:
-        return cur.execute("SELECT count(*) FROM staged").fetchone()[0]
+        return cur.execute("SELECT count(*) FROM staged").fetchall()[0][0]
     except Exception:  # the file was rejected before it could be staged
         return 0
 
@@ -587,7 +587,7 @@ def load_units(con, source, *, name: str | None = None, uploaded_by: str | None 
             cur.execute("BEGIN TRANSACTION")
             try:
                 upload_id = next_upload_id(cur)
-                rows = cur.execute("SELECT count(*) FROM staged").fetchone()[0]
+                rows = cur.execute("SELECT count(*) FROM staged").fetchall()[0][0]
                 cur.execute("INSERT INTO uploads VALUES (?, 'units', ?, ?, now(), ?, ?, 'committed', NULL)",
                             [upload_id, name, sha, uploaded_by, rows])
                 cur.execute(f"""
@@ -686,7 +686,7 @@ def load_targets(con, source, *, name: str | None = None, uploaded_by: str | Non
                            lower(trim({columns['metric']})) AS metric, {milestone} AS milestone,
                            {target} AS target
                     FROM staged JOIN campaigns c ON {milestone} > c.baseline AND {milestone} <= c.ends""")
-                rows = cur.execute("SELECT count(*) FROM new_targets").fetchone()[0]
+                rows = cur.execute("SELECT count(*) FROM new_targets").fetchall()[0][0]
                 cur.execute("INSERT INTO uploads VALUES (?, 'targets', ?, ?, now(), ?, ?, 'committed', NULL)",
                             [upload_id, name, sha, uploaded_by, rows])
                 cur.execute("DELETE FROM targets WHERE campaign_id IN (SELECT campaign_id FROM new_targets)")

@@ -166,10 +166,10 @@ def check_filters(con, *, unit: str | None = None, level: str | None = None,
     if level is not None and level not in LEVELS:
         raise UnknownError(f"Unknown level '{level}'; use one of {', '.join(LEVELS)}.")
     if unit is not None and not con.execute(
-            "SELECT count(*) FROM units WHERE unit_code = ?", [unit]).fetchone()[0]:
+            "SELECT count(*) FROM units WHERE unit_code = ?", [unit]).fetchall()[0][0]:
         raise UnknownError(f"Unknown unit '{unit}'.")
     if metric is not None and metric != "all" and not con.execute(
-            "SELECT count(*) FROM metrics WHERE metric = ?", [metric]).fetchone()[0]:
+            "SELECT count(*) FROM metrics WHERE metric = ?", [metric]).fetchall()[0][0]:
         known = ", ".join(m for (m,) in con.execute("SELECT metric FROM metrics ORDER BY sort_order").fetchall())
         raise UnknownError(f"Unknown metric '{metric}'; use one of {known}.")
 
@@ -273,7 +273,7 @@ def reporting(con, *, as_of: date, unit: str = "VN") -> pd.DataFrame:
 
 def latest_date(con) -> date | None:
     """The latest date with any reported count (the default as-of date of the pages)."""
-    return con.execute("SELECT max(date) FROM counts").fetchone()[0]
+    return con.execute("SELECT max(date) FROM counts").fetchall()[0][0]
 
 
 LATE_PAYMENT_SQL = f"""

@@ -131,11 +131,11 @@ def connect(path: str | os.PathLike = ":memory:", *, read_only: bool = False) ->
 def schema_version(con) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return 0
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
+    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def migrate(con) -> int:
@@ -164,13 +164,13 @@ def data_version(con) -> int:
     """
     return con.execute(
         "SELECT coalesce(max(upload_id), 0) FROM uploads WHERE outcome = 'committed'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 def next_upload_id(con) -> int:
-    return con.execute("SELECT nextval('upload_id_seq')").fetchone()[0]
+    return con.execute("SELECT nextval('upload_id_seq')").fetchall()[0][0]
 
 
 def is_empty(con) -> bool:
     """True when the store has no reported counts yet."""
-    return con.execute("SELECT count(*) = 0 FROM counts").fetchone()[0]
+    return con.execute("SELECT count(*) = 0 FROM counts").fetchall()[0][0]

@@ -1,0 +1,65 @@
+"""Shared fixtures: an empty store, the hand-computed scenario, and the demo store."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import sprint
+from sprint import demo
+
+DATA = Path(__file__).parent / "data"
+SCENARIO = DATA / "scenario"
+
+
+def fresh_store(path=":memory:"):
+    con = sprint.connect(path)
+    sprint.init_store(con)
+    return con
+
+
+def load_scenario(con):
+    """The tree VN → P1 (A, B), P2 (F reports Fridays only, L starts after the baseline)."""
+    sprint.load_units(con, SCENARIO / "units.csv")
+    sprint.load_targets(con, SCENARIO / "targets.csv")
+    sprint.ingest(con, SCENARIO / "counts-1.csv")
+    sprint.ingest(con, SCENARIO / "counts-2-correction.csv")
+    return con
+
+
+@pytest.fixture
+def con():
+    connection = fresh_store()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def scenario_con(con):
+    return load_scenario(con)
+
+
+@pytest.fixture
+def tmp_store(tmp_path):
+    return tmp_path / "sprint.duckdb"
+
+
+@pytest.fixture(scope="session")
+def demo_store_file(tmp_path_factory):
+    """The demo store, built once per test session by the same code as `init --demo`."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    connection = fresh_store(path)
+    demo.build_demo(connection)
+    connection.close()
+    return path
+
+
+@pytest.fixture
+def demo_con(demo_store_file, tmp_path):
+    """A private copy of the demo store, free to change."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_store_file, path)
+    connection = sprint.connect(path)
+    yield connection
+    connection.close()

@@ -1,0 +1,208 @@
+"""Counts files: every rule of the data contract, and all-or-nothing."""
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import sprint
+from conftest import DATA
+
+BAD = sorted((DATA / "bad").glob("*.csv"))
+GOOD = {
+    "semicolon-dayfirst-dots.csv": {("2025-10-20", "A"): 1234, ("2025-10-21", "A"): 1240},
+    "bom-crlf-quoted-commas.csv": {("2025-10-20", "A"): 1234, ("2025-10-21", "B"): 80},
+    "wide.csv": {("2025-10-20", "A"): 120, ("2025-10-20", "B"): 81},
+    "spaces-case-duplicate-same-value.csv": {("2025-10-20", "A"): 121},
+}
+
+
+def snapshot(con):
+    """Everything a figure can come from, to show a rejected file changed nothing."""
+    return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in ("counts", "count_history", "targets", "units")}
+
+
+def stored(con, day, unit, metric="voluntary_si"):
+    row = con.execute("SELECT value FROM counts WHERE date = ? AND unit_code = ? AND metric = ?",
+                      [date.fromisoformat(day), unit, metric]).fetchone()
+    return row and row[0]
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
+def test_bad_file_is_rejected_with_line_column_and_reason(scenario_con, path):
+    expected = [line.split("|", 2) for line in path.with_suffix(".expected").read_text().splitlines()]
+    before = snapshot(scenario_con)
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.ingest(scenario_con, path)
+    problems = caught.value.problems
+    for line, column, message in expected:
+        assert any((str(p.line) if p.line is not None else "-") == line
+                   and (p.column or "-") == column and message in p.message for p in problems), \
+            f"{path.name}: no problem at line {line}, column {column} saying '{message}': {problems}"
+    assert all(p.file == path.name for p in problems)
+    assert snapshot(scenario_con) == before
+    rejected = scenario_con.execute(
+        "SELECT outcome, file_name FROM uploads ORDER BY upload_id DESC LIMIT 1").fetchone()
+    assert rejected == ("rejected", path.name)
+
+
+def test_the_corpus_covers_every_error_of_the_contract():
+    assert len(BAD) >= 15
+
+
+@pytest.mark.parametrize("name", sorted(GOOD))
+def test_good_files(scenario_con, name):
+    result = sprint.ingest(scenario_con, DATA / "good" / name)
+    assert result.committed
+    for (day, unit), value in GOOD[name].items():
+        assert stored(scenario_con, day, unit) == value
+
+
+def test_wide_form_takes_every_metric_column(scenario_con):
+    sprint.ingest(scenario_con, DATA / "good" / "wide.csv")
+    assert stored(scenario_con, "2025-10-20", "A", "health") == 300
+    assert stored(scenario_con, "2025-10-20", "B", "health") is None  # empty cell: not reported
+
+
+def test_resending_a_file_changes_nothing(scenario_con):
+    path = DATA / "good" / "wide.csv"
+    first = sprint.ingest(scenario_con, path)
+    before = snapshot(scenario_con)
+    again = sprint.ingest(scenario_con, path)
+    assert again.already_taken and again.upload_id == first.upload_id
+    assert "already taken" in again.summary()
+    assert snapshot(scenario_con) == before
+
+
+def test_a_correction_keeps_the_old_value_in_the_history(scenario_con):
+    history = scenario_con.execute(
+        """SELECT h.value, u.file_name FROM count_history h JOIN uploads u USING (upload_id)
+           WHERE h.unit_code = 'A' AND h.date = '2025-10-17' ORDER BY h.upload_id""").fetchall()
+    assert history == [(118, "counts-1.csv"), (117, "counts-2-correction.csv")]
+    assert stored(scenario_con, "2025-10-17", "A") == 117
+
+
+def test_ingest_reports_new_corrected_unchanged(scenario_con):
+    result = sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-17,A,voluntary_si,117\n"
+                           b"2025-10-17,B,voluntary_si,77\n2025-10-15,B,voluntary_si,75\n", name="mix.csv")
+    assert (result.rows, result.new, result.corrected, result.unchanged) == (3, 1, 1, 1)
+
+
+def test_a_date_in_the_future_is_rejected_using_vietnam_today(scenario_con):
+    with pytest.raises(sprint.ValidationError, match="in the future"):
+        sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-21,A,voluntary_si,5\n",
+                      name="f.csv", today=date(2025, 10, 20))
+
+
+def test_large_jumps_and_drops_are_warnings_not_errors(scenario_con):
+    result = sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-20,A,voluntary_si,200\n"
+                           b"2025-10-20,B,voluntary_si,50\n2025-10-20,F,voluntary_si,41\n", name="j.csv")
+    assert result.committed
+    messages = {(w.line, w.message.split(" by ")[0]) for w in result.warnings}
+    assert messages == {(2, "this count jumps"), (3, "this count drops")}
+    assert "70.9 %" in result.warnings[0].message  # 117 -> 200
+
+
+def test_check_without_commit_changes_nothing(scenario_con):
+    before = snapshot(scenario_con)
+    result = sprint.ingest(scenario_con, DATA / "good" / "wide.csv", commit=False)
+    assert not result.committed and result.rows == 5  # A: four metrics, B: one
+    assert len(result.preview) == 5
+    assert snapshot(scenario_con) == before
+
+
+def test_excel_file_with_the_same_columns(scenario_con, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["date", "unit_code", "metric", "value"])
+    sheet.append([date(2025, 10, 20), "A", "voluntary_si", 130])
+    sheet.append(["21/10/2025", "B", "voluntary_si", "1.001"])
+    path = tmp_path / "day.xlsx"
+    book.save(path)
+    assert sprint.ingest(scenario_con, path).committed
+    assert stored(scenario_con, "2025-10-20", "A") == 130
+    assert stored(scenario_con, "2025-10-21", "B") == 1001
+
+
+def test_excel_errors_name_the_row(scenario_con, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["date", "unit_code", "metric", "value"])
+    book.active.append([date(2025, 10, 20), "A", "voluntary_si", 12.5])
+    path = tmp_path / "bad.xlsx"
+    book.save(path)
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.ingest(scenario_con, path)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, "value")]
+
+
+def test_a_damaged_workbook_is_a_clear_error(scenario_con):
+    with pytest.raises(sprint.ValidationError, match="cannot be read"):
+        sprint.ingest(scenario_con, b"PK\x03\x04 not really a zip", name="broken.xlsx")
+
+
+def test_units_file_adds_and_updates(con):
+    sprint.load_units(con, b"unit_code,name,parent_code,population\nP,Prov,VN,1.000\nQ,Other,VN,\n", name="u.csv")
+    sprint.load_units(con, b"unit_code,name,parent_code\nP,Province renamed,VN\nP-1,Leaf,Q\n", name="u2.csv")
+    rows = con.execute("SELECT unit_code, name, parent_code, population FROM units ORDER BY 1").fetchall()
+    assert rows == [("P", "Province renamed", "VN", 1000), ("P-1", "Leaf", "Q", None),
+                    ("Q", "Other", "VN", None), ("VN", "Bảo hiểm xã hội Việt Nam", None, None)]
+
+
+@pytest.mark.parametrize("text, line, column, message", [
+    ("X,Loop,Y\nY,Loop,X\n", 2, "parent_code", "cycle"),
+    ("X,Orphan,NOWHERE\n", 2, "parent_code", "unknown parent"),
+    ("X,Second root,\n", 2, "parent_code", "only VN, the root, has no parent"),
+    ("VN,Root,X\nX,Child,VN\n", 2, "parent_code", "VN is the root"),
+    ("X,One,VN\nX,Two,VN\n", 3, "unit_code", "more than once"),
+    ("X,,VN\n", 2, "name", "name is missing"),
+])
+def test_units_file_rejections(con, text, line, column, message):
+    before = snapshot(con)
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.load_units(con, ("unit_code,name,parent_code\n" + text).encode(), name="units.csv")
+    assert any(p.line == line and p.column == column and message in p.message
+               for p in caught.value.problems), caught.value.problems
+    assert snapshot(con) == before
+
+
+def test_targets_file_replaces_the_campaign_targets(scenario_con):
+    assert scenario_con.execute("SELECT count(*) FROM targets").fetchone()[0] == 12
+    sprint.load_targets(scenario_con, b"unit_code,metric,milestone,target\nA,health,30/11/2025,1.000\n", name="t.csv")
+    assert scenario_con.execute("SELECT unit_code, metric, target FROM targets").fetchall() == [("A", "health", 1000)]
+
+
+def test_init_loads_the_national_targets_of_the_dispatch(con):
+    targets = dict(con.execute(
+        "SELECT metric || ' ' || milestone, target FROM targets WHERE unit_code = 'VN'").fetchall())
+    assert targets == {
+        "compulsory_si 2025-11-30": 17_449_773, "voluntary_si 2025-11-30": 2_890_152,
+        "health 2025-11-30": 96_324_472, "compulsory_si 2025-12-31": 17_515_946,
+        "voluntary_si 2025-12-31": 2_947_418, "health 2025-12-31": 96_505_880,
+    }
+
+
+@pytest.mark.parametrize("text, column, message", [
+    ("A,voluntary_si,2025-06-30,5\n", "milestone", "in no campaign"),
+    ("A,voluntary_si,2025-10-31,-5\n", "target", "cannot be negative"),
+    ("ZZ,voluntary_si,2025-10-31,5\n", "unit_code", "unknown unit"),
+    ("A,pension,2025-10-31,5\n", "metric", "unknown metric"),
+])
+def test_targets_file_rejections(scenario_con, text, column, message):
+    before = snapshot(scenario_con)
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.load_targets(scenario_con, ("unit_code,metric,milestone,target\n" + text).encode(), name="t.csv")
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, column)]
+    assert message in caught.value.problems[0].message
+    assert snapshot(scenario_con) == before
+
+
+def test_a_later_campaign_is_data(con, tmp_path):
+    spec = Path(sprint.campaigns.CAMPAIGNS_DIR / "2025-dispatch-2440.json").read_text()
+    path = tmp_path / "2026.json"
+    path.write_text(spec.replace('"2025"', '"2026"').replace("2025-", "2026-"))
+    sprint.load_campaign(con, path)
+    assert sprint.campaign_for(con, date(2026, 11, 1))["campaign_id"] == "2026"
+    assert sprint.campaign_for(con, date(2025, 11, 1))["campaign_id"] == "2025"

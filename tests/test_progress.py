@@ -1,0 +1,152 @@
+"""Each definition of domain.md on the scenario, with numbers computed by hand.
+
+The scenario (tests/data/scenario): VN → P1 (A, B) and P2 (F, L), metric voluntary_si.
+F reports only on Fridays; L starts reporting on 2025-10-06, after the baseline (2025-09-30);
+A's 2025-10-17 report (118) is corrected the next day to 117. F has no 2025-11-30 target, so P2
+has none either; P2 has its own annual plan (140), which wins over its children's sum (150).
+"""
+from datetime import date
+
+import pandas as pd
+import pytest
+
+import sprint
+
+AS_OF = date(2025, 10, 17)
+
+
+def row(frame, unit, metric="voluntary_si"):
+    found = frame[(frame["unit_code"] == unit) & (frame["metric"] == metric)]
+    assert len(found) == 1, f"expected one row for {unit}/{metric}, got {len(found)}"
+    return found.iloc[0]
+
+
+@pytest.fixture
+def figures(scenario_con):
+    return sprint.progress(scenario_con, as_of=AS_OF)
+
+
+def test_value_of_a_leaf_is_its_latest_report_carried_forward(figures):
+    assert row(figures, "B")["value"] == 76  # reported 2025-10-15, nothing since
+    assert row(figures, "F")["value"] == 40
+
+
+def test_value_of_a_parent_is_the_sum_of_its_leaves(figures):
+    assert row(figures, "P1")["value"] == 117 + 76
+    assert row(figures, "P2")["value"] == 40 + 20
+    assert row(figures, "VN")["value"] == 117 + 76 + 40 + 20
+
+
+def test_a_correction_replaces_the_value(figures):
+    assert row(figures, "A")["value"] == 117
+
+
+def test_baseline_is_the_value_at_the_campaign_baseline(figures):
+    assert row(figures, "A")["baseline"] == 100
+    assert row(figures, "F")["baseline"] == 30  # its Friday 2025-09-26 report, carried forward
+    assert row(figures, "P2")["baseline"] == 30  # L had not reported yet
+    assert pd.isna(row(figures, "L")["baseline"])
+
+
+def test_target_falls_back_to_the_sum_of_the_children(figures):
+    assert row(figures, "P1")["target"] == 120 + 80
+    assert row(figures, "P2")["target"] == 60 + 40
+    assert row(figures, "VN")["target"] == 200 + 100
+
+
+def test_own_target_wins_over_the_children_sum(figures):
+    assert row(figures, "P2")["plan"] == 140
+    assert row(figures, "VN")["plan"] == (200 + 120) + 140
+
+
+def test_current_milestone_and_days_left(figures):
+    a = row(figures, "A")
+    assert str(a["milestone"].date()) == "2025-10-31"
+    assert a["days_left"] == 14
+
+
+def test_attainment_plan_pct_gap(figures):
+    a = row(figures, "A")
+    assert a["attainment_pct"] == 97.5
+    assert a["plan_pct"] == 58.5
+    assert a["gap"] == 3
+    assert row(figures, "F")["attainment_pct"] == 66.67
+    assert row(figures, "VN")["attainment_pct"] == 84.33
+
+
+def test_development_pct(figures):
+    assert row(figures, "A")["development_pct"] == 85.0  # (117-100)/(120-100)
+    assert row(figures, "P2")["development_pct"] == 42.86  # (60-30)/(100-30)
+    assert pd.isna(row(figures, "L")["development_pct"])  # no baseline
+
+
+def test_required_daily_pace_and_projection(figures):
+    b = row(figures, "B")
+    assert b["required_daily"] == pytest.approx(4 / 14)
+    assert b["pace_7d"] == pytest.approx(6 / 7)  # 76 on 10-17, 70 on 10-10
+    assert b["projected"] == pytest.approx(76 + 6 / 7 * 14)
+    vn = row(figures, "VN")
+    assert vn["pace_7d"] == pytest.approx((253 - 226) / 7)
+
+
+def test_status(figures):
+    assert row(figures, "A")["status"] == "on_track"  # 117 + 1/day * 14 = 131 >= 120
+    assert row(figures, "F")["status"] == "behind"  # 40 + 4/7 * 14 = 48 < 60
+    assert row(figures, "L")["status"] == "on_track"  # 20 + 10/7 * 14 = 40 >= 40
+    assert row(figures, "P2")["status"] == "behind"  # 60 + 2 * 14 = 88 < 100
+
+
+def test_achieved_and_no_data(scenario_con):
+    sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-20,A,voluntary_si,125\n", name="x.csv")
+    figures = sprint.progress(scenario_con, as_of=date(2025, 10, 20))
+    assert row(figures, "A")["status"] == "achieved"
+    assert row(figures, "A")["gap"] == 0
+    early = sprint.progress(scenario_con, as_of=date(2025, 9, 1))
+    assert set(early["status"]) == {"no_data"}
+
+
+def test_a_parent_whose_children_lack_a_milestone_skips_it(scenario_con):
+    figures = sprint.progress(scenario_con, as_of=date(2025, 11, 5))
+    assert str(row(figures, "P2")["milestone"].date()) == "2025-12-31"  # F has no 11-30 target
+    assert str(row(figures, "F")["milestone"].date()) == "2025-12-31"
+    assert str(row(figures, "L")["milestone"].date()) == "2025-11-30"
+    assert str(row(figures, "VN")["milestone"].date()) == "2025-12-31"
+    assert row(figures, "VN")["target"] == 460
+
+
+def test_after_the_last_milestone_required_daily_is_none(scenario_con):
+    figures = sprint.progress(scenario_con, as_of=date(2026, 1, 5))
+    a = row(figures, "A")
+    assert str(a["milestone"].date()) == "2025-12-31"
+    assert a["days_left"] == -5
+    assert pd.isna(a["required_daily"])
+
+
+def test_filters(scenario_con):
+    assert set(sprint.progress(scenario_con, as_of=AS_OF, level="province")["unit_code"]) == {"P1", "P2"}
+    assert set(sprint.progress(scenario_con, as_of=AS_OF, level="national")["unit_code"]) == {"VN"}
+    assert list(sprint.progress(scenario_con, as_of=AS_OF, unit="F")["unit_code"]) == ["F"]
+    assert sprint.progress(scenario_con, as_of=AS_OF, metric="health").empty
+    with pytest.raises(sprint.UnknownError, match="Unknown unit 'NOPE'"):
+        sprint.progress(scenario_con, as_of=AS_OF, unit="NOPE")
+
+
+def test_series_carries_forward_and_sums(scenario_con):
+    days = sprint.series(scenario_con, unit="P2", metric="voluntary_si",
+                         start=date(2025, 10, 5), end=date(2025, 10, 7))
+    assert days["value"].tolist() == [33, 43, 43]  # F's 33 carried; L joins with 10 on 10-06
+
+
+def test_reporting_completeness(scenario_con):
+    done = sprint.reporting(scenario_con, as_of=AS_OF)
+    assert set(done.loc[done["reported"], "unit_code"]) == {"A", "F"}
+    assert done.iloc[0]["reported"] == False  # noqa: E712 - not reported first
+
+
+def test_late_payment_rate(con):
+    sprint.load_units(con, b"unit_code,name,parent_code\nQN,Quang Ninh,VN\nQN-1,Ha Long,QN\n", name="u.csv")
+    sprint.load_targets(con, b"unit_code,metric,milestone,target\nQN,revenue,2025-12-31,9527000\n", name="t.csv")
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-09-30,QN-1,late_debt,227400\n", name="c.csv")
+    rate = sprint.late_payment(con, as_of=date(2025, 9, 30), level="province").iloc[0]
+    assert rate["late_payment_pct"] == 2.39  # 227.4 / 9,527 bn
+    assert rate["within_limit"]
