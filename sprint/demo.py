@@ -100,7 +100,7 @@ def _calendar(rng, leaves: pd.Series) -> pd.DataFrame:
     """Which leaf reports on which day: weekdays mostly, weekends rarely, a few late or absent."""
     days = pd.date_range(FIRST_DAY, CAMPAIGN_END, freq="D")
     grid = pd.MultiIndex.from_product([leaves, days], names=["unit_code", "date"]).to_frame(index=False)
-    weekend = grid["date"].dt.dayofweek >= 5
+    weekend = grid["date"].dt.day_of_week >= 5
     draw = rng.random(len(grid))
     reports = np.where(weekend, draw < 0.12, draw < 0.96)
     # a couple of units start reporting after the baseline, a few go quiet for a stretch,
@@ -149,7 +149,7 @@ def _raw_series(rng, leaves: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFra
     noise = rng.normal(0, 0.0015, len(series))
     series["raw"] = series["weight"] * series["share"] * (1 + series["growth"] * (elapsed + 0.6 * sprint_boost) + noise)
     is_revenue = series["metric"] == "revenue"
-    day_of_year = series["date"].dt.dayofyear.to_numpy()
+    day_of_year = series["date"].dt.day_of_year.to_numpy()
     series.loc[is_revenue, "raw"] = (series["weight"] * series["share"] * day_of_year / 243.0 * (1 + noise))[is_revenue]
     return series[["unit_code", "province", "metric", "date", "raw"]]
 

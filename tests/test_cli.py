@@ -1,0 +1,121 @@
+"""The command line, through click's CliRunner: output and exit codes of the data contract."""
+import json
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DATA, SCENARIO
+from sprint.cli import cli
+
+
+@pytest.fixture
+def run(tmp_store):
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [*args, "--db", str(tmp_store)] if args[0] != "--help" else list(args))
+    return invoke
+
+
+@pytest.fixture
+def scenario_store(run):
+    assert run("init").exit_code == 0
+    assert run("load-units", str(SCENARIO / "units.csv")).exit_code == 0
+    assert run("load-targets", str(SCENARIO / "targets.csv")).exit_code == 0
+    result = run("ingest", str(SCENARIO / "counts-1.csv"), str(SCENARIO / "counts-2-correction.csv"))
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_init_reports_the_campaign(run):
+    result = run("init")
+    assert result.exit_code == 0
+    assert "campaigns 2025" in result.output
+
+
+def test_progress_json_has_the_contract_keys(scenario_store):
+    result = scenario_store("progress", "--as-of", "2025-10-17", "--unit", "A", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert set(rows[0]) >= {"unit_code", "unit_name", "metric", "as_of", "value", "baseline", "milestone",
+                            "target", "attainment_pct", "plan", "plan_pct", "gap", "development_pct",
+                            "days_left", "required_daily", "pace_7d", "projected", "status"}
+    assert rows[0]["value"] == 117 and rows[0]["as_of"] == "2025-10-17" and rows[0]["milestone"] == "2025-10-31"
+    assert rows[0]["attainment_pct"] == 97.5 and rows[0]["status"] == "on_track"
+
+
+def test_missing_values_are_null_in_json(scenario_store):
+    rows = json.loads(scenario_store("progress", "--as-of", "17/10/2025", "--unit", "L", "--format", "json").output)
+    assert rows[0]["baseline"] is None and rows[0]["development_pct"] is None
+
+
+def test_progress_levels_and_csv(scenario_store):
+    result = scenario_store("progress", "--as-of", "2025-10-17", "--level", "province", "--format", "csv")
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("unit_code,unit_name,metric,as_of,value")
+    assert [line.split(",")[0] for line in lines[1:]] == ["P1", "P2"]
+
+
+def test_leaderboard_json(scenario_store):
+    result = scenario_store("leaderboard", "--as-of", "2025-10-17", "--level", "grassroots",
+                            "--metric", "voluntary_si", "--format", "json")
+    rows = json.loads(result.output)
+    assert [(r["rank"], r["unit_code"], r["rank_change"]) for r in rows] == [
+        (1, "A", 1), (2, "B", -1), (3, "F", 0), (4, "L", 0)]
+
+
+def test_leaderboard_parent(scenario_store):
+    rows = json.loads(scenario_store("leaderboard", "--as-of", "2025-10-17", "--parent", "P2",
+                                     "--format", "json").output)
+    assert [r["unit_code"] for r in rows] == ["F", "L"]
+
+
+def test_rejected_file_exits_1_with_line_and_column(scenario_store):
+    result = scenario_store("ingest", str(DATA / "bad" / "negative.csv"))
+    assert result.exit_code == 1
+    assert "negative.csv was rejected (1 problem); nothing was saved." in result.output
+    assert "negative.csv, line 2, column value: a count cannot be negative" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_resent_file_exits_0_and_says_so(scenario_store):
+    result = scenario_store("ingest", str(SCENARIO / "counts-1.csv"))
+    assert result.exit_code == 0
+    assert "already taken" in result.output
+
+
+def test_warnings_are_reported_not_blocking(scenario_store, tmp_path):
+    path = tmp_path / "jump.csv"
+    path.write_text("date,unit_code,metric,value\n2025-10-20,A,voluntary_si,300\n")
+    result = scenario_store("ingest", str(path))
+    assert result.exit_code == 0
+    assert "warning: jump.csv, line 2, column value: this count jumps by 156.4 %" in result.output
+
+
+def test_unknown_unit_is_a_sentence_not_a_traceback(scenario_store):
+    result = scenario_store("progress", "--as-of", "2025-10-17", "--unit", "NOPE")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Unknown unit 'NOPE'."
+
+
+def test_bad_date_option(scenario_store):
+    result = scenario_store("progress", "--as-of", "17.10.2025")
+    assert result.exit_code == 2
+    assert "is not a date; write 2025-11-20 or 20/11/2025" in result.output
+
+
+def test_as_of_defaults_to_the_latest_date(scenario_store):
+    rows = json.loads(scenario_store("progress", "--unit", "A", "--format", "json").output)
+    assert rows[0]["as_of"] == "2025-10-17"
+
+
+def test_init_demo_then_reset(run, tmp_store):
+    result = run("init", "--demo")
+    assert result.exit_code == 0, result.output
+    assert "from 340 units" in result.output
+    again = run("init", "--demo")
+    assert again.exit_code == 1 and "already holds counts" in again.output
+    table = run("progress", "--as-of", "2025-09-30", "--unit", "66", "--metric", "compulsory_si")
+    assert "178959" in table.output and "93.6" in table.output
+    assert date(2025, 9, 30).isoformat() in table.output
