@@ -116,7 +116,7 @@ current_milestone AS (
     FROM effective_targets GROUP BY ALL
 ),
 figures AS (
-    SELECT cm.unit_code, u.name AS unit_name, cm.metric, $as_of::DATE AS as_of,
+    SELECT cm.unit_code, u.name AS unit_name, u.parent_code, cm.metric, $as_of::DATE AS as_of,
         max(v.value) FILTER (v.label = 'now') AS value,
         max(v.value) FILTER (v.label = 'baseline') AS baseline,
         max(v.value) FILTER (v.label = 'week_ago') AS value_week_ago,
@@ -126,7 +126,7 @@ figures AS (
     JOIN units u USING (unit_code)
     JOIN effective_targets t USING (unit_code, metric, milestone)
     LEFT JOIN unit_values v USING (unit_code, metric)
-    GROUP BY cm.unit_code, u.name, cm.metric, cm.milestone, cm.plan
+    GROUP BY cm.unit_code, u.name, u.parent_code, cm.metric, cm.milestone, cm.plan
 ),
 paced AS (
     SELECT *, (value - value_week_ago) / 7.0 AS pace_7d FROM figures
@@ -155,6 +155,7 @@ JOIN depths d USING (unit_code)
 JOIN metrics m USING (metric)
 WHERE ($unit IS NULL OR p.unit_code = $unit)
   AND ($depth IS NULL OR d.depth = $depth)
+  AND ($parent IS NULL OR p.parent_code = $parent)
   AND ($metric IS NULL OR p.metric = $metric)
 ORDER BY d.depth, p.unit_code, m.sort_order
 """
@@ -175,7 +176,7 @@ def check_filters(con, *, unit: str | None = None, level: str | None = None,
 
 
 def progress(con, *, as_of: date, unit: str | None = None, level: str | None = None,
-             metric: str | None = None) -> pd.DataFrame:
+             metric: str | None = None, parent: str | None = None) -> pd.DataFrame:
     """Every figure of domain.md for each unit and metric that has at least one target.
 
     Columns: unit_code, unit_name, metric, as_of, value, baseline, milestone, target,
@@ -188,7 +189,7 @@ def progress(con, *, as_of: date, unit: str | None = None, level: str | None = N
     frame = con.cursor().execute(PROGRESS_SQL, {
         "as_of": as_of, "baseline": campaign["baseline"], "campaign": campaign["campaign_id"],
         "campaign_end": campaign["ends"], "unit": unit, "metric": metric,
-        "depth": LEVELS.get(level) if level else None,
+        "depth": LEVELS.get(level) if level else None, "parent": parent,
     }).df()
     return frame[PROGRESS_COLUMNS].astype(WHOLE_NUMBERS).reset_index(drop=True)
 
@@ -197,30 +198,39 @@ SERIES_SQL = f"""
 WITH RECURSIVE
 {TREE_CTE},
 days AS (SELECT unnest(generate_series($start::DATE, $end::DATE, INTERVAL 1 DAY))::DATE AS day),
-unit_leaves AS (
-    SELECT t.descendant AS unit_code FROM tree t JOIN leaves l ON l.unit_code = t.descendant
-    WHERE t.ancestor = $unit
+groups AS (
+    SELECT unit_code AS group_code FROM units
+    WHERE CASE WHEN $by_child THEN parent_code = $unit ELSE unit_code = $unit END
+),
+group_leaves AS (
+    SELECT g.group_code, t.descendant AS unit_code
+    FROM groups g JOIN tree t ON t.ancestor = g.group_code JOIN leaves l ON l.unit_code = t.descendant
 ),
 reports AS (
-    SELECT c.date, c.unit_code, c.value FROM counts c JOIN unit_leaves USING (unit_code)
-    WHERE c.metric = $metric
+    SELECT c.date, c.unit_code, c.value FROM counts c
+    WHERE c.metric = $metric AND c.unit_code IN (SELECT unit_code FROM group_leaves)
 ),
-grid AS (SELECT d.day, l.unit_code FROM days d CROSS JOIN unit_leaves l)
-SELECT g.day AS date, sum(r.value) AS value, count(r.value) AS reporting_units
+grid AS (SELECT d.day, l.group_code, l.unit_code FROM days d CROSS JOIN group_leaves l)
+SELECT g.group_code AS unit_code, u.name AS unit_name, g.day AS date, sum(r.value) AS value,
+       count(r.value) AS reporting_units
 FROM grid g ASOF LEFT JOIN reports r ON g.unit_code = r.unit_code AND g.day >= r.date
-GROUP BY g.day
+JOIN units u ON u.unit_code = g.group_code
+GROUP BY g.group_code, u.name, g.day
 HAVING count(r.value) > 0
-ORDER BY g.day
+ORDER BY g.group_code, g.day
 """
 
 
-def series(con, *, unit: str, metric: str, start: date, end: date) -> pd.DataFrame:
-    """value(unit, metric, d) for every day d from start to end (days before any report are left out).
+def series(con, *, unit: str, metric: str, start: date, end: date, by_child: bool = False) -> pd.DataFrame:
+    """value(u, metric, d) for every day d from start to end (days before any report left out),
+    for the unit itself or, with by_child, for each of its children.
 
-    Columns: date, value, reporting_units (leaves whose carried-forward report is included).
+    Columns: unit_code, unit_name, date, value, reporting_units (leaves whose carried-forward
+    report is included).
     """
     check_filters(con, unit=unit, metric=metric)
-    return con.cursor().execute(SERIES_SQL, {"unit": unit, "metric": metric, "start": start, "end": end}).df()
+    return con.cursor().execute(SERIES_SQL, {"unit": unit, "metric": metric, "start": start, "end": end,
+                                             "by_child": by_child}).df()
 
 
 TARGET_PATH_SQL = f"""
@@ -269,6 +279,46 @@ def reporting(con, *, as_of: date, unit: str = "VN") -> pd.DataFrame:
     """
     check_filters(con, unit=unit)
     return con.cursor().execute(REPORTING_SQL, {"as_of": as_of, "unit": unit}).df()
+
+
+def attainment_matrix(con, *, as_of: date, parent: str = "VN") -> pd.DataFrame:
+    """Attainment (%) of each child of `parent` (rows) for each metric (columns), worst first.
+
+    Rows are ordered by the mean attainment over the metrics, lowest first; the index is the
+    unit name. Metrics where lower is better are left out.
+    """
+    frame = progress(con, as_of=as_of, parent=parent)
+    cur = con.cursor()
+    cur.register("children", frame)
+    ordered = cur.execute(
+        """SELECT c.unit_name, c.metric, c.attainment_pct,
+                  avg(c.attainment_pct) OVER (PARTITION BY c.unit_code) AS mean_pct, m.sort_order
+           FROM children c JOIN metrics m USING (metric)
+           WHERE m.direction = 'higher_is_better'
+           ORDER BY mean_pct NULLS FIRST, c.unit_code, m.sort_order""").df()
+    if ordered.empty:
+        return pd.DataFrame()
+    matrix = ordered.pivot_table(index="unit_name", columns="metric", values="attainment_pct", sort=False)
+    metric_order = ordered.drop_duplicates("metric").sort_values("sort_order")["metric"]
+    return matrix[[m for m in metric_order if m in matrix.columns]]
+
+
+def metrics(con) -> pd.DataFrame:
+    """The metric reference table: metric, name_vi, name_en, kind, direction, sort_order."""
+    return con.cursor().execute("SELECT * FROM metrics ORDER BY sort_order").df()
+
+
+def units(con) -> pd.DataFrame:
+    """The unit tree: unit_code, name, parent_code, population, labour_force, depth, is_leaf."""
+    return con.cursor().execute(f"""
+        WITH RECURSIVE {TREE_CTE}
+        SELECT u.*, d.depth, u.unit_code IN (SELECT unit_code FROM leaves) AS is_leaf
+        FROM units u JOIN depths d USING (unit_code) ORDER BY d.depth, u.unit_code""").df()
+
+
+def reporting_summary(frame: pd.DataFrame) -> dict:
+    """How many leaves reported for the as-of date, out of how many (from `reporting`)."""
+    return {"done": int(frame["reported"].sum()), "total": len(frame)}
 
 
 def latest_date(con) -> date | None:

@@ -1,0 +1,202 @@
+"""Labels in Vietnamese and English, and numbers and dates written the way each reader expects."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+LOCALES = {"vi": "vi_VN", "en": "en_US"}
+
+LABELS: dict[str, tuple[str, str]] = {
+    # navigation and sidebar
+    "app_title": ("Đợt thi đua cao điểm BHXH, BHYT", "VSS year-end sprint"),
+    "page_progress": ("Tiến độ toàn quốc", "Sprint progress"),
+    "page_provinces": ("Các tỉnh", "Provinces"),
+    "page_leaderboard": ("Bảng xếp hạng", "Leaderboard"),
+    "page_upload": ("Gửi báo cáo", "Upload"),
+    "page_admin": ("Chỉ tiêu và đơn vị", "Targets and units"),
+    "language": ("Ngôn ngữ", "Language"),
+    "as_of": ("Số liệu đến ngày", "As of"),
+    "my_unit": ("Đơn vị của tôi", "My unit"),
+    "none": ("(chưa chọn)", "(none)"),
+    "live": ("Trực tiếp", "Live"),
+    "last_updated": ("Cập nhật lúc", "Last updated"),
+    "latest_uploads": ("Báo cáo mới nhất", "Latest uploads"),
+    "rows": ("dòng", "rows"),
+    "units": ("đơn vị", "units"),
+    "empty_store": ("Chưa có số liệu nào. Hãy gửi báo cáo ngày ở trang «Gửi báo cáo».",
+                    "The store has no reports yet. Send the day's file on the Upload page."),
+    # progress
+    "phase": ("Giai đoạn {phase}", "Phase {phase}"),
+    "phase_caption": ("Giai đoạn {phase}: {starts} – {milestone} · còn {days} ngày đến mốc",
+                      "Phase {phase}: {starts} – {milestone} · {days} days to the milestone"),
+    "unit": ("Đơn vị", "Unit"),
+    "value": ("Số người tham gia", "Participants"),
+    "value_money": ("Số thu (triệu đồng)", "Amount (million VND)"),
+    "target": ("Chỉ tiêu", "Target"),
+    "target_at": ("Chỉ tiêu đến {milestone}", "Target for {milestone}"),
+    "attainment": ("Đạt", "Attained"),
+    "gap": ("Còn thiếu", "Gap"),
+    "required_daily": ("Cần thêm mỗi ngày", "Needed per day"),
+    "pace_7d": ("Tốc độ 7 ngày qua", "Pace, last 7 days"),
+    "per_day": ("/ngày", "/day"),
+    "projected": ("Dự báo đến mốc", "Projected at milestone"),
+    "status": ("Tình trạng", "Status"),
+    "no_target": ("{unit} không có chỉ tiêu cho chỉ số này.", "{unit} has no target for this metric."),
+    "no_data_unit": ("{unit} chưa có số liệu đến ngày {as_of}.", "{unit} has no data up to {as_of}."),
+    "burnup": ("Tiến độ so với chỉ tiêu", "Progress against target"),
+    "actual": ("Thực tế", "Actual"),
+    "target_path": ("Lộ trình chỉ tiêu", "Target path"),
+    "projection": ("Dự báo", "Projection"),
+    "milestone": ("Mốc", "Milestone"),
+    "reporting": ("Tình hình gửi báo cáo", "Reporting"),
+    "reported_count": ("{done}/{total} đơn vị cơ sở đã báo cáo ngày {as_of}",
+                       "{done} of {total} grassroots units reported for {as_of}"),
+    "not_reported": ("Đơn vị chưa báo cáo", "Units that have not reported"),
+    "last_report": ("Báo cáo gần nhất", "Last report"),
+    "parent": ("Trực thuộc", "Under"),
+    "download_csv": ("Tải CSV", "Download CSV"),
+    "download_xlsx": ("Tải Excel", "Download Excel"),
+    "all_reported": ("Tất cả đơn vị đã báo cáo.", "Every unit has reported."),
+    "scope": ("Phạm vi", "Scope"),
+    # provinces
+    "heatmap": ("Tỷ lệ đạt chỉ tiêu mốc hiện tại (%), thấp nhất ở trên",
+                "Attainment of the current milestone (%), worst first"),
+    "metric": ("Chỉ số", "Metric"),
+    "gap_chart": ("Số người còn thiếu so với mốc {milestone}", "People still missing for the {milestone} milestone"),
+    "drill": ("Xem chi tiết tỉnh", "Drill down to a province"),
+    "all_provinces": ("(tất cả các tỉnh)", "(all provinces)"),
+    "trends": ("Xu hướng từng đơn vị (% chỉ tiêu năm)", "Each unit's trend (% of annual plan)"),
+    "no_children": ("{unit} không có đơn vị trực thuộc có chỉ tiêu.", "{unit} has no sub-units with targets."),
+    # leaderboard
+    "level": ("Cấp", "Level"),
+    "level_province": ("Tỉnh, thành phố", "Provinces"),
+    "level_grassroots": ("BHXH cơ sở toàn quốc", "Grassroots units, nationwide"),
+    "level_grassroots_in": ("BHXH cơ sở trong tỉnh", "Grassroots units in a province"),
+    "province": ("Tỉnh", "Province"),
+    "all_metrics": ("Tất cả chỉ số", "All metrics"),
+    "rank": ("Hạng", "Rank"),
+    "change": ("Thay đổi", "Change"),
+    "score": ("Điểm (% đạt)", "Score (% attained)"),
+    "above": ("Xếp trên bạn", "Just above you"),
+    "below": ("Xếp dưới bạn", "Just below you"),
+    "you": ("Đơn vị của bạn", "Your unit"),
+    "points": ("điểm", "points"),
+    "not_ranked": ("{unit} chưa được xếp hạng ở bảng này.", "{unit} is not ranked on this board."),
+    "top_movers": ("Tăng hạng nhiều nhất trong tuần", "Top movers of the week"),
+    "places": ("bậc", "places"),
+    "no_movers": ("Không đơn vị nào tăng hạng trong 7 ngày qua.", "No unit moved up in the last 7 days."),
+    "no_ranking": ("Chưa có đơn vị nào có điểm cho lựa chọn này.", "No unit has a score for this choice yet."),
+    # upload
+    "upload_help": ("Kéo thả tệp CSV hoặc Excel báo cáo trong ngày. Tệp có lỗi sẽ không được lưu dòng nào.",
+                    "Drop the day's CSV or Excel file. A file with any error is not saved at all."),
+    "template_long": ("Mẫu dạng dọc (mỗi dòng một chỉ số)", "Template, long form (one metric a row)"),
+    "template_wide": ("Mẫu dạng ngang (mỗi dòng một đơn vị)", "Template, wide form (one unit a row)"),
+    "file": ("Tệp báo cáo", "Report file"),
+    "rejected": ("Tệp {file} bị từ chối: {count} lỗi, không dòng nào được lưu. Hãy sửa và gửi lại.",
+                 "{file} was rejected: {count} problems, nothing was saved. Fix them and send it again."),
+    "line": ("Dòng", "Line"),
+    "column": ("Cột", "Column"),
+    "cell": ("Giá trị", "Value"),
+    "problem": ("Lỗi", "What is wrong"),
+    "preview": ("Xem trước: {rows} dòng — {new} mới, {corrected} sửa, {unchanged} không đổi",
+                "Preview: {rows} rows — {new} new, {corrected} corrected, {unchanged} unchanged"),
+    "warnings": ("{count} cảnh báo: số liệu tăng hoặc giảm hơn 20% so với lần báo cáo trước.",
+                 "{count} warnings: counts that rise or fall more than 20% against the previous report."),
+    "confirm_warnings": ("Tôi đã kiểm tra, các số liệu này đúng", "I have checked: these counts are right"),
+    "commit": ("Lưu báo cáo", "Commit the report"),
+    "committed": ("Đã lưu {file}: {new} số liệu mới, {corrected} số liệu sửa, {unchanged} không đổi.",
+                  "{file} committed: {new} new values, {corrected} corrected, {unchanged} unchanged."),
+    "already_taken": ("Tệp {file} đã được nhận trước đó; không có gì thay đổi.",
+                      "{file} was already taken; nothing changed."),
+    "history": ("Lịch sử gửi báo cáo", "Upload history"),
+    "received_at": ("Thời gian", "Time"),
+    "outcome": ("Kết quả", "Outcome"),
+    "uploaded_by": ("Người gửi", "Sent by"),
+    "kind": ("Loại", "Kind"),
+    "outcome_committed": ("đã lưu", "committed"),
+    "outcome_rejected": ("bị từ chối", "rejected"),
+    # admin
+    "units_file": ("Tệp danh sách đơn vị", "Units file"),
+    "targets_file": ("Tệp chỉ tiêu (thay toàn bộ chỉ tiêu của đợt thi đua)",
+                     "Targets file (replaces every target of the campaign)"),
+    "load": ("Nạp tệp", "Load the file"),
+    "loaded": ("Đã nạp {file}: {rows} dòng.", "{file} loaded: {rows} rows."),
+    "unit_tree": ("Cây đơn vị", "Unit tree"),
+    "targets_table": ("Chỉ tiêu", "Targets"),
+    "name": ("Tên", "Name"),
+    "population": ("Dân số", "Population"),
+    "labour_force": ("Lực lượng lao động", "Labour force"),
+    "late_payment": ("Tỷ lệ nợ chậm đóng (trần {limit}%)", "Late-payment rate (ceiling {limit}%)"),
+}
+
+STATUS = {
+    "achieved": ("Đã đạt", "Achieved", "🟢"),
+    "on_track": ("Đúng tiến độ", "On track", "🟡"),
+    "behind": ("Chậm tiến độ", "Behind", "🔴"),
+    "no_data": ("Chưa có số liệu", "No data", "⚪"),
+}
+STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#f2b701", "behind": "#d73027", "no_data": "#9e9e9e"}
+
+
+def t(key: str, lang: str, **values) -> str:
+    """The label for key in lang ('vi' or 'en'), with {placeholders} filled in."""
+    vi, en = LABELS[key]
+    text = vi if lang == "vi" else en
+    return text.format(**values) if values else text
+
+
+def status_label(status: str, lang: str) -> str:
+    vi, en, dot = STATUS.get(status, STATUS["no_data"])
+    return f"{dot} {vi if lang == 'vi' else en}"
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def number(value, lang: str, decimals: int = 0) -> str:
+    """1.234.567 in Vietnamese, 1,234,567 in English; '–' for a missing value."""
+    if _missing(value):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+
+
+def percent(value, lang: str, decimals: int = 2) -> str:
+    """97,50 % in Vietnamese, 97.50% in English."""
+    if _missing(value):
+        return "–"
+    text = number(value, lang, decimals)
+    return f"{text} %" if lang == "vi" else f"{text}%"
+
+
+def day(value, lang: str) -> str:
+    """20/11/2025 in Vietnamese, Nov 20, 2025 in English."""
+    if _missing(value):
+        return "–"
+    if isinstance(value, datetime | pd.Timestamp):
+        value = value.date()
+    return format_date(value, "dd/MM/yyyy" if lang == "vi" else "medium", locale=LOCALES[lang])
+
+
+def moment(value, lang: str) -> str:
+    """A time of day with its date, in Vietnam's time zone."""
+    if _missing(value):
+        return "–"
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("Asia/Ho_Chi_Minh")
+    pattern = "HH:mm:ss dd/MM/yyyy" if lang == "vi" else "HH:mm:ss, MMM d"
+    return format_datetime(stamp.to_pydatetime(), pattern, locale=LOCALES[lang])
+
+
+def metric_name(metrics: pd.DataFrame, metric: str, lang: str) -> str:
+    row = metrics[metrics["metric"] == metric]
+    if row.empty:
+        return metric
+    return row.iloc[0]["name_vi" if lang == "vi" else "name_en"]
+
