@@ -12,7 +12,8 @@ import pandas as pd
 
 from . import demo as demo_module
 from .campaigns import load_campaign, load_metrics, load_shipped_campaigns
-from .errors import SprintError, ValidationError
+from .errors import SprintError, StoreBusyError, ValidationError
+from .inbox import handoff, process_once, watch as watch_inbox
 from .ingest import ingest as ingest_file
 from .ingest import load_targets as load_targets_file
 from .ingest import load_units as load_units_file
@@ -101,8 +102,31 @@ def init(db, demo, reset):
     click.echo(f"Store {path}: campaigns {', '.join(campaigns)}; {counts[0]} counts from {counts[1]} units.")
 
 
+def default_inbox(db: Path | None) -> Path:
+    """The inbox of a store: the folder `inbox` beside the store file."""
+    return Path(db or default_db_path()).parent / "inbox"
+
+
+def _handoff_all(db, files) -> None:
+    inbox = default_inbox(db)
+    click.echo(f"The store is in use by another program; handing the files to it through {inbox}.", err=True)
+    rejected = False
+    for file in files:
+        outcome = handoff(file, inbox)
+        rejected |= not outcome.committed
+        click.echo(outcome.message, err=not outcome.committed)
+    if rejected:
+        sys.exit(1)
+
+
 def _load(loader, db, files, uploaded_by) -> None:
-    con = _open(db)
+    try:
+        con = _open(db)
+    except StoreBusyError:
+        if loader is not ingest_file:
+            raise
+        _handoff_all(db, files)
+        return
     rejected = False
     for file in files:
         try:
@@ -211,3 +235,58 @@ def leaderboard(db, as_of, metric, level, parent, output_format):
     con = _open(db)
     board = leaderboard_frame(con, as_of=_as_of(con, as_of), metric=metric, level=level, parent=parent)
     _output(board, output_format)
+
+
+@cli.command()
+@db_option
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between looks.")
+@click.option("--settle", type=float, default=2.0, show_default=True,
+              help="A file is taken once it has not changed for this many seconds.")
+@click.option("--once", is_flag=True, help="Take what is there now, then stop.")
+@_guarded
+def watch(db, directory, interval, settle, once):
+    """Ingest every CSV or Excel file dropped into DIRECTORY (→ processed/ or rejected/)."""
+    con = _open(db)
+
+    def report(outcome):
+        click.echo(outcome.message if outcome.committed else f"rejected: {outcome.message}")
+
+    if once:
+        for outcome in process_once(con, directory, settle=settle):
+            report(outcome)
+        return
+    click.echo(f"Watching {directory} (Ctrl+C to stop).")
+    try:
+        watch_inbox(con, directory, interval=interval, settle=settle, on_outcome=report)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+@cli.command()
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the files (default: the inbox beside the store).")
+@db_option
+@click.option("--every", type=float, default=5.0, show_default=True, help="Seconds between two days.")
+@click.option("--start", type=AsOf(), default=None, help="First day to send (default: the day after the demo's last).")
+@click.option("--days", type=int, default=None, help="How many days to send (default: to the campaign's end).")
+@_guarded
+def simulate(inbox, db, every, start, days):
+    """Replay the demo's next days into an inbox, one file a day, so the dashboard moves."""
+    import time
+
+    inbox = inbox or default_inbox(db)
+    inbox.mkdir(parents=True, exist_ok=True)
+    first = start or demo_module.LAST_LOADED_DAY + pd.Timedelta(days=1)
+    sent = 0
+    for day, frame in demo_module.days_after(first - pd.Timedelta(days=1)):
+        if days is not None and sent >= days:
+            break
+        if sent:
+            time.sleep(every)
+        name = f"sim-{day.isoformat()}.csv"
+        part = inbox / f".{name}.part"
+        frame.to_csv(part, index=False)
+        part.replace(inbox / name)
+        sent += 1
+        click.echo(f"{name}: {len(frame)} rows written to {inbox}")

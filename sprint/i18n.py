@@ -134,11 +134,12 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 STATUS = {
-    "achieved": ("Đã đạt", "Achieved", "🟢"),
-    "on_track": ("Đúng tiến độ", "On track", "🟡"),
-    "behind": ("Chậm tiến độ", "Behind", "🔴"),
-    "no_data": ("Chưa có số liệu", "No data", "⚪"),
+    "achieved": ("Đã đạt", "Achieved"),
+    "on_track": ("Đúng tiến độ", "On track"),
+    "behind": ("Chậm tiến độ", "Behind"),
+    "no_data": ("Chưa có số liệu", "No data"),
 }
+STATUS_BADGES = {"achieved": "green", "on_track": "orange", "behind": "red", "no_data": "gray"}
 STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#f2b701", "behind": "#d73027", "no_data": "#9e9e9e"}
 
 
@@ -150,8 +151,20 @@ def t(key: str, lang: str, **values) -> str:
 
 
 def status_label(status: str, lang: str) -> str:
-    vi, en, dot = STATUS.get(status, STATUS["no_data"])
-    return f"{dot} {vi if lang == 'vi' else en}"
+    vi, en = STATUS.get(status, STATUS["no_data"])
+    return vi if lang == "vi" else en
+
+
+def rank_change(change, lang: str) -> str:
+    """▲ 2 for a unit that moved up two places, ▼ 1 down one, = unchanged, new if not ranked before."""
+    if _missing(change):
+        return "mới" if lang == "vi" else "new"
+    change = int(change)
+    if change > 0:
+        return f"▲ {change}"
+    if change < 0:
+        return f"▼ {-change}"
+    return "="
 
 
 def _missing(value) -> bool:
@@ -192,11 +205,3 @@ def moment(value, lang: str) -> str:
         stamp = stamp.tz_convert("Asia/Ho_Chi_Minh")
     pattern = "HH:mm:ss dd/MM/yyyy" if lang == "vi" else "HH:mm:ss, MMM d"
     return format_datetime(stamp.to_pydatetime(), pattern, locale=LOCALES[lang])
-
-
-def metric_name(metrics: pd.DataFrame, metric: str, lang: str) -> str:
-    row = metrics[metrics["metric"] == metric]
-    if row.empty:
-        return metric
-    return row.iloc[0]["name_vi" if lang == "vi" else "name_en"]
-

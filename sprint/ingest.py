@@ -700,19 +700,21 @@ def load_targets(con, source, *, name: str | None = None, uploaded_by: str | Non
         cur.close()
 
 
-def upload_history(con, *, unit: str | None = None, limit: int = 50) -> pd.DataFrame:
+def upload_history(con, *, unit: str | None = None, kinds: tuple[str, ...] | None = None,
+                   limit: int = 50) -> pd.DataFrame:
     """The latest uploads, newest first: upload_id, received_at, kind, file_name, uploaded_by,
-    rows, outcome, units (how many units the upload reported for), messages."""
+    rows, outcome, units (how many units the upload reported for), messages. `unit` keeps the
+    uploads that reported for it or its children; `kinds` keeps counts, units or targets uploads."""
     return con.execute(
         """
         SELECT u.upload_id, u.received_at, u.kind, u.file_name, u.uploaded_by, u.rows, u.outcome,
                (SELECT count(DISTINCT h.unit_code) FROM count_history h WHERE h.upload_id = u.upload_id) AS units,
                u.messages
         FROM uploads u
-        WHERE $unit IS NULL OR EXISTS (
+        WHERE ($kinds IS NULL OR list_contains($kinds, u.kind)) AND ($unit IS NULL OR EXISTS (
             SELECT 1 FROM count_history h WHERE h.upload_id = u.upload_id AND h.unit_code IN (
-                SELECT unit_code FROM units WHERE unit_code = $unit OR parent_code = $unit))
+                SELECT unit_code FROM units WHERE unit_code = $unit OR parent_code = $unit)))
         ORDER BY u.upload_id DESC LIMIT $limit
         """,
-        {"unit": unit, "limit": limit},
+        {"unit": unit, "limit": limit, "kinds": list(kinds) if kinds else None},
     ).df()

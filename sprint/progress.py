@@ -303,6 +303,18 @@ def attainment_matrix(con, *, as_of: date, parent: str = "VN") -> pd.DataFrame:
     return matrix[[m for m in metric_order if m in matrix.columns]]
 
 
+def trend(con, *, parent: str, metric: str, start: date, end: date) -> pd.DataFrame:
+    """Each child of `parent`, day by day, as a share of its annual plan.
+
+    Columns: unit_code, unit_name, date, value, plan, plan_pct.
+    """
+    days = series(con, unit=parent, metric=metric, start=start, end=end, by_child=True)
+    plans = progress(con, as_of=end, parent=parent, metric=metric)[["unit_code", "plan"]]
+    frame = days.merge(plans, on="unit_code")
+    frame["plan_pct"] = (100 * frame["value"] / frame["plan"].astype("Float64")).round(2)
+    return frame[["unit_code", "unit_name", "date", "value", "plan", "plan_pct"]]
+
+
 def metrics(con) -> pd.DataFrame:
     """The metric reference table: metric, name_vi, name_en, kind, direction, sort_order."""
     return con.cursor().execute("SELECT * FROM metrics ORDER BY sort_order").df()
@@ -316,9 +328,19 @@ def units(con) -> pd.DataFrame:
         FROM units u JOIN depths d USING (unit_code) ORDER BY d.depth, u.unit_code""").df()
 
 
+def targets(con) -> pd.DataFrame:
+    """The targets as loaded (own targets, no fallback): campaign_id, unit_code, unit_name, metric,
+    milestone, target."""
+    return con.cursor().execute(
+        """SELECT t.campaign_id, t.unit_code, u.name AS unit_name, t.metric, t.milestone, t.target
+           FROM targets t LEFT JOIN units u USING (unit_code) JOIN metrics m USING (metric)
+           ORDER BY t.campaign_id, t.unit_code, m.sort_order, t.milestone""").df()
+
+
 def reporting_summary(frame: pd.DataFrame) -> dict:
-    """How many leaves reported for the as-of date, out of how many (from `reporting`)."""
-    return {"done": int(frame["reported"].sum()), "total": len(frame)}
+    """How many leaves reported for the as-of date, out of how many, and the share (0 to 1)."""
+    done, total = int(frame["reported"].sum()), len(frame)
+    return {"done": done, "total": total, "share": done / total if total else 0.0}
 
 
 def latest_date(con) -> date | None:

@@ -1,0 +1,54 @@
+"""Targets and units, for administrators: view them, and replace them from files with the same checks."""
+import streamlit as st
+
+import sprint
+from pages import common
+from sprint import i18n
+
+lang = common.lang()
+st.title(common.t("page_admin"))
+
+
+def load_section(label: str, loader, key: str) -> None:
+    upload = st.file_uploader(label, type=["csv", "xlsx"], key=f"{key}_file")
+    if upload is not None and st.button(common.t("load"), key=f"{key}_load"):
+        try:
+            result = loader(common.cursor(), upload.getvalue(), name=upload.name, uploaded_by=common.my_unit())
+        except sprint.ValidationError as rejection:
+            st.error(common.t("rejected", file=upload.name, count=i18n.number(len(rejection.problems), lang)))
+            st.dataframe(common.problems_table(rejection.problems), hide_index=True)
+        except sprint.SprintError as failure:
+            st.error(str(failure))
+        else:
+            st.success(common.t("loaded", file=upload.name, rows=i18n.number(result.rows, lang)))
+
+
+units_tab, targets_tab = st.tabs([common.t("unit_tree"), common.t("targets_table")])
+with units_tab:
+    load_section(common.t("units_file"), sprint.load_units, "units")
+    units = common.read("units")
+    shown = units.assign(population=units["population"].map(lambda v: i18n.number(v, lang)),
+                         labour_force=units["labour_force"].map(lambda v: i18n.number(v, lang)))
+    st.dataframe(shown[["unit_code", "name", "parent_code", "depth", "population", "labour_force"]],
+                 hide_index=True, column_config={
+                     "unit_code": common.t("unit"), "name": common.t("name"), "parent_code": common.t("parent"),
+                     "depth": common.t("level"), "population": common.t("population"),
+                     "labour_force": common.t("labour_force")})
+with targets_tab:
+    load_section(common.t("targets_file"), sprint.load_targets, "targets")
+    targets = common.read("targets")
+    shown = targets.assign(milestone=targets["milestone"].map(lambda d: i18n.day(d, lang)),
+                           target=targets["target"].map(lambda v: i18n.number(v, lang)),
+                           metric=targets["metric"].map(common.metric_labels()))
+    st.dataframe(shown, hide_index=True, column_config={
+        "unit_code": common.t("unit"), "unit_name": common.t("name"), "metric": common.t("metric"),
+        "milestone": common.t("milestone"), "target": common.t("target")})
+
+st.subheader(common.t("history"))
+history = common.read("upload_history", limit=30, kinds=("units", "targets"))
+shown = history.assign(received_at=history["received_at"].map(lambda v: i18n.moment(v, lang)),
+                       outcome=history["outcome"].map(lambda o: common.t(f"outcome_{o}")))
+st.dataframe(shown[["received_at", "file_name", "kind", "uploaded_by", "rows", "outcome"]], hide_index=True,
+             column_config={"received_at": common.t("received_at"), "file_name": common.t("file"),
+                            "kind": common.t("kind"), "uploaded_by": common.t("uploaded_by"),
+                            "rows": common.t("rows"), "outcome": common.t("outcome")})

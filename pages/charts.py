@@ -1,0 +1,76 @@
+"""Plotly figures for the pages: they draw what sprint computed, nothing more."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from sprint import i18n
+
+ACTUAL, TARGET, PROJECTION = "#1f4e99", "#7f7f7f", "#e07b00"
+
+
+def _layout(figure: go.Figure, separators: str, height: int) -> go.Figure:
+    figure.update_layout(separators=separators, height=height, margin=dict(l=10, r=10, t=40, b=10),
+                         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+                         hovermode="x unified")
+    return figure
+
+
+def burnup(title: str, actual: pd.DataFrame, path: pd.DataFrame, row: pd.Series, labels: dict,
+           separators: str) -> go.Figure:
+    """Actual counts, the target path from the baseline through each milestone, milestone
+    markers, and the projection from the as-of date to the current milestone."""
+    figure = go.Figure()
+    figure.add_scatter(x=actual["date"], y=actual["value"], name=labels["actual"], mode="lines",
+                       line=dict(color=ACTUAL, width=3))
+    if not path.empty:
+        figure.add_scatter(x=path["date"], y=path["target"], name=labels["target_path"],
+                           mode="lines+markers", line=dict(color=TARGET, dash="dash"),
+                           marker=dict(symbol="diamond", size=10))
+        for milestone in path["date"].iloc[1:] if len(path) > 1 else path["date"]:
+            figure.add_vline(x=milestone, line=dict(color=TARGET, width=1, dash="dot"))
+    if pd.notna(row.get("projected")) and row["days_left"] > 0:
+        figure.add_scatter(x=[row["as_of"], row["milestone"]], y=[row["value"], row["projected"]],
+                           name=labels["projection"], mode="lines+markers",
+                           line=dict(color=PROJECTION, dash="dot"), marker=dict(size=7))
+    figure.update_layout(title=dict(text=title, font=dict(size=16)))
+    figure.update_yaxes(tickformat=",d", rangemode="normal")
+    return _layout(figure, separators, 340)
+
+
+def heatmap(matrix: pd.DataFrame, separators: str, colorbar_title: str) -> go.Figure:
+    """Attainment per unit and metric, red below 90 %, green at 100 % and above."""
+    figure = px.imshow(matrix, color_continuous_scale="RdYlGn", zmin=85, zmax=105, aspect="auto",
+                       text_auto=".1f", labels=dict(color=colorbar_title))
+    figure.update_xaxes(side="top", title=None)
+    figure.update_yaxes(title=None)
+    return _layout(figure, separators, max(300, 26 * len(matrix) + 80))
+
+
+def gap_bars(frame: pd.DataFrame, labels: dict, separators: str) -> go.Figure:
+    """People still missing per unit, largest gap at the top, coloured by status."""
+    ordered = frame.sort_values("gap")
+    figure = px.bar(ordered, x="gap", y="unit_name", orientation="h", color="status_label",
+                    color_discrete_map={i18n.status_label(s, labels["lang"]): c
+                                        for s, c in i18n.STATUS_COLOURS.items()},
+                    labels={"gap": labels["gap"], "unit_name": "", "status_label": labels["status"]})
+    figure.update_xaxes(tickformat=",d")
+    figure.update_yaxes(categoryorder="total ascending")
+    figure.update_layout(hovermode="closest")
+    return _layout(figure, separators, max(300, 22 * len(frame) + 80))
+
+
+def small_multiples(trend: pd.DataFrame, labels: dict, separators: str) -> go.Figure:
+    """Each unit's value as % of its annual plan, one small chart per unit."""
+    figure = px.line(trend, x="date", y="plan_pct", facet_col="unit_name", facet_col_wrap=6,
+                     facet_row_spacing=0.06, facet_col_spacing=0.03,
+                     labels={"plan_pct": "%", "date": ""})
+    figure.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1], font=dict(size=11)))
+    figure.update_traces(line=dict(color=ACTUAL))
+    figure.update_yaxes(matches=None, showticklabels=True, title=None)
+    figure.update_xaxes(showticklabels=False, title=None)
+    rows = -(-trend["unit_name"].nunique() // 6)
+    figure = _layout(figure, separators, 150 * rows + 60)
+    figure.update_layout(hovermode="closest")
+    return figure

@@ -1,0 +1,134 @@
+"""What every page shares: the store, cached reads keyed by the data version, the sidebar's choices."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+import sprint
+from sprint import demo, i18n
+from sprint.inbox import start_watcher
+
+# A `pages/` folder beside app.py makes Streamlit route a process's first request the old
+# (v1) way, straight to the page script and past app.py, until app.py's st.navigation runs once.
+# The pages are listed explicitly in app.py, so turn that off and run again through app.py.
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+REFRESH_SECONDS = float(os.environ.get("SPRINT_REFRESH_SECONDS", "3"))
+
+
+def store_path() -> str:
+    return str(sprint.default_db_path())
+
+
+@st.cache_resource(show_spinner="Đang mở kho số liệu… / Opening the store…")
+def get_store(path: str):
+    """The one read-write connection of this process (DuckDB allows one writer per file).
+
+    A new store is created with the demo data; the inbox beside it is watched from a thread,
+    unless SPRINT_INBOX=off.
+    """
+    is_new = not Path(path).exists()
+    con = sprint.connect(path)
+    sprint.init_store(con)
+    if is_new:
+        demo.build_demo(con)
+    inbox = os.environ.get("SPRINT_INBOX", str(Path(path).parent / "inbox"))
+    if inbox != "off":
+        start_watcher(con, inbox, interval=1.0, settle=float(os.environ.get("SPRINT_INBOX_SETTLE", "1")))
+    return con
+
+
+def cursor():
+    """A cursor of the store for this rerun (each thread reads through its own)."""
+    return get_store(store_path()).cursor()
+
+
+def version() -> int:
+    return sprint.data_version(cursor())
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _cached(function: str, data_version: int, path: str, arguments: tuple):
+    """Any sprint read, computed once per data version and arguments."""
+    return getattr(sprint, function)(get_store(path).cursor(), **dict(arguments))
+
+
+def read(function: str, **arguments):
+    """sprint.<function>(cursor, **arguments), cached until the store's data changes."""
+    return _cached(function, version(), store_path(), tuple(sorted(arguments.items())))
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "vi")
+
+
+def t(key: str, **values) -> str:
+    return i18n.t(key, lang(), **values)
+
+
+def as_of():
+    return st.session_state.get("as_of") or read("latest_date")
+
+
+def my_unit() -> str | None:
+    return st.session_state.get("my_unit")
+
+
+def metric_label(metric: str) -> str:
+    return metric_labels().get(metric, metric)
+
+
+def metric_labels() -> dict[str, str]:
+    """Every metric's name in the chosen language, for mapping whole columns."""
+    metrics = read("metrics")
+    return dict(zip(metrics["metric"], metrics["name_vi" if lang() == "vi" else "name_en"]))
+
+
+def unit_label(units: pd.DataFrame, code: str | None) -> str:
+    if code is None:
+        return t("none")
+    names = units.set_index("unit_code")["name"]
+    return f"{names.get(code, code)} ({code})"
+
+
+def status_badge(status: str) -> str:
+    """The status as a coloured badge (markdown)."""
+    return f":{i18n.STATUS_BADGES.get(status, 'gray')}-badge[{i18n.status_label(status, lang())}]"
+
+
+def plotly_separators() -> str:
+    """Plotly's decimal and thousands characters for the language (1.234.567,5 in Vietnamese)."""
+    return ",." if lang() == "vi" else ".,"
+
+
+def require_data() -> bool:
+    """Say so and stop drawing when the store has no counts yet."""
+    if read("latest_date") is None:
+        st.info(t("empty_store"))
+        return False
+    return True
+
+
+def download_buttons(frame: pd.DataFrame, stem: str, key: str) -> None:
+    from sprint.export import csv_bytes, excel_bytes
+
+    left, right = st.columns(2)
+    left.download_button(t("download_csv"), csv_bytes(frame), f"{stem}.csv", "text/csv",
+                         key=f"{key}-csv", width="stretch")
+    right.download_button(t("download_xlsx"), excel_bytes(frame, stem), f"{stem}.xlsx",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"{key}-xlsx", width="stretch")
+
+
+def problems_table(problems) -> pd.DataFrame:
+    """Errors or warnings as the table a unit head reads: line, column, value, what is wrong."""
+    return pd.DataFrame(
+        [(p.line, p.column, p.value, p.message) for p in problems],
+        columns=[t("line"), t("column"), t("cell"), t("problem")],
+    )

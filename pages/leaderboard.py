@@ -1,0 +1,93 @@
+"""Leaderboard, for unit heads: where my unit stands, who is just ahead, who is moving."""
+import pandas as pd
+import streamlit as st
+
+import sprint
+from pages import common
+from sprint import i18n
+
+lang = common.lang()
+st.title(common.t("page_leaderboard"))
+if common.require_data():
+    as_of = common.as_of()
+    units = common.read("units")
+    metrics = common.read("metrics")
+    provinces = units.loc[units["depth"] == 1, "unit_code"].tolist()
+    parents = units.set_index("unit_code")["parent_code"]
+    mine = common.my_unit()
+
+    levels = ["province", "grassroots", "grassroots_in"]
+    level_names = {"province": common.t("level_province"), "grassroots": common.t("level_grassroots"),
+                   "grassroots_in": common.t("level_grassroots_in")}
+    left, middle, right = st.columns(3)
+    metric_choices = ["all", *metrics.loc[metrics["direction"] == "higher_is_better", "metric"]]
+    metric = left.selectbox(common.t("metric"), metric_choices, key="board_metric",
+                            format_func=lambda m: common.t("all_metrics") if m == "all" else common.metric_label(m))
+    default_level = "grassroots_in" if mine in parents.index and parents.get(mine) in provinces else "province"
+    level = middle.selectbox(common.t("level"), levels, index=levels.index(default_level),
+                             format_func=level_names.get, key="board_level")
+    parent = None
+    if level == "grassroots_in":
+        default_province = parents.get(mine) if parents.get(mine) in provinces else provinces[0]
+        parent = right.selectbox(common.t("province"), provinces, index=provinces.index(default_province),
+                                 format_func=lambda code: common.unit_label(units, code), key="board_parent")
+    board = common.read("leaderboard", as_of=as_of, metric=metric,
+                        level="province" if level == "province" else "grassroots", parent=parent)
+
+    if board.empty:
+        st.info(common.t("no_ranking"))
+    else:
+        if mine is not None:
+            around = sprint.neighbours(board, mine)
+            if around.empty:
+                st.info(common.t("not_ranked", unit=common.unit_label(units, mine)))
+            else:
+                cells = st.columns(3)
+                me = around[around["unit_code"] == mine].iloc[0]
+                for cell, (_, row) in zip(cells, around.iterrows()):
+                    key = "you" if row["unit_code"] == mine else ("above" if row["rank"] < me["rank"] or (
+                        row["rank"] == me["rank"] and row["unit_code"] < mine) else "below")
+                    with cell.container(border=True):
+                        st.caption(common.t(key))
+                        st.markdown(f"**#{row['rank']} {row['unit_name']}**")
+                        st.markdown(f"{i18n.percent(row['score'], lang)}"
+                                    + ("" if key == "you" else
+                                       f" ({i18n.number(row['score_difference'], lang, 2)} {common.t('points')})"))
+
+        shown = board.assign(
+            change=board["rank_change"].map(lambda c: i18n.rank_change(c, lang)),
+            value=board["value"].map(lambda v: i18n.number(v, lang)),
+            target=board["target"].map(lambda v: i18n.number(v, lang)),
+            gap=board["gap"].map(lambda v: i18n.number(v, lang)),
+            status=board["status"].map(lambda s: i18n.status_label(s, lang) if isinstance(s, str) else ""),
+        )
+        columns = ["rank", "change", "unit_code", "unit_name", "score"]
+        if metric != "all":
+            columns += ["value", "target", "gap", "status"]
+        shown = shown[columns]
+        config = {
+            "rank": st.column_config.NumberColumn(common.t("rank"), format="%d", width="small"),
+            "change": st.column_config.TextColumn(common.t("change"), width="small"),
+            "unit_code": common.t("unit"), "unit_name": common.t("name"),
+            "score": st.column_config.ProgressColumn(common.t("score"), format="%.2f", min_value=0,
+                                                     max_value=max(110.0, float(board["score"].max()))),
+            "value": common.t("value"), "target": common.t("target"), "gap": common.t("gap"),
+            "status": common.t("status"),
+        }
+        styled = shown.style.apply(
+            lambda row: ["background-color: #fff3bf; font-weight: bold" if row["unit_code"] == mine else ""
+                         for _ in row], axis=1)
+        st.dataframe(styled, hide_index=True, column_config=config, height=min(35 * len(shown) + 40, 1300))
+        export = board[["rank", "unit_code", "unit_name", "score", "rank_change", "value", "target", "gap", "status"]]
+        common.download_buttons(export, f"bang-xep-hang-{metric}-{as_of.isoformat()}", "board")
+
+        st.subheader(common.t("top_movers"))
+        movers = common.read("top_movers", as_of=as_of, metric=metric,
+                             level="province" if level == "province" else "grassroots", parent=parent)
+        if movers.empty:
+            st.caption(common.t("no_movers"))
+        else:
+            cells = st.columns(len(movers))
+            for cell, row in zip(cells, movers.itertuples()):
+                cell.metric(row.unit_name, f"#{row.rank}", f"▲ {row.places_gained} {common.t('places')}",
+                            delta_color="normal", delta_arrow="off")

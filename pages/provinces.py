@@ -1,0 +1,66 @@
+"""Provinces: the gap to goal for each province and metric, with a drill-down to grassroots units."""
+from datetime import timedelta
+
+import streamlit as st
+
+from pages import charts, common
+from sprint import i18n
+
+lang = common.lang()
+st.title(common.t("page_provinces"))
+if common.require_data():
+    as_of = common.as_of()
+    units = common.read("units")
+    provinces = units.loc[units["depth"] == 1, "unit_code"].tolist()
+    parents = units.set_index("unit_code")["parent_code"]
+    mine = common.my_unit()
+    default = mine if mine in provinces else parents.get(mine)
+    choices = [None, *provinces]
+    all_label = common.t("all_provinces")
+    left, right = st.columns(2)
+    parent = left.selectbox(common.t("drill"), choices, index=choices.index(default) if default in choices else 0,
+                            format_func=lambda code: all_label if code is None else common.unit_label(units, code),
+                            key="provinces_parent")
+    metrics = common.read("metrics")
+    people = metrics.loc[metrics["direction"] == "higher_is_better", "metric"].tolist()
+    metric = right.selectbox(common.t("metric"), people, format_func=common.metric_label, key="provinces_metric")
+    scope = parent or "VN"
+
+    matrix = common.read("attainment_matrix", as_of=as_of, parent=scope)
+    if matrix.empty:
+        st.info(common.t("no_children", unit=common.unit_label(units, scope)))
+    else:
+        st.subheader(common.t("heatmap"))
+        shown = matrix.rename(columns=common.metric_labels())
+        st.plotly_chart(charts.heatmap(shown, common.plotly_separators(), common.t("attainment")),
+                        key="heatmap")
+
+        figures = common.read("progress", as_of=as_of, parent=scope, metric=metric)
+        if not figures.empty:
+            milestone = figures["milestone"].max()
+            st.subheader(common.t("gap_chart", milestone=i18n.day(milestone, lang)) + f" — {common.metric_label(metric)}")
+            bars = figures.assign(status_label=figures["status"].map(lambda s: i18n.status_label(s, lang)))
+            labels = {"gap": common.t("gap"), "status": common.t("status"), "lang": lang}
+            st.plotly_chart(charts.gap_bars(bars, labels, common.plotly_separators()), key="gaps")
+
+            table = figures[["unit_code", "unit_name", "value", "target", "attainment_pct", "gap",
+                             "required_daily", "pace_7d", "status"]].copy()
+            for column in ("value", "target", "gap", "required_daily", "pace_7d"):
+                table[column] = table[column].map(lambda v: i18n.number(v, lang))
+            table["status"] = table["status"].map(lambda s: i18n.status_label(s, lang))
+            st.dataframe(table, hide_index=True, column_config={
+                "unit_code": common.t("unit"), "unit_name": common.t("name"),
+                "value": common.t("value"), "target": common.t("target"),
+                "attainment_pct": st.column_config.ProgressColumn(common.t("attainment"), format="%.2f %%",
+                                                                  min_value=0, max_value=110),
+                "gap": common.t("gap"), "required_daily": common.t("required_daily"),
+                "pace_7d": common.t("pace_7d"), "status": common.t("status")})
+
+        st.subheader(common.t("trends") + f" — {common.metric_label(metric)}")
+        campaign = common.read("campaign_for", as_of=as_of)
+        trend = common.read("trend", parent=scope, metric=metric,
+                            start=campaign["baseline"] - timedelta(days=30), end=as_of)
+        if trend.empty:
+            st.info(common.t("no_children", unit=common.unit_label(units, scope)))
+        else:
+            st.plotly_chart(charts.small_multiples(trend, {}, common.plotly_separators()), key="trends")

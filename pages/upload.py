@@ -1,0 +1,78 @@
+"""Upload: the day's report, checked in full before anything is saved."""
+import streamlit as st
+
+import sprint
+from pages import common
+from sprint import i18n
+from sprint.export import counts_template
+
+lang = common.lang()
+st.title(common.t("page_upload"))
+st.write(common.t("upload_help"))
+units = common.read("units")
+mine = common.my_unit()
+metrics = common.read("metrics")
+people = metrics.loc[metrics["kind"] == "people", "metric"].tolist()
+leaves = units[units["is_leaf"]]
+if mine is not None:
+    leaves = leaves[(leaves["unit_code"] == mine) | (leaves["parent_code"] == mine)]
+template_units = leaves["unit_code"].tolist() or units.loc[units["is_leaf"], "unit_code"].tolist()
+template_day = sprint.vietnam_today()
+left, right = st.columns(2)
+left.download_button(common.t("template_long"), counts_template(template_units, people, template_day, wide=False),
+                     "mau-bao-cao-doc.csv", "text/csv", width="stretch")
+right.download_button(common.t("template_wide"), counts_template(template_units, people, template_day, wide=True),
+                      "mau-bao-cao-ngang.csv", "text/csv", width="stretch")
+
+upload = st.file_uploader(common.t("file"), type=["csv", "xlsx"], key="upload_file")
+if upload is not None:
+    data = upload.getvalue()
+    try:
+        check = sprint.ingest(common.cursor(), data, name=upload.name, commit=False)
+    except sprint.ValidationError as rejection:
+        st.error(common.t("rejected", file=upload.name, count=i18n.number(len(rejection.problems), lang)))
+        st.dataframe(common.problems_table(rejection.problems), hide_index=True)
+    except sprint.SprintError as failure:
+        st.error(str(failure))
+    else:
+        if check.already_taken:
+            st.info(common.t("already_taken", file=upload.name))
+        else:
+            st.subheader(common.t("preview", rows=i18n.number(check.rows, lang), new=i18n.number(check.new, lang),
+                                  corrected=i18n.number(check.corrected, lang),
+                                  unchanged=i18n.number(check.unchanged, lang)))
+            preview = check.preview.assign(date=check.preview["date"].map(lambda d: i18n.day(d, lang)),
+                                           value=check.preview["value"].map(lambda v: i18n.number(v, lang)))
+            st.dataframe(preview, hide_index=True, height=min(35 * len(preview) + 40, 400))
+            confirmed = True
+            if check.warnings:
+                st.warning(common.t("warnings", count=i18n.number(len(check.warnings), lang)))
+                st.dataframe(common.problems_table(check.warnings), hide_index=True)
+                confirmed = st.checkbox(common.t("confirm_warnings"), key="upload_confirm")
+            if st.button(common.t("commit"), type="primary", disabled=not confirmed, key="upload_commit"):
+                try:
+                    result = sprint.ingest(common.cursor(), data, name=upload.name, uploaded_by=mine)
+                except sprint.ValidationError as rejection:
+                    st.error(common.t("rejected", file=upload.name, count=len(rejection.problems)))
+                    st.dataframe(common.problems_table(rejection.problems), hide_index=True)
+                else:
+                    if result.already_taken:
+                        st.info(common.t("already_taken", file=upload.name))
+                    else:
+                        st.success(common.t("committed", file=upload.name, new=i18n.number(result.new, lang),
+                                            corrected=i18n.number(result.corrected, lang),
+                                            unchanged=i18n.number(result.unchanged, lang)))
+
+st.subheader(common.t("history"))
+history = common.read("upload_history", unit=mine, limit=30)
+if history.empty:
+    st.caption("–")
+else:
+    shown = history.assign(
+        received_at=history["received_at"].map(lambda v: i18n.moment(v, lang)),
+        outcome=history["outcome"].map(lambda o: common.t(f"outcome_{o}")),
+        rows=history["rows"].map(lambda v: i18n.number(v, lang)),
+    )[["received_at", "file_name", "kind", "uploaded_by", "rows", "outcome"]]
+    st.dataframe(shown, hide_index=True, column_config={
+        "received_at": common.t("received_at"), "file_name": common.t("file"), "kind": common.t("kind"),
+        "uploaded_by": common.t("uploaded_by"), "rows": common.t("rows"), "outcome": common.t("outcome")})

@@ -1,0 +1,141 @@
+"""The inbox: files dropped into a folder are ingested by the one process that owns the store.
+
+A file is taken once it has not changed for `settle` seconds (no half-written file is read; a
+sender that can should write `name.part` and rename it, which is never taken early). A taken
+file moves to processed/, a rejected one to rejected/ with NAME.errors.txt beside it. Every
+outcome is appended to inbox.log. The file is moved only after its commit, and a file already
+taken is recognised by its SHA-256: a restart between the two re-takes nothing.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .errors import SprintError, ValidationError
+from .ingest import EXCEL_SUFFIXES, ingest
+from .store import VIETNAM
+
+TAKEN_SUFFIXES = (".csv", *EXCEL_SUFFIXES)
+PROCESSED, REJECTED, LOG = "processed", "rejected", "inbox.log"
+
+
+@dataclass
+class Outcome:
+    """What became of one dropped file."""
+
+    file: str
+    destination: Path
+    committed: bool
+    message: str
+
+
+def _prepare(directory: Path) -> None:
+    for sub in (PROCESSED, REJECTED):
+        (directory / sub).mkdir(parents=True, exist_ok=True)
+
+
+def pending(directory: Path, *, settle: float = 2.0) -> list[Path]:
+    """Files ready to take: a known suffix, not hidden, unchanged for `settle` seconds; oldest first."""
+    now = time.time()
+    ready = []
+    for path in Path(directory).iterdir():
+        if not path.is_file() or path.name.startswith(".") or not path.name.lower().endswith(TAKEN_SUFFIXES):
+            continue
+        stat = path.stat()
+        if now - stat.st_mtime >= settle:
+            ready.append((stat.st_mtime, path.name, path))
+    return [path for _, _, path in sorted(ready)]
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    target = folder / name
+    if not target.exists():
+        return target
+    stem, suffix = os.path.splitext(name)
+    stamp = datetime.now(VIETNAM).strftime("%Y%m%d-%H%M%S-%f")
+    return folder / f"{stem}.{stamp}{suffix}"
+
+
+def _log(directory: Path, line: str) -> None:
+    stamp = datetime.now(VIETNAM).isoformat(timespec="seconds")
+    with open(directory / LOG, "a", encoding="utf-8") as handle:
+        handle.write(f"{stamp} {line}\n")
+
+
+def take(con, path: Path, *, uploaded_by: str = "inbox") -> Outcome:
+    """Ingest one file from the inbox and move it to processed/ or rejected/."""
+    directory = path.parent
+    try:
+        result = ingest(con, path, uploaded_by=uploaded_by)
+    except Exception as exc:  # a file the store cannot take must not stop the watcher
+        reason = str(exc) if isinstance(exc, SprintError) else f"{path.name} could not be taken: {exc}"
+        destination = _free_name(directory / REJECTED, path.name)
+        shutil.move(path, destination)
+        destination.with_name(destination.name + ".errors.txt").write_text(reason + "\n", encoding="utf-8")
+        count = len(exc.problems) if isinstance(exc, ValidationError) else 1
+        _log(directory, f"rejected {path.name}: {count} problem(s)")
+        return Outcome(path.name, destination, False, reason)
+    destination = _free_name(directory / PROCESSED, path.name)
+    shutil.move(path, destination)
+    lines = [result.summary(), *(f"warning: {w}" for w in result.warnings)]
+    _log(directory, f"taken {path.name}: {result.summary()}")
+    return Outcome(path.name, destination, True, "\n".join(lines))
+
+
+def process_once(con, directory: str | Path, *, settle: float = 2.0) -> list[Outcome]:
+    """Take every file that is ready now."""
+    directory = Path(directory)
+    _prepare(directory)
+    return [take(con, path) for path in pending(directory, settle=settle)]
+
+
+def watch(con, directory: str | Path, *, interval: float = 1.0, settle: float = 2.0,
+          stop: threading.Event | None = None, on_outcome=None) -> None:
+    """Take files as they land until `stop` is set (or forever)."""
+    stop = stop or threading.Event()
+    directory = Path(directory)
+    _prepare(directory)
+    while not stop.is_set():
+        for outcome in process_once(con, directory, settle=settle):
+            if on_outcome:
+                on_outcome(outcome)
+        stop.wait(interval)
+
+
+def start_watcher(con, directory: str | Path, *, interval: float = 1.0, settle: float = 2.0) -> threading.Event:
+    """Watch the inbox from a daemon thread with its own cursor; set the returned event to stop."""
+    stop = threading.Event()
+    cursor = con.cursor()
+    thread = threading.Thread(target=watch, args=(cursor, directory),
+                              kwargs={"interval": interval, "settle": settle, "stop": stop},
+                              name="sprint-inbox", daemon=True)
+    thread.start()
+    return stop
+
+
+def handoff(file: str | Path, directory: str | Path, *, timeout: float = 120.0) -> Outcome:
+    """Give a file to the process that owns the store, through its inbox, and wait for the verdict."""
+    directory = Path(directory)
+    _prepare(directory)
+    file = Path(file)
+    name = f"cli-{os.getpid()}-{time.time_ns()}-{file.name}"
+    part = directory / f".{name}.part"
+    shutil.copyfile(file, part)
+    os.replace(part, directory / name)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if (directory / PROCESSED / name).exists():
+            return Outcome(file.name, directory / PROCESSED / name, True,
+                           f"{file.name}: taken by the program that owns the store (see {directory / LOG}).")
+        errors = directory / REJECTED / f"{name}.errors.txt"
+        if errors.exists():
+            text = errors.read_text(encoding="utf-8").replace(name, file.name)
+            return Outcome(file.name, directory / REJECTED / name, False, text.strip())
+        time.sleep(0.2)
+    raise SprintError(f"{file.name} is waiting in {directory} but nobody took it within {timeout:.0f} s; "
+                      "is the dashboard or `python -m sprint watch` running?")
