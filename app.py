@@ -10,6 +10,7 @@ import streamlit as st
 from pages import common
 from sprint import i18n
 
+common.route_through_app()
 st.set_page_config(page_title="Sprint BHXH", page_icon=":material/trending_up:", layout="wide")
 st.session_state.setdefault("lang", "vi")
 st.session_state.setdefault("as_of_follows_latest", True)

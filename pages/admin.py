@@ -5,22 +5,38 @@ import sprint
 from pages import common
 from sprint import i18n
 
+common.route_through_app()
+
 lang = common.lang()
 st.title(common.t("page_admin"))
 
 
+def load(loader, upload, key: str) -> None:
+    """Load the file (a button callback, so it runs once per click) and keep the verdict."""
+    try:
+        result = loader(common.cursor(), upload.getvalue(), name=upload.name, uploaded_by=common.my_unit())
+    except sprint.SprintError as failure:
+        st.session_state[f"{key}_outcome"] = (upload.name, failure)
+    else:
+        st.session_state[f"{key}_outcome"] = (upload.name, result)
+
+
 def load_section(label: str, loader, key: str) -> None:
     upload = st.file_uploader(label, type=["csv", "xlsx"], key=f"{key}_file")
-    if upload is not None and st.button(common.t("load"), key=f"{key}_load"):
-        try:
-            result = loader(common.cursor(), upload.getvalue(), name=upload.name, uploaded_by=common.my_unit())
-        except sprint.ValidationError as rejection:
-            st.error(common.t("rejected", file=upload.name, count=i18n.number(len(rejection.problems), lang)))
-            st.dataframe(common.problems_table(rejection.problems), hide_index=True)
-        except sprint.SprintError as failure:
-            st.error(str(failure))
-        else:
-            st.success(common.t("loaded", file=upload.name, rows=i18n.number(result.rows, lang)))
+    if upload is None:
+        st.session_state.pop(f"{key}_outcome", None)
+        return
+    st.button(common.t("load"), key=f"{key}_load", on_click=load, args=(loader, upload, key))
+    name, outcome = st.session_state.get(f"{key}_outcome", (None, None))
+    if name != upload.name:
+        return
+    if isinstance(outcome, sprint.ValidationError):
+        st.error(common.t("rejected", file=name, count=i18n.number(len(outcome.problems), lang)))
+        st.dataframe(common.problems_table(outcome.problems), hide_index=True)
+    elif isinstance(outcome, sprint.SprintError):
+        st.error(str(outcome))
+    else:
+        st.success(common.t("loaded", file=name, rows=i18n.number(outcome.rows, lang)))
 
 
 units_tab, targets_tab = st.tabs([common.t("unit_tree"), common.t("targets_table")])

@@ -12,14 +12,19 @@ import sprint
 from sprint import demo, i18n
 from sprint.inbox import start_watcher
 
-# A `pages/` folder beside app.py makes Streamlit route a process's first request the old
-# (v1) way, straight to the page script and past app.py, until app.py's st.navigation runs once.
-# The pages are listed explicitly in app.py, so turn that off and run again through app.py.
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
-
 REFRESH_SECONDS = float(os.environ.get("SPRINT_REFRESH_SECONDS", "3"))
+
+
+def route_through_app() -> None:
+    """Make sure this run went through app.py.
+
+    A `pages/` folder beside app.py makes Streamlit route a process's first request (and every
+    AppTest run) the old v1 way, straight to the page script and past app.py, until app.py's
+    st.navigation has run. The pages are listed explicitly in app.py: turn v1 off and run again.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def store_path() -> str:

@@ -6,6 +6,8 @@ import sprint
 from pages import common
 from sprint import i18n
 
+common.route_through_app()
+
 lang = common.lang()
 st.title(common.t("page_leaderboard"))
 if common.require_data():

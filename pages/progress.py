@@ -7,6 +7,8 @@ import sprint
 from pages import charts, common
 from sprint import i18n
 
+common.route_through_app()
+
 lang = common.lang()
 st.title(common.t("page_progress"))
 if common.require_data():

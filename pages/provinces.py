@@ -6,6 +6,8 @@ import streamlit as st
 from pages import charts, common
 from sprint import i18n
 
+common.route_through_app()
+
 lang = common.lang()
 st.title(common.t("page_provinces"))
 if common.require_data():

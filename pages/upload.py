@@ -6,6 +6,8 @@ from pages import common
 from sprint import i18n
 from sprint.export import counts_template
 
+common.route_through_app()
+
 lang = common.lang()
 st.title(common.t("page_upload"))
 st.write(common.t("upload_help"))
@@ -24,8 +26,35 @@ left.download_button(common.t("template_long"), counts_template(template_units, 
 right.download_button(common.t("template_wide"), counts_template(template_units, people, template_day, wide=True),
                       "mau-bao-cao-ngang.csv", "text/csv", width="stretch")
 
+def commit(data: bytes, name: str) -> None:
+    """Commit the checked file (a button callback, so it runs once per click)."""
+    try:
+        result = sprint.ingest(common.cursor(), data, name=name, uploaded_by=mine)
+    except sprint.ValidationError as rejection:
+        st.session_state["upload_outcome"] = (name, "rejected", rejection.problems)
+    except sprint.SprintError as failure:
+        st.session_state["upload_outcome"] = (name, "failed", str(failure))
+    else:
+        st.session_state["upload_outcome"] = (name, "taken" if result.already_taken else "committed", result)
+
+
 upload = st.file_uploader(common.t("file"), type=["csv", "xlsx"], key="upload_file")
-if upload is not None:
+outcome = st.session_state.get("upload_outcome")
+if upload is not None and outcome is not None and outcome[0] == upload.name:
+    name, verdict, detail = outcome
+    if verdict == "committed":
+        st.success(common.t("committed", file=name, new=i18n.number(detail.new, lang),
+                            corrected=i18n.number(detail.corrected, lang),
+                            unchanged=i18n.number(detail.unchanged, lang)))
+    elif verdict == "taken":
+        st.info(common.t("already_taken", file=name))
+    elif verdict == "failed":
+        st.error(detail)
+    else:
+        st.error(common.t("rejected", file=name, count=i18n.number(len(detail), lang)))
+        st.dataframe(common.problems_table(detail), hide_index=True)
+elif upload is not None:
+    st.session_state.pop("upload_outcome", None)
     data = upload.getvalue()
     try:
         check = sprint.ingest(common.cursor(), data, name=upload.name, commit=False)
@@ -49,19 +78,8 @@ if upload is not None:
                 st.warning(common.t("warnings", count=i18n.number(len(check.warnings), lang)))
                 st.dataframe(common.problems_table(check.warnings), hide_index=True)
                 confirmed = st.checkbox(common.t("confirm_warnings"), key="upload_confirm")
-            if st.button(common.t("commit"), type="primary", disabled=not confirmed, key="upload_commit"):
-                try:
-                    result = sprint.ingest(common.cursor(), data, name=upload.name, uploaded_by=mine)
-                except sprint.ValidationError as rejection:
-                    st.error(common.t("rejected", file=upload.name, count=len(rejection.problems)))
-                    st.dataframe(common.problems_table(rejection.problems), hide_index=True)
-                else:
-                    if result.already_taken:
-                        st.info(common.t("already_taken", file=upload.name))
-                    else:
-                        st.success(common.t("committed", file=upload.name, new=i18n.number(result.new, lang),
-                                            corrected=i18n.number(result.corrected, lang),
-                                            unchanged=i18n.number(result.unchanged, lang)))
+            st.button(common.t("commit"), type="primary", disabled=not confirmed, key="upload_commit",
+                      on_click=commit, args=(data, upload.name))
 
 st.subheader(common.t("history"))
 history = common.read("upload_history", unit=mine, limit=30)

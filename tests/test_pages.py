@@ -1,0 +1,160 @@
+"""Every page through Streamlit's AppTest, on the demo store and on an empty one."""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sprint
+from conftest import DATA, fresh_store
+from sprint import i18n
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = ["pages/progress.py", "pages/provinces.py", "pages/leaderboard.py", "pages/upload.py", "pages/admin.py"]
+
+
+@pytest.fixture
+def demo_store(demo_store_file, tmp_path, monkeypatch):
+    path = tmp_path / "app.duckdb"
+    shutil.copy(demo_store_file, path)
+    monkeypatch.setenv("SPRINT_DB", str(path))
+    monkeypatch.setenv("SPRINT_INBOX", "off")
+    return path
+
+
+@pytest.fixture
+def empty_store(tmp_path, monkeypatch):
+    path = tmp_path / "empty.duckdb"
+    fresh_store(path).close()
+    monkeypatch.setenv("SPRINT_DB", str(path))
+    monkeypatch.setenv("SPRINT_INBOX", "off")
+    return path
+
+
+def open_page(page: str, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def texts(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption]
+                     + [s.value for s in at.subheader] + [i.value for i in at.info])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_demo_store(demo_store, page):
+    at = open_page(page)
+    assert at.title[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_an_empty_store(empty_store, page):
+    at = open_page(page)
+    if page in PAGES[:3]:
+        assert "Chưa có số liệu nào" in at.info[0].value
+
+
+def test_progress_cards_show_the_engine_figures(demo_store):
+    at = open_page(PAGES[0])
+    con = sprint.connect(demo_store)
+    figures = sprint.progress(con, as_of=date(2025, 11, 20), unit="VN")
+    shown = texts(at)
+    for row in figures.itertuples():
+        assert f"## {i18n.number(row.value, 'vi')}" in shown
+        assert i18n.number(row.target, "vi") in shown
+        assert i18n.number(row.gap, "vi") in shown
+    assert "Giai đoạn 2: 01/11/2025 – 30/11/2025 · còn 10 ngày đến mốc" in shown
+    assert len(at.get("plotly_chart")) == len(figures)
+
+
+def test_progress_in_english(demo_store):
+    at = open_page(PAGES[0], lang="en")
+    assert at.title[0].value == "Sprint progress"
+    assert "17,404,839" in texts(at) or "Phase 2" in texts(at)
+
+
+def test_progress_scope_follows_my_unit(demo_store):
+    at = open_page(PAGES[0], my_unit="66-EAKAR")
+    assert at.selectbox(key="progress_scope").value == "66"
+
+
+def test_leaderboard_filters_change_the_table(demo_store):
+    at = open_page(PAGES[2])
+    first = at.dataframe[0].value.copy()
+    at.selectbox(key="board_metric").set_value("voluntary_si").run()
+    second = at.dataframe[0].value
+    assert list(first.columns) != list(second.columns) or not first.equals(second)
+    at.selectbox(key="board_level").set_value("grassroots_in").run()
+    at.selectbox(key="board_parent").set_value("66").run()
+    units = at.dataframe[0].value["unit_code"].tolist()
+    assert units and all(code.startswith("66-") for code in units)
+
+
+def test_leaderboard_pins_my_unit_and_its_neighbours(demo_store):
+    at = open_page(PAGES[2], my_unit="22")
+    shown = texts(at)
+    assert "Đơn vị của bạn" in shown and "Quảng Ninh" in shown
+
+
+def test_bad_upload_shows_every_error_and_commits_nothing(demo_store):
+    at = open_page(PAGES[3])
+    before = sprint.connect(demo_store).execute("SELECT count(*), sum(value) FROM counts").fetchall()
+    bad = (DATA / "bad" / "negative.csv").read_bytes().replace(b",A,", b",66-EAKAR,")
+    at.file_uploader(key="upload_file").upload("bad.csv", bad, "text/csv").run()
+    assert not at.exception
+    assert "bị từ chối" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert problems.iloc[0].tolist()[:2] == [2, "value"]
+    assert not at.button(key="upload_commit") if "upload_commit" in [b.key for b in at.button] else True
+    assert sprint.connect(demo_store).execute("SELECT count(*), sum(value) FROM counts").fetchall() == before
+
+
+def test_good_upload_previews_then_commits(demo_store):
+    at = open_page(PAGES[3])
+    good = b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,voluntary_si,2480\n"
+    at.file_uploader(key="upload_file").upload("day.csv", good, "text/csv").run()
+    assert "Xem trước: 1 dòng" in texts(at)
+    at.button(key="upload_commit").click().run()
+    assert "Đã lưu day.csv" in at.success[0].value
+    value = sprint.connect(demo_store).execute(
+        "SELECT value FROM counts WHERE unit_code = '66-EAKAR' AND date = '2025-11-20' AND metric = 'voluntary_si'"
+    ).fetchall()
+    assert value == [(2480,)]
+
+
+def test_upload_with_a_large_jump_asks_for_confirmation(demo_store):
+    at = open_page(PAGES[3])
+    jump = b"date,unit_code,metric,value\n2025-11-21,66-EAKAR,voluntary_si,9000\n"
+    at.file_uploader(key="upload_file").upload("jump.csv", jump, "text/csv").run()
+    assert "cảnh báo" in at.warning[0].value
+    assert at.button(key="upload_commit").disabled
+    at.checkbox(key="upload_confirm").check().run()
+    assert not at.button(key="upload_commit").disabled
+
+
+def test_admin_rejects_a_units_file_with_a_cycle(demo_store):
+    at = open_page(PAGES[4])
+    at.file_uploader(key="units_file").upload("units.csv", b"unit_code,name,parent_code\nX,X,Y\nY,Y,X\n", "text/csv").run()
+    at.button(key="units_load").click().run()
+    assert "bị từ chối" in at.error[0].value
+
+
+def test_as_of_follows_the_latest_day(demo_store):
+    at = open_page(PAGES[0])
+    assert at.session_state["as_of"] == date(2025, 11, 20)
+    con = sprint.connect(demo_store)
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-21,66-EAKAR,health,131000\n", name="next.csv")
+    con.close()
+    at.run()  # the live fragment sees a new data version and asks for a rerun
+    at.run()
+    assert at.session_state["as_of"] == date(2025, 11, 21)
+    assert "21/11/2025" in texts(at)
