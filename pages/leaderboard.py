@@ -39,6 +39,11 @@ if common.require_data():
     if board.empty:
         st.info(common.t("no_ranking"))
     else:
+        podium = st.columns(3)
+        for cell, row in zip(podium, board.head(3).itertuples()):
+            with cell.container(border=True, key=f"podium-{row.Index + 1}"):
+                st.caption(f"{common.t('rank')} {row.rank}")
+                st.markdown(f"**{row.unit_name}**  \n{i18n.percent(row.score, lang)}")
         if mine is not None:
             around = sprint.neighbours(board, mine)
             if around.empty:

@@ -1,0 +1,69 @@
+"""The key journeys in a real headless Chromium (Debian's), against `streamlit run app.py`."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.harness import ROOT, browser_page, dashboard
+
+MAIN = "[data-testid='stMainBlockContainer']"
+
+
+def test_progress_page_renders_cards_and_charts(live_store):
+    with dashboard(live_store) as url, browser_page() as page:
+        page.goto(f"{url}/progress")
+        main = page.locator(MAIN)
+        expect(main.get_by_role("heading", name="Tiến độ toàn quốc", exact=True)).to_be_visible(timeout=30_000)
+        expect(main.get_by_text("17.404.839")).to_be_visible(timeout=30_000)
+        expect(main.locator(".js-plotly-plot")).to_have_count(5, timeout=30_000)
+        expect(main.get_by_text("Giai đoạn 2: 01/11/2025 – 30/11/2025")).to_be_visible()
+
+
+def test_an_uploaded_file_moves_the_leaderboard(live_store, tmp_path):
+    day = tmp_path / "dak-lak-2025-11-20.csv"
+    leaves = [f"66-{code}" for code in ("BUONHO", "BUONMATHUOT", "CUPONG", "DAKPHOI", "EADRANG", "EAKAR",
+                                          "EAKNUEC", "EARIENG", "HOAXUAN", "SONHOA")]
+    day.write_text("date,unit_code,metric,value\n"
+                   + "".join(f"2025-11-20,{unit},voluntary_si,40000\n" for unit in leaves))
+    with dashboard(live_store) as url, browser_page() as page:
+        page.goto(f"{url}/leaderboard")
+        main = page.locator(MAIN)
+        podium = main.locator(".st-key-podium-1")
+        expect(podium).to_contain_text("Tây Ninh", timeout=30_000)
+
+        page.goto(f"{url}/upload")
+        expect(main.get_by_role("heading", name="Gửi báo cáo", exact=True)).to_be_visible(timeout=30_000)
+        page.locator("input[type='file']").set_input_files(str(day))
+        expect(main.get_by_text("Xem trước: 10 dòng")).to_be_visible(timeout=30_000)
+        main.get_by_text("Tôi đã kiểm tra, các số liệu này đúng").click()
+        main.get_by_role("button", name="Lưu báo cáo").click()
+        expect(main.get_by_text("Đã lưu dak-lak-2025-11-20.csv")).to_be_visible(timeout=30_000)
+
+        page.goto(f"{url}/leaderboard")
+        expect(podium).to_contain_text("Đắk Lắk", timeout=30_000)
+
+
+def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_path):
+    day = tmp_path / "next-day.csv"
+    day.write_text("date,unit_code,metric,value\n2025-11-21,66-EAKAR,compulsory_si,6500\n")
+    inbox = live_store.parent / "inbox"
+    with dashboard(live_store, refresh_seconds=2, inbox=str(inbox)) as url, browser_page() as page:
+        page.goto(f"{url}/progress")
+        main = page.locator(MAIN)
+        expect(main.get_by_text("Số liệu đến ngày 20/11/2025")).to_be_visible(timeout=30_000)
+        started = time.monotonic()
+        sent = subprocess.run([sys.executable, "-m", "sprint", "ingest", str(day), "--db", str(live_store)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert sent.returncode == 0, sent.stderr
+        expect(main.get_by_text("Số liệu đến ngày 21/11/2025")).to_be_visible(timeout=10_000)
+        elapsed = time.monotonic() - started
+        print(f"new report visible after {elapsed:.1f} s")
+        assert elapsed < 15
+        assert (inbox / "processed").iterdir()
+
+
+pytestmark = pytest.mark.e2e
