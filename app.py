@@ -12,7 +12,7 @@ from sprint import i18n
 
 common.route_through_app()
 st.set_page_config(page_title="Sprint BHXH", page_icon=":material/trending_up:", layout="wide")
-st.session_state.setdefault("lang", "vi")
+st.session_state.setdefault("lang", "en" if st.query_params.get("lang") == "en" else "vi")
 st.session_state.setdefault("as_of_follows_latest", True)
 
 PAGES = [

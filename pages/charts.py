@@ -36,6 +36,7 @@ def burnup(title: str, actual: pd.DataFrame, path: pd.DataFrame, row: pd.Series,
                            line=dict(color=PROJECTION, dash="dot"), marker=dict(size=7))
     figure.update_layout(title=dict(text=title, font=dict(size=16)))
     figure.update_yaxes(tickformat=",d", rangemode="normal")
+    figure.update_xaxes(tickformat="%d/%m")
     return _layout(figure, separators, 340)
 
 
@@ -69,7 +70,7 @@ def small_multiples(trend: pd.DataFrame, labels: dict, separators: str) -> go.Fi
     figure.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1], font=dict(size=11)))
     figure.update_traces(line=dict(color=ACTUAL))
     figure.update_yaxes(matches=None, showticklabels=True, title=None)
-    figure.update_xaxes(showticklabels=False, title=None)
+    figure.update_xaxes(showticklabels=False, title=None, tickformat="%d/%m")
     rows = -(-trend["unit_name"].nunique() // 6)
     figure = _layout(figure, separators, 150 * rows + 60)
     figure.update_layout(hovermode="closest")

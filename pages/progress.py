@@ -38,7 +38,7 @@ if common.require_data():
             st.markdown(f"**{common.metric_label(row.metric)}**")
             st.markdown(f"#### {common.status_badge(row.status)}")
             st.caption(common.t("value_money" if money else "value"))
-            st.markdown(f"## {i18n.number(row.value, lang)}")
+            st.markdown(f"### {i18n.number(row.value, lang)}")
             st.markdown(f"**{i18n.percent(row.attainment_pct, lang)}** {common.t('target').lower()}")
             st.markdown(
                 f"{common.t('target_at', milestone=i18n.day(row.milestone, lang))}: **{i18n.number(row.target, lang)}**  \n"
@@ -65,9 +65,9 @@ if common.require_data():
     st.subheader(common.t("reporting"))
     reporting = common.read("reporting", as_of=as_of, unit=scope)
     summary = sprint.reporting_summary(reporting)
-    st.progress(summary["share"],
-                text=common.t("reported_count", done=i18n.number(summary["done"], lang),
-                              total=i18n.number(summary["total"], lang), as_of=i18n.day(as_of, lang)))
+    st.markdown("**" + common.t("reported_count", done=i18n.number(summary["done"], lang),
+                                total=i18n.number(summary["total"], lang), as_of=i18n.day(as_of, lang)) + "**")
+    st.progress(summary["share"])
     missing = reporting[~reporting["reported"]]
     if missing.empty:
         st.success(common.t("all_reported"))

@@ -27,11 +27,10 @@ def main() -> None:
         sprint.init_store(con)
         demo.build_demo(con)
         con.close()
-        with dashboard(db, refresh_seconds=60) as url, browser_page() as page:
-            for lang, button in (("vi", "Tiếng Việt"), ("en", "English")):
+        with dashboard(db, refresh_seconds=60) as url, browser_page(height=2600) as page:
+            for lang in ("vi", "en"):
                 for name in PAGES:
-                    page.goto(f"{url}/{name}")
-                    page.get_by_test_id("stSidebar").get_by_text(button, exact=True).click()
+                    page.goto(f"{url}/{name}?lang={lang}")
                     page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30_000)
                     page.wait_for_timeout(2500)
                     path = out / f"{name}-{lang}.png"

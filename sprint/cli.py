@@ -155,13 +155,14 @@ def _guarded(function):
 
 files_argument = click.argument("files", nargs=-1, required=True,
                                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
+file_argument = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 by_option = click.option("--by", "uploaded_by", default=None, help="Who sends the file (kept in the history).")
 
 
 @cli.command("load-units")
 @db_option
 @by_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@file_argument
 @_guarded
 def load_units(db, uploaded_by, file):
     """Add new units and update known ones from a units file (unit_code,name,parent_code)."""
@@ -171,7 +172,7 @@ def load_units(db, uploaded_by, file):
 @cli.command("load-targets")
 @db_option
 @by_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@file_argument
 @_guarded
 def load_targets(db, uploaded_by, file):
     """Replace the campaign's targets with a targets file (unit_code,metric,milestone,target)."""
@@ -180,7 +181,7 @@ def load_targets(db, uploaded_by, file):
 
 @cli.command("load-campaign")
 @db_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@file_argument
 @_guarded
 def load_campaign_command(db, file):
     """Add or update a campaign from its JSON file (dates, phases, national targets)."""

@@ -103,17 +103,14 @@ def _calendar(rng, leaves: pd.Series) -> pd.DataFrame:
     weekend = grid["date"].dt.day_of_week >= 5
     draw = rng.random(len(grid))
     reports = np.where(weekend, draw < 0.12, draw < 0.96)
-    # a couple of units start reporting after the baseline, a few go quiet for a stretch,
-    # and some are late on the last loaded day
+    # a few units go quiet for a stretch, and some are late on the last loaded day
     non_pinned = leaves[~leaves.str.startswith(("66-", "22-", "38-"))].to_numpy()
-    picked = rng.choice(non_pinned, size=20, replace=False)
-    starters, quiet, late = picked[:2], picked[2:6], picked[6:20]
+    picked = rng.choice(non_pinned, size=18, replace=False)
+    quiet, late = picked[:4], picked[4:18]
     grid_day = grid["date"].dt.date
-    reports &= ~(grid["unit_code"].isin(starters) & (grid_day < date(2025, 10, 15)))
     reports &= ~(grid["unit_code"].isin(quiet) & (grid_day >= date(2025, 11, 3)) & (grid_day <= date(2025, 11, 11)))
     reports &= ~(grid["unit_code"].isin(late) & (grid_day >= date(2025, 11, 19)) & (grid_day <= LAST_LOADED_DAY))
-    reports |= grid_day == FIRST_DAY  # everyone but the late starters has a first report
-    reports &= ~(grid["unit_code"].isin(starters) & (grid_day < date(2025, 10, 15)))
+    reports |= grid_day == FIRST_DAY  # everyone has a first report to carry forward
     return grid[reports].reset_index(drop=True)
 
 

@@ -139,8 +139,8 @@ STATUS = {
     "behind": ("Chậm tiến độ", "Behind"),
     "no_data": ("Chưa có số liệu", "No data"),
 }
-STATUS_BADGES = {"achieved": "green", "on_track": "orange", "behind": "red", "no_data": "gray"}
-STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#f2b701", "behind": "#d73027", "no_data": "#9e9e9e"}
+STATUS_BADGES = {"achieved": "green", "on_track": "blue", "behind": "red", "no_data": "gray"}
+STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#2c7fb8", "behind": "#d73027", "no_data": "#9e9e9e"}
 
 
 def t(key: str, lang: str, **values) -> str:

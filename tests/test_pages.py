@@ -69,7 +69,7 @@ def test_progress_cards_show_the_engine_figures(demo_store):
     figures = sprint.progress(con, as_of=date(2025, 11, 20), unit="VN")
     shown = texts(at)
     for row in figures.itertuples():
-        assert f"## {i18n.number(row.value, 'vi')}" in shown
+        assert f"### {i18n.number(row.value, 'vi')}" in shown
         assert i18n.number(row.target, "vi") in shown
         assert i18n.number(row.gap, "vi") in shown
     assert "Giai đoạn 2: 01/11/2025 – 30/11/2025 · còn 10 ngày đến mốc" in shown
