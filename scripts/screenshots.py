@@ -30,9 +30,12 @@ def main() -> None:
         with dashboard(db, refresh_seconds=60) as url, browser_page(height=2600) as page:
             for lang in ("vi", "en"):
                 for name in PAGES:
-                    page.goto(f"{url}/{name}?lang={lang}")
+                    path = "" if name == "progress" else name  # the default page lives at /
+                    page.goto(f"{url}/{path}?lang={lang}")
                     page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30_000)
                     page.wait_for_timeout(2500)
+                    if page.get_by_text("Page not found").count():
+                        print(f"warning: {name} ({lang}) showed 'Page not found'")
                     path = out / f"{name}-{lang}.png"
                     page.screenshot(path=str(path), full_page=True)
                     print(path)

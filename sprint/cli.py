@@ -48,8 +48,16 @@ db_option = click.option(
 format_option = click.option("--format", "output_format", type=FORMATS, default="table", show_default=True)
 
 
+def _store_path(db: Path | None) -> Path:
+    """--db after the command, else --db before it, else $SPRINT_DB, else data/sprint.duckdb."""
+    if db is None:
+        context = click.get_current_context(silent=True)
+        db = (context.find_root().obj or {}).get("db") if context else None
+    return Path(db or default_db_path())
+
+
 def _open(db: Path | None):
-    return connect(db or default_db_path())
+    return connect(_store_path(db))
 
 
 def _fail(message: str) -> None:
@@ -74,8 +82,11 @@ def _output(frame: pd.DataFrame, output_format: str) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@db_option
+@click.pass_context
+def cli(context, db) -> None:
     """The VSS year-end sprint: store, ingest and every figure of the campaign."""
+    context.obj = {"db": db}
 
 
 @cli.command()
@@ -84,7 +95,7 @@ def cli() -> None:
 @click.option("--reset", is_flag=True, help="Delete the store file first (start again).")
 def init(db, demo, reset):
     """Create the store with the shipped campaigns and their national targets."""
-    path = Path(db or default_db_path())
+    path = _store_path(db)
     if reset:
         for leftover in (path, path.with_name(path.name + ".wal")):
             leftover.unlink(missing_ok=True)
@@ -104,7 +115,7 @@ def init(db, demo, reset):
 
 def default_inbox(db: Path | None) -> Path:
     """The inbox of a store: the folder `inbox` beside the store file."""
-    return Path(db or default_db_path()).parent / "inbox"
+    return _store_path(db).parent / "inbox"
 
 
 def _handoff_all(db, files) -> None:

@@ -7,6 +7,7 @@ and the number/date rules; each kind has its own checks and its own commit.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -77,7 +78,7 @@ def _decode(data: bytes, name: str) -> str:
     elif b"\x00" in data[:4096]:
         problem = "this is not a text (CSV) file; send a CSV file or an Excel .xlsx workbook"
     if problem:
-        raise ValidationError(name, [Problem(name, None, None, None, problem)])
+        raise ValidationError(name, [Problem(name, 1, None, None, problem)])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -106,43 +107,22 @@ def _stage_excel(cur, data: bytes, name: str) -> list[str]:
     from python_calamine import CalamineWorkbook
 
     try:
-        sheet = CalamineWorkbook.from_filelike(_BytesReader(data)).get_sheet_by_index(0)
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises several types for a damaged workbook
         raise ValidationError(name, [Problem(
-            name, None, None, None, f"this Excel workbook cannot be read ({exc})")]) from exc
+            name, 1, None, None, f"this Excel workbook cannot be read ({exc})")]) from exc
     if not rows:
-        raise ValidationError(name, [Problem(name, None, None, None, "the workbook's first sheet is empty")])
+        raise ValidationError(name, [Problem(name, 1, None, None, "the workbook's first sheet is empty")])
     header = [str(_excel_cell(v) or "").strip() for v in rows[0]]
-    width = len(header)
-    frame = pd.DataFrame(
-        [[_excel_cell(v) for v in (list(r) + [None] * width)[:width]] for r in rows[1:]],
-        columns=[f"c{i + 1}" for i in range(width)], dtype=object,
-    )
+    frame = pd.DataFrame(rows[1:], dtype=object).reindex(columns=range(len(header))).map(_excel_cell)
+    frame.columns = [f"c{i + 1}" for i in range(len(header))]
     frame.insert(0, "line", range(2, len(frame) + 2))
     frame = frame[frame.drop(columns="line").notna().any(axis=1)]
     cur.register("excel_rows", frame)
     cur.execute("CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM excel_rows")
     cur.unregister("excel_rows")
     return header
-
-
-class _BytesReader:
-    """A minimal file-like object for calamine (it reads with read/seek)."""
-
-    def __init__(self, data: bytes):
-        import io
-
-        self._io = io.BytesIO(data)
-
-    def read(self, *args):
-        return self._io.read(*args)
-
-    def seek(self, *args):
-        return self._io.seek(*args)
-
-    def tell(self):
-        return self._io.tell()
 
 
 def _stage_csv(cur, text: str, name: str) -> list[str]:

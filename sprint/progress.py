@@ -285,16 +285,17 @@ def attainment_matrix(con, *, as_of: date, parent: str = "VN") -> pd.DataFrame:
     """Attainment (%) of each child of `parent` (rows) for each metric (columns), worst first.
 
     Rows are ordered by the mean attainment over the metrics, lowest first; the index is the
-    unit name. Metrics where lower is better are left out.
+    unit name. Only the participant metrics (people) are shown: money metrics run against the
+    annual plan and would colour every row alike.
     """
     frame = progress(con, as_of=as_of, parent=parent)
     cur = con.cursor()
     cur.register("children", frame)
     ordered = cur.execute(
-        """SELECT c.unit_name, c.metric, c.attainment_pct,
-                  avg(c.attainment_pct) OVER (PARTITION BY c.unit_code) AS mean_pct, m.sort_order
+        """SELECT c.unit_name, c.metric, c.attainment_pct, m.sort_order,
+                  avg(c.attainment_pct) FILTER (m.kind = 'people') OVER (PARTITION BY c.unit_code) AS mean_pct
            FROM children c JOIN metrics m USING (metric)
-           WHERE m.direction = 'higher_is_better'
+           WHERE m.kind = 'people'
            ORDER BY mean_pct NULLS FIRST, c.unit_code, m.sort_order""").df()
     if ordered.empty:
         return pd.DataFrame()

@@ -119,3 +119,15 @@ def test_init_demo_then_reset(run, tmp_store):
     table = run("progress", "--as-of", "2025-09-30", "--unit", "66", "--metric", "compulsory_si")
     assert "178959" in table.output and "93.6" in table.output
     assert date(2025, 9, 30).isoformat() in table.output
+
+
+def test_db_may_come_before_the_command(tmp_store):
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", str(tmp_store), "init"]).exit_code == 0
+    assert tmp_store.exists()
+
+
+def test_an_empty_file_names_line_1(scenario_store):
+    result = scenario_store("ingest", str(DATA / "bad" / "empty.csv"))
+    assert result.exit_code == 1
+    assert "empty.csv, line 1: the file is empty" in result.output

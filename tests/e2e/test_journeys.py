@@ -29,7 +29,7 @@ def test_progress_page_renders_cards_and_charts(live_store):
     national = engine(live_store, sprint.progress, as_of=date(2025, 11, 20), unit="VN")
     compulsory = national.set_index("metric").loc["compulsory_si"]
     with dashboard(live_store) as url, browser_page() as page:
-        page.goto(f"{url}/progress")
+        page.goto(url)
         main = page.locator(MAIN)
         expect(main.get_by_role("heading", name="Tiến độ toàn quốc", exact=True)).to_be_visible(timeout=30_000)
         expect(main.get_by_text(i18n.number(compulsory["value"], "vi"), exact=True)).to_be_visible(timeout=30_000)
@@ -69,7 +69,7 @@ def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_p
     day.write_text("date,unit_code,metric,value\n2025-11-21,66-EAKAR,compulsory_si,6500\n")
     inbox = live_store.parent / "inbox"
     with dashboard(live_store, refresh_seconds=2, inbox=str(inbox)) as url, browser_page() as page:
-        page.goto(f"{url}/progress")
+        page.goto(url)
         main = page.locator(MAIN)
         expect(main.get_by_text("Số liệu đến ngày 20/11/2025")).to_be_visible(timeout=30_000)
         started = time.monotonic()
