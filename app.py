@@ -59,9 +59,9 @@ def live_status() -> None:
     if len(committed):
         st.caption(common.t("latest_uploads"))
         for upload in committed.head(3).itertuples():
-            st.caption(f"• {upload.file_name} — {i18n.moment(upload.received_at, common.lang())} · "
-                       f"{i18n.number(upload.rows, common.lang())} {common.t('rows')} · "
-                       f"{i18n.number(upload.units, common.lang())} {common.t('units')}")
+            who = upload.first_unit if upload.units == 1 else f"{i18n.number(upload.units, common.lang())} {common.t('units')}"
+            st.caption(f"• {who} — {i18n.moment(upload.received_at, common.lang())} · "
+                       f"{i18n.number(upload.rows, common.lang())} {common.t('rows')} ({upload.file_name})")
 
 
 with st.sidebar:

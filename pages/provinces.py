@@ -66,3 +66,18 @@ if common.require_data():
             st.info(common.t("no_children", unit=common.unit_label(units, scope)))
         else:
             st.plotly_chart(charts.small_multiples(trend, {}, common.plotly_separators()), key="trends")
+
+        rates = common.read("late_payment", as_of=as_of, level=None)
+        rates = rates[rates["unit_code"].isin(units.loc[units["parent_code"] == scope, "unit_code"])]
+        if not rates.empty:
+            st.subheader(common.t("late_payment", limit=i18n.number(rates["limit_pct"].iloc[0], lang, 2)))
+            shown = rates.sort_values("late_payment_pct", ascending=False).assign(
+                late_debt=rates["late_debt"].map(lambda v: i18n.number(v, lang)),
+                revenue_plan=rates["revenue_plan"].map(lambda v: i18n.number(v, lang)),
+                late_payment_pct=rates["late_payment_pct"].map(lambda v: i18n.percent(v, lang)),
+                within_limit=rates["within_limit"].map(lambda ok: common.t("within_limit" if ok else "over_limit")))
+            st.dataframe(shown[["unit_code", "unit_name", "late_debt", "revenue_plan", "late_payment_pct",
+                                "within_limit"]], hide_index=True, column_config={
+                "unit_code": common.t("unit"), "unit_name": common.t("name"),
+                "late_debt": common.t("late_debt"), "revenue_plan": common.t("revenue_plan"),
+                "late_payment_pct": common.t("late_payment_rate"), "within_limit": common.t("status")})

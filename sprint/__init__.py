@@ -5,12 +5,12 @@ from .ingest import IngestResult, ingest, load_targets, load_units, upload_histo
 from .leaderboard import leaderboard, neighbours, top_movers
 from .progress import (attainment_matrix, late_payment, latest_date, metrics, progress, reporting,
                        reporting_summary, series, target_path, targets, trend, units)
-from .store import connect, data_version, default_db_path, is_empty, vietnam_today
+from .store import connect, data_version, default_db_path, vietnam_today
 
 __all__ = [
     "IngestResult", "Problem", "attainment_matrix", "metrics", "reporting_summary", "targets", "trend", "units", "SprintError", "StoreBusyError", "StoreError", "UnknownError",
     "ValidationError", "campaign_for", "connect", "current_phase", "data_version",
-    "default_db_path", "ingest", "init_store", "is_empty", "late_payment", "latest_date",
+    "default_db_path", "ingest", "init_store", "late_payment", "latest_date",
     "leaderboard", "load_campaign", "load_metrics", "load_shipped_campaigns", "load_targets",
     "load_units", "neighbours", "progress", "reporting", "series", "target_path", "top_movers",
     "upload_history", "vietnam_today",

@@ -130,7 +130,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "name": ("Tên", "Name"),
     "population": ("Dân số", "Population"),
     "labour_force": ("Lực lượng lao động", "Labour force"),
-    "late_payment": ("Tỷ lệ nợ chậm đóng (trần {limit}%)", "Late-payment rate (ceiling {limit}%)"),
+    "late_payment": ("Tỷ lệ nợ chậm đóng (không quá {limit} %)", "Late-payment rate (at most {limit}%)"),
+    "late_debt": ("Nợ chậm đóng (triệu đồng)", "Late-payment debt (million VND)"),
+    "revenue_plan": ("Kế hoạch thu năm (triệu đồng)", "Annual revenue plan (million VND)"),
+    "late_payment_rate": ("Tỷ lệ nợ", "Rate"),
+    "within_limit": ("Trong giới hạn", "Within the limit"),
+    "over_limit": ("Vượt giới hạn", "Over the limit"),
 }
 
 STATUS = {

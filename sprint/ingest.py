@@ -20,7 +20,6 @@ import pandas as pd
 from .errors import Problem, SprintError, ValidationError
 from .store import next_upload_id, vietnam_today, write_lock
 
-PARTICIPANT_METRICS = ("compulsory_si", "voluntary_si", "unemployment", "health")
 LONG_COLUMNS = ("date", "unit_code", "metric", "value")
 WIDE_KEYS = ("date", "unit_code")
 UNITS_COLUMNS = ("unit_code", "name", "parent_code")
@@ -683,12 +682,13 @@ def load_targets(con, source, *, name: str | None = None, uploaded_by: str | Non
 def upload_history(con, *, unit: str | None = None, kinds: tuple[str, ...] | None = None,
                    limit: int = 50) -> pd.DataFrame:
     """The latest uploads, newest first: upload_id, received_at, kind, file_name, uploaded_by,
-    rows, outcome, units (how many units the upload reported for), messages. `unit` keeps the
+    rows, outcome, units (how many units the upload reported for), first_unit, messages. `unit` keeps the
     uploads that reported for it or its children; `kinds` keeps counts, units or targets uploads."""
     return con.execute(
         """
         SELECT u.upload_id, u.received_at, u.kind, u.file_name, u.uploaded_by, u.rows, u.outcome,
                (SELECT count(DISTINCT h.unit_code) FROM count_history h WHERE h.upload_id = u.upload_id) AS units,
+               (SELECT min(h.unit_code) FROM count_history h WHERE h.upload_id = u.upload_id) AS first_unit,
                u.messages
         FROM uploads u
         WHERE ($kinds IS NULL OR list_contains($kinds, u.kind)) AND ($unit IS NULL OR EXISTS (

@@ -169,8 +169,3 @@ def data_version(con) -> int:
 
 def next_upload_id(con) -> int:
     return con.execute("SELECT nextval('upload_id_seq')").fetchall()[0][0]
-
-
-def is_empty(con) -> bool:
-    """True when the store has no reported counts yet."""
-    return con.execute("SELECT count(*) = 0 FROM counts").fetchall()[0][0]

@@ -131,3 +131,18 @@ def test_an_empty_file_names_line_1(scenario_store):
     result = scenario_store("ingest", str(DATA / "bad" / "empty.csv"))
     assert result.exit_code == 1
     assert "empty.csv, line 1: the file is empty" in result.output
+
+
+def test_simulate_then_watch_once(tmp_store, tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "--demo", "--db", str(tmp_store)]).exit_code == 0
+    inbox = tmp_path / "inbox"
+    sent = runner.invoke(cli, ["simulate", "--inbox", str(inbox), "--every", "0", "--days", "2"])
+    assert sent.exit_code == 0, sent.output
+    assert sorted(p.name for p in inbox.glob("*.csv")) == ["sim-2025-11-21.csv", "sim-2025-11-22.csv"]
+    taken = runner.invoke(cli, ["watch", str(inbox), "--once", "--settle", "0", "--db", str(tmp_store)])
+    assert taken.exit_code == 0, taken.output
+    assert sorted(p.name for p in (inbox / "processed").iterdir()) == ["sim-2025-11-21.csv", "sim-2025-11-22.csv"]
+    rows = json.loads(runner.invoke(cli, ["progress", "--unit", "VN", "--metric", "health", "--format", "json",
+                                          "--db", str(tmp_store)]).output)
+    assert rows[0]["as_of"] == "2025-11-22"
