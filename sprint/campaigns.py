@@ -45,11 +45,17 @@ def _parse_campaign(path: Path) -> dict:
 
 
 def load_campaign(con, path: str | Path) -> str:
-    """Add or update one campaign (dates, phases, its root unit, its published targets)."""
+    """Add or update one campaign (dates, phases, its root unit).
+
+    Its published targets are loaded with a new campaign only: once a campaign exists, its
+    targets belong to the targets files (which replace them whole).
+    """
     spec = _parse_campaign(Path(path))
     campaign_id = spec["campaign_id"]
     root = spec.get("root", {"unit_code": "VN", "name": "Bảo hiểm xã hội Việt Nam"})
     with write_lock:
+        is_new = not con.execute(
+            "SELECT count(*) FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchall()[0][0]
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
@@ -67,7 +73,7 @@ def load_campaign(con, path: str | Path) -> str:
                 "ON CONFLICT DO NOTHING",
                 [root["unit_code"], root["name"]],
             )
-            if spec["targets"]:
+            if is_new and spec["targets"]:
                 con.executemany(
                     "INSERT INTO targets VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
                     [[campaign_id, t["unit_code"], t["metric"], date.fromisoformat(t["milestone"]),

@@ -23,9 +23,9 @@ rows_by_day AS (
 ),
 scored AS (
     SELECT r.day, r.unit_code, any_value(r.unit_name) AS unit_name,
-        round(avg(r.attainment_pct) FILTER (
-            m.direction = 'higher_is_better' OR $metric <> 'all'), 2) AS score,
-        count(r.attainment_pct) AS metrics_scored,
+        round(avg(100.0 * r.value / r.target) FILTER (
+            r.target > 0 AND (m.direction = 'higher_is_better' OR $metric <> 'all')), 2) AS score,
+        count(r.attainment_pct) FILTER (m.direction = 'higher_is_better' OR $metric <> 'all') AS metrics_scored,
         any_value(r.value) AS value, any_value(r.target) AS target, any_value(r.gap) AS gap,
         any_value(r.status) AS status, any_value(r.milestone) AS milestone,
         any_value(m.direction) AS direction

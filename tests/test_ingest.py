@@ -174,6 +174,11 @@ def test_targets_file_replaces_the_campaign_targets(scenario_con):
     assert scenario_con.execute("SELECT unit_code, metric, target FROM targets").fetchall() == [("A", "health", 1000)]
 
 
+def test_a_targets_file_without_national_rows_stays_whole_after_init_again(scenario_con):
+    sprint.init_store(scenario_con)  # what the dashboard does at every start
+    assert scenario_con.execute("SELECT count(*) FROM targets WHERE unit_code = 'VN'").fetchall() == [(0,)]
+
+
 def test_init_loads_the_national_targets_of_the_dispatch(con):
     targets = dict(con.execute(
         "SELECT metric || ' ' || milestone, target FROM targets WHERE unit_code = 'VN'").fetchall())

@@ -100,3 +100,13 @@ def test_top_movers_of_the_week(ties):
 def test_unknown_metric_is_a_clear_error(ties):
     with pytest.raises(sprint.UnknownError, match="Unknown metric 'pension'"):
         sprint.leaderboard(ties, as_of=date(2025, 10, 10), metric="pension")
+
+
+def test_all_metrics_score_uses_exact_attainments(con):
+    sprint.load_units(con, b"unit_code,name,parent_code\nP,P,VN\nU,U,P\n", name="u.csv")
+    sprint.load_targets(con, b"unit_code,metric,milestone,target\nU,health,2025-10-31,3\n"
+                        b"U,compulsory_si,2025-10-31,4\n", name="t.csv")
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-10-10,U,health,1\n2025-10-10,U,compulsory_si,1\n",
+                  name="c.csv")
+    board = sprint.leaderboard(con, as_of=date(2025, 10, 10), level="grassroots")
+    assert board["score"].tolist() == [29.17]  # (33.333... + 25) / 2 = 29.1666..., not (33.33 + 25) / 2
