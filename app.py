@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import sprint
 from pages import common
 from sprint import i18n
 
@@ -23,6 +24,12 @@ PAGES = [
     st.Page("pages/admin.py", title=common.t("page_admin"), icon=":material/settings:", url_path="admin"),
 ]
 page = st.navigation(PAGES)
+
+try:
+    common.cursor()
+except sprint.SprintError as failure:  # e.g. another program holds the store
+    st.error(str(failure))
+    st.stop()
 
 
 def _as_of_changed() -> None:

@@ -116,8 +116,9 @@ def connect(path: str | os.PathLike = ":memory:", *, read_only: bool = False) ->
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise StoreBusyError(
-                f"The store {path} is in use by another program (the dashboard or an inbox "
-                "watcher). Drop the file into its inbox instead, or stop that program first."
+                f"The store {path} is in use by another program (the dashboard, or "
+                "`python -m sprint watch`). Files can still be sent: `python -m sprint ingest` "
+                "hands them to that program's inbox. To read figures here, stop that program first."
             ) from exc
         raise StoreError(f"The store {path} cannot be opened: {exc}") from exc
     except duckdb.Error as exc:
@@ -158,13 +159,12 @@ def migrate(con) -> int:
 
 
 def data_version(con) -> int:
-    """A number that changes whenever committed data changes: the last committed upload's id.
+    """A number that changes whenever the store changes: the last upload's id (a rejected
+    upload changes no figure, but it changes the upload history the pages show).
 
     Cheap enough to poll every few seconds; pages key their caches on it.
     """
-    return con.execute(
-        "SELECT coalesce(max(upload_id), 0) FROM uploads WHERE outcome = 'committed'"
-    ).fetchall()[0][0]
+    return con.execute("SELECT coalesce(max(upload_id), 0) FROM uploads").fetchall()[0][0]
 
 
 def next_upload_id(con) -> int:

@@ -158,3 +158,35 @@ def test_as_of_follows_the_latest_day(demo_store):
     at.run()
     assert at.session_state["as_of"] == date(2025, 11, 21)
     assert "21/11/2025" in texts(at)
+
+
+def test_a_store_that_cannot_be_opened_is_a_sentence(tmp_path, monkeypatch):
+    path = tmp_path / "not-a-store.duckdb"
+    path.write_text("this is not a DuckDB file")
+    monkeypatch.setenv("SPRINT_DB", str(path))
+    monkeypatch.setenv("SPRINT_INBOX", "off")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "not-a-store.duckdb" in at.error[0].value
+
+
+def test_a_rerun_without_new_data_runs_no_heavy_query(demo_store, monkeypatch):
+    calls = []
+    original = sprint.progress
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sprint, "progress", counting)
+    at = open_page(PAGES[0])
+    first = len(calls)
+    assert first > 0
+    at.run()
+    assert len(calls) == first  # same data version: everything came from the cache
+    con = sprint.connect(demo_store)
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131000\n", name="new.csv")
+    con.close()
+    at.run()
+    at.run()
+    assert len(calls) > first  # a new upload: the figures are computed again
