@@ -8,6 +8,7 @@ taken is recognised by its SHA-256: a restart between the two re-takes nothing.
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -101,7 +102,12 @@ def watch(con, directory: str | Path, *, interval: float = 1.0, settle: float = 
     directory = Path(directory)
     _prepare(directory)
     while not stop.is_set():
-        for outcome in process_once(con, directory, settle=settle):
+        try:
+            outcomes = process_once(con, directory, settle=settle)
+        except OSError as exc:  # the folder went away or is not readable: say so, keep watching
+            logging.getLogger("sprint.inbox").warning("cannot read the inbox %s: %s", directory, exc)
+            outcomes = []
+        for outcome in outcomes:
             if on_outcome:
                 on_outcome(outcome)
         stop.wait(interval)

@@ -190,3 +190,14 @@ def test_a_rerun_without_new_data_runs_no_heavy_query(demo_store, monkeypatch):
     at.run()
     at.run()
     assert len(calls) > first  # a new upload: the figures are computed again
+
+
+def test_the_first_start_builds_the_demo_store(tmp_path, monkeypatch):
+    path = tmp_path / "data" / "sprint.duckdb"
+    monkeypatch.setenv("SPRINT_DB", str(path))
+    monkeypatch.setenv("SPRINT_INBOX", str(tmp_path / "data" / "inbox"))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    assert path.exists() and (tmp_path / "data" / "inbox" / "processed").is_dir()
+    assert at.session_state["as_of"] == date(2025, 11, 20)
+    assert "Giai đoạn 2" in texts(at)
