@@ -39,6 +39,21 @@ def main() -> None:
                     path = out / f"{name}-{lang}.png"
                     page.screenshot(path=str(path), full_page=True)
                     print(path)
+            # a unit head's view, and a rejected upload
+            page.goto(f"{url}/leaderboard?unit=66-EAKAR")
+            page.wait_for_selector(".st-key-podium-1", timeout=30_000)
+            page.wait_for_timeout(2500)
+            page.screenshot(path=str(out / "leaderboard-my-unit-vi.png"), full_page=True)
+            page.goto(f"{url}/upload?unit=66-EAKAR")
+            page.wait_for_selector("input[type='file']", state="attached", timeout=30_000)
+            bad = Path(folder) / "bao-cao-20-11.csv"
+            bad.write_text("date,unit_code,metric,value\n20/11/2025,66-EAKAR,voluntary_si,2.480\n"
+                           "20/11/2025,66-EAKAR,health,131.5\n21/13/2025,66-EAKAR,health,131500\n"
+                           "20/11/2025,66,compulsory_si,6500\n", encoding="utf-8")
+            page.locator("input[type='file']").set_input_files(str(bad))
+            page.wait_for_selector("[data-testid='stAlert']", timeout=30_000)
+            page.wait_for_timeout(2000)
+            page.screenshot(path=str(out / "upload-errors-vi.png"), full_page=True)
 
 
 if __name__ == "__main__":
