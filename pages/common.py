@@ -134,6 +134,6 @@ def download_buttons(frame: pd.DataFrame, stem: str, key: str) -> None:
 def problems_table(problems) -> pd.DataFrame:
     """Errors or warnings as the table a unit head reads: line, column, value, what is wrong."""
     return pd.DataFrame(
-        [(p.line, p.column, p.value, p.message) for p in problems],
+        [(p.line, p.column, p.value, p.text(lang())) for p in problems],
         columns=[t("line"), t("column"), t("cell"), t("problem")],
     )

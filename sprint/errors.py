@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import problem_text
+
+SEPARATOR = "\x1f"  # between a problem code and its details, as SQL writes them (chr(31))
+
 
 class SprintError(Exception):
     """Something the user asked for cannot be done; the message says why."""
@@ -22,13 +26,28 @@ class UnknownError(SprintError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a file: where it is and what is expected instead."""
+    """One thing wrong in a file: where it is, its code (see i18n.PROBLEMS) and details."""
 
     file: str
     line: int | None
     column: str | None
     value: str | None
-    message: str
+    code: str
+    params: tuple[str, ...] = ()
+
+    @classmethod
+    def from_sql(cls, file: str, line, column, value, coded: str) -> "Problem":
+        """A problem as the checking SQL writes it: 'code' or 'code<chr(31)>detail<chr(31)>…'."""
+        code, *params = coded.split(SEPARATOR)
+        return cls(file, line, column, value, code, tuple(params))
+
+    @property
+    def message(self) -> str:
+        return self.text("en")
+
+    def text(self, lang: str) -> str:
+        """What is wrong, in Vietnamese ('vi') or English ('en')."""
+        return problem_text(self.code, self.params, lang)
 
     def __str__(self) -> str:
         where = [self.file]
@@ -40,7 +59,7 @@ class Problem:
 
     def as_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "column": self.column,
-                "value": self.value, "message": self.message}
+                "value": self.value, "code": self.code, "message": self.message}
 
 
 class ValidationError(SprintError):

@@ -210,3 +210,93 @@ def moment(value, lang: str) -> str:
         stamp = stamp.tz_convert("Asia/Ho_Chi_Minh")
     pattern = "HH:mm:ss dd/MM/yyyy" if lang == "vi" else "HH:mm:ss, MMM d"
     return format_datetime(stamp.to_pydatetime(), pattern, locale=LOCALES[lang])
+
+
+# What can be wrong in a file, in both languages; {0}, {1}, … are the problem's details.
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "file_empty": ("tệp trống; cần một dòng tiêu đề và ít nhất một dòng số liệu",
+                   "the file is empty; it needs a header line and at least one row"),
+    "file_utf16": ("tệp được lưu dạng UTF-16; hãy lưu lại dạng 'CSV UTF-8' rồi gửi lại",
+                   "the file is saved as UTF-16; save it as 'CSV UTF-8' and send it again"),
+    "file_binary": ("đây không phải tệp văn bản (CSV); hãy gửi tệp CSV hoặc tệp Excel .xlsx",
+                    "this is not a text (CSV) file; send a CSV file or an Excel .xlsx workbook"),
+    "line_not_utf8": ("dòng này có ký tự không phải UTF-8; hãy lưu tệp dạng 'CSV UTF-8'",
+                      "this line has characters that are not UTF-8; save the file as 'CSV UTF-8'"),
+    "excel_unreadable": ("không đọc được tệp Excel này ({0})", "this Excel workbook cannot be read ({0})"),
+    "excel_empty": ("trang tính đầu tiên của tệp Excel trống", "the workbook's first sheet is empty"),
+    "too_few_values": ("dòng này thiếu giá trị; dòng tiêu đề có {0} cột",
+                       "this line has too few values; the header names {0} columns"),
+    "too_many_values": ("dòng này có nhiều giá trị hơn {0} cột của dòng tiêu đề; số có dấu phẩy phải đặt "
+                        "trong ngoặc kép, hoặc dùng ';' để ngăn cách các cột",
+                        "this line has more values than the header's {0} columns; a number with a comma "
+                        "in it must be in quotes, or use ';' between columns"),
+    "csv_unreadable": ("không đọc được dòng này (hãy kiểm tra dấu ngoặc kép)",
+                       "this line cannot be read as CSV (check its quotes)"),
+    "no_rows": ("tệp chỉ có dòng tiêu đề, không có dòng số liệu nào", "the file has a header but no rows"),
+    "column_unnamed": ("cột này không có tên trong dòng tiêu đề", "this column has no name in the header"),
+    "column_twice": ("cột này xuất hiện hai lần trong dòng tiêu đề", "this column appears twice in the header"),
+    "column_unknown": ("không có cột '{0}'; các cột là: {1}", "unknown column '{0}'; the columns are: {1}"),
+    "column_missing": ("dòng tiêu đề thiếu cột '{0}'", "the column '{0}' is missing from the header"),
+    "no_metric_column": ("dòng tiêu đề không có chỉ số nào; hãy thêm cột 'metric' và 'value', hoặc mỗi chỉ số một cột",
+                         "the header names no metric; add 'metric' and 'value', or one column per metric"),
+    "date_missing": ("thiếu ngày", "the date is missing"),
+    "date_invalid": ("đây không phải là ngày; hãy viết 2025-11-20 hoặc 20/11/2025",
+                     "this is not a date; write 2025-11-20 or 20/11/2025"),
+    "date_future": ("ngày này ở tương lai (hôm nay ở Việt Nam là {0})",
+                    "this date is in the future (today in Vietnam is {0})"),
+    "date_outside": ("ngày này nằm ngoài năm của đợt thi đua ({0})", "this date is outside the campaign year ({0})"),
+    "unit_missing": ("thiếu mã đơn vị", "the unit code is missing"),
+    "unit_unknown": ("mã đơn vị không có trong danh sách đơn vị; hãy kiểm tra lại",
+                     "unknown unit code; check it against the unit list"),
+    "unit_has_children": ("đơn vị này có đơn vị trực thuộc: hãy báo cáo số liệu của các đơn vị cơ sở, "
+                          "số của đơn vị này được cộng từ đó",
+                          "this unit has sub-units: report the counts of its grassroots units, its total "
+                          "is computed from theirs"),
+    "metric_missing": ("thiếu chỉ số", "the metric is missing"),
+    "metric_unknown": ("không có chỉ số này; hãy dùng một trong: {0}", "unknown metric; use one of {0}"),
+    "number_missing": ("thiếu {0}", "the {0} is missing"),
+    "number_negative": ("{0} không được là số âm", "a {0} cannot be negative"),
+    "number_too_large": ("số này quá lớn, không thể là {0}", "this number is too large to be a {0}"),
+    "number_fraction": ("{0} phải là số nguyên; số này có phần lẻ", "a {0} is a whole number; this one has a fraction"),
+    "number_separators": ("dấu phân cách hàng nghìn phải chia đúng từng nhóm ba chữ số (1.234.567 hoặc 1,234,567)",
+                          "thousands separators must group exactly three digits (1.234.567 or 1,234,567)"),
+    "number_invalid": ("đây không phải là số; hãy viết số nguyên như 1234 hoặc 1.234",
+                       "this is not a number; write a whole number such as 1234 or 1.234"),
+    "count_conflict": ("dòng {0} đã ghi {1} cho cùng đơn vị, chỉ số và ngày; mỗi tệp chỉ được ghi một giá trị",
+                       "line {0} already gives {1} for this unit, metric and date; a file may give only one"),
+    "count_jump": ("số liệu tăng {0} % so với lần báo cáo trước ({1} ngày {2}); hãy kiểm tra lại",
+                   "this count jumps by {0} % against the previous report ({1} on {2}); please check it"),
+    "count_drop": ("số liệu giảm {0} % so với lần báo cáo trước ({1} ngày {2}); hãy kiểm tra lại",
+                   "this count drops by {0} % against the previous report ({1} on {2}); please check it"),
+    "unit_twice": ("mã đơn vị này xuất hiện nhiều lần trong tệp", "this unit code appears more than once in the file"),
+    "name_missing": ("thiếu tên đơn vị", "the unit name is missing"),
+    "parent_needed": ("chỉ VN (gốc) không có đơn vị cấp trên; hãy ghi mã đơn vị cấp trên",
+                      "only VN, the root, has no parent; give this unit its parent's code"),
+    "root_has_parent": ("VN là gốc, không có đơn vị cấp trên", "VN is the root and cannot have a parent"),
+    "parent_unknown": ("không có đơn vị cấp trên này, trong tệp cũng như trong danh sách đơn vị",
+                       "unknown parent unit; it is neither in this file nor in the store"),
+    "parent_cycle": ("các đơn vị cấp trên của đơn vị này vòng trở lại chính nó; hãy sửa một mã cấp trên",
+                     "this unit's parents lead back to itself (a cycle); fix one of the parent codes"),
+    "target_unit_unknown": ("không có mã đơn vị này; hãy nạp danh sách đơn vị trước",
+                            "unknown unit code; load the unit list first"),
+    "milestone_missing": ("thiếu ngày mốc", "the milestone date is missing"),
+    "milestone_invalid": ("đây không phải là ngày; hãy viết 2025-11-30 hoặc 30/11/2025",
+                          "this is not a date; write 2025-11-30 or 30/11/2025"),
+    "milestone_outside": ("ngày này không thuộc đợt thi đua nào (mốc phải sau ngày gốc và không muộn hơn ngày kết thúc)",
+                          "this date is in no campaign (a milestone falls after a campaign's baseline and on "
+                          "or before its end)"),
+    "milestone_other_campaign": ("mỗi tệp chỉ tiêu dành cho một đợt thi đua; mốc này thuộc đợt khác",
+                                 "a targets file is for one campaign; this milestone belongs to another"),
+    "target_conflict": ("dòng {0} đã ghi chỉ tiêu cho cùng đơn vị, chỉ số và mốc",
+                        "line {0} already gives a target for this unit, metric and milestone"),
+}
+# the things a number in a file can be, as problems name them
+NOUNS = {"count": ("số liệu", "count"), "population": ("dân số", "population"),
+         "labour_force": ("lực lượng lao động", "labour force"), "target": ("chỉ tiêu", "target")}
+
+
+def problem_text(code: str, params: tuple, lang: str) -> str:
+    """The sentence for a problem code and its details, in lang."""
+    index = 0 if lang == "vi" else 1
+    words = [NOUNS[p][index] if p in NOUNS else p for p in params]
+    return PROBLEMS[code][index].format(*words)

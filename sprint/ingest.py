@@ -71,21 +71,18 @@ def _source_bytes(source, name: str | None) -> tuple[bytes, str]:
 def _decode(data: bytes, name: str) -> str:
     problem = None
     if not data.strip(b"\xef\xbb\xbf \r\n\t"):
-        problem = "the file is empty; it needs a header line and at least one row"
+        problem = "file_empty"
     elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        problem = "the file is saved as UTF-16; save it as 'CSV UTF-8' and send it again"
+        problem = "file_utf16"
     elif b"\x00" in data[:4096]:
-        problem = "this is not a text (CSV) file; send a CSV file or an Excel .xlsx workbook"
+        problem = "file_binary"
     if problem:
         raise ValidationError(name, [Problem(name, 1, None, None, problem)])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ValidationError(name, [Problem(
-            name, line, None, None,
-            "this line has characters that are not UTF-8; save the file as 'CSV UTF-8'",
-        )]) from exc
+        raise ValidationError(name, [Problem(name, line, None, None, "line_not_utf8")]) from exc
 
 
 def _excel_cell(value) -> str | None:
@@ -109,10 +106,9 @@ def _stage_excel(cur, data: bytes, name: str) -> list[str]:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises several types for a damaged workbook
-        raise ValidationError(name, [Problem(
-            name, 1, None, None, f"this Excel workbook cannot be read ({exc})")]) from exc
+        raise ValidationError(name, [Problem(name, 1, None, None, "excel_unreadable", (str(exc),))]) from exc
     if not rows:
-        raise ValidationError(name, [Problem(name, 1, None, None, "the workbook's first sheet is empty")])
+        raise ValidationError(name, [Problem(name, 1, None, None, "excel_empty")])
     header = [str(_excel_cell(v) or "").strip() for v in rows[0]]
     frame = pd.DataFrame(rows[1:], dtype=object).reindex(columns=range(len(header))).map(_excel_cell)
     frame.columns = [f"c{i + 1}" for i in range(len(header))]
@@ -177,13 +173,10 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
 def _structure_problem(name, header, line, column_name, error_type) -> Problem:
     if error_type == "MISSING COLUMNS":
         column = header[int(column_name[1:]) - 1] if column_name else None
-        return Problem(name, line, column, None,
-                       f"this line has too few values; the header names {len(header)} columns")
+        return Problem(name, line, column, None, "too_few_values", (str(len(header)),))
     if error_type == "TOO MANY COLUMNS":
-        return Problem(name, line, None, None,
-                       f"this line has more values than the header's {len(header)} columns; a number "
-                       "with a comma in it must be in quotes, or use ';' between columns")
-    return Problem(name, line, None, None, "this line cannot be read as CSV (check its quotes)")
+        return Problem(name, line, None, None, "too_many_values", (str(len(header)),))
+    return Problem(name, line, None, None, "csv_unreadable")
 
 
 def read_file(cur, source, name: str | None = None) -> tuple[bytes, str, list[str]]:
@@ -194,7 +187,7 @@ def read_file(cur, source, name: str | None = None) -> tuple[bytes, str, list[st
     else:
         header = _stage_csv(cur, _decode(data, name), name)
     if cur.execute("SELECT count(*) FROM staged").fetchall()[0][0] == 0:
-        raise ValidationError(name, [Problem(name, 2, None, None, "the file has a header but no rows")])
+        raise ValidationError(name, [Problem(name, 2, None, None, "no_rows")])
     return data, name, [h.lower() for h in header]
 
 
@@ -202,16 +195,15 @@ def _check_header(name: str, header: list[str], required: tuple, optional: tuple
     problems = []
     for position, column in enumerate(header, start=1):
         if not column:
-            problems.append(Problem(name, 1, f"#{position}", None, "this column has no name in the header"))
+            problems.append(Problem(name, 1, f"#{position}", None, "column_unnamed"))
         elif header.index(column) != position - 1:
-            problems.append(Problem(name, 1, column, column, "this column appears twice in the header"))
+            problems.append(Problem(name, 1, column, column, "column_twice"))
         elif column not in required and column not in optional:
             expected = ", ".join(required + optional)
-            problems.append(Problem(name, 1, column, column,
-                                    f"unknown column '{column}'; the columns are: {expected}"))
+            problems.append(Problem(name, 1, column, column, "column_unknown", (column, expected)))
     for column in required:
         if column not in header:
-            problems.append(Problem(name, 1, column, None, f"the column '{column}' is missing from the header"))
+            problems.append(Problem(name, 1, column, None, "column_missing", (column,)))
     return problems
 
 
@@ -233,19 +225,19 @@ def whole_number_sql(expr: str) -> str:
 
 
 def number_problem_sql(expr: str, what: str) -> str:
-    """SQL for the sentence saying why a text is not an acceptable whole number (NULL if it is)."""
+    """SQL for the problem code saying why a text is not an acceptable whole number (NULL if it is).
+    `what` is a noun of i18n.NOUNS (count, target, population, labour_force)."""
     digits = whole_number_sql(expr)
     return f"""CASE
-        WHEN {expr} IS NULL THEN 'the {what} is missing'
-        WHEN regexp_full_match({expr}, '-\\s*[0-9][0-9.,  ]*') THEN 'a {what} cannot be negative'
+        WHEN {expr} IS NULL THEN 'number_missing' || chr(31) || '{what}'
+        WHEN regexp_full_match({expr}, '-\\s*[0-9][0-9.,  ]*') THEN 'number_negative' || chr(31) || '{what}'
         WHEN ({digits}) IS NOT NULL AND length(ltrim({digits}, '0')) > {MAX_VALUE_DIGITS}
-            THEN 'this number is too large to be a {what}'
+            THEN 'number_too_large' || chr(31) || '{what}'
         WHEN ({digits}) IS NOT NULL THEN NULL
         WHEN regexp_full_match({expr}, '[0-9]+[.,][0-9]+') AND NOT regexp_full_match({expr}, '[0-9]{{1,3}}[.,][0-9]{{3}}')
-            THEN 'a {what} is a whole number; this one has a fraction'
-        WHEN regexp_full_match({expr}, '[0-9][0-9,.  ]*[0-9]')
-            THEN 'thousands separators must group exactly three digits (1.234.567 or 1,234,567)'
-        ELSE 'this is not a number; write a whole number such as 1234 or 1.234' END"""
+            THEN 'number_fraction' || chr(31) || '{what}'
+        WHEN regexp_full_match({expr}, '[0-9][0-9,.  ]*[0-9]') THEN 'number_separators'
+        ELSE 'number_invalid' END"""
 
 
 def date_sql(expr: str) -> str:
@@ -255,7 +247,7 @@ def date_sql(expr: str) -> str:
 
 def _problems(cur, sql: str, params: dict, name: str) -> list[Problem]:
     rows = cur.execute(sql, params).fetchall()
-    return [Problem(name, line, column, value, message) for line, column, value, message in rows]
+    return [Problem.from_sql(name, line, column, value, coded) for line, column, value, coded in rows]
 
 
 # ---------------------------------------------------------------- counts
@@ -273,31 +265,31 @@ WITH r AS (
     FROM r LEFT JOIN units u ON u.unit_code = r.unit_raw LEFT JOIN metrics m ON m.metric = r.metric_raw
 ), problems AS (
     SELECT line, date_col AS column_name, date_raw AS value,
-        CASE WHEN date_raw IS NULL THEN 'the date is missing'
-             WHEN day IS NULL THEN 'this is not a date; write 2025-11-20 or 20/11/2025'
-             WHEN day > $today THEN 'this date is in the future (today in Vietnam is ' || strftime($today, '%d/%m/%Y') || ')'
+        CASE WHEN date_raw IS NULL THEN 'date_missing'
+             WHEN day IS NULL THEN 'date_invalid'
+             WHEN day > $today THEN 'date_future' || chr(31) || strftime($today, '%d/%m/%Y')
              WHEN year(day) NOT IN (SELECT year(baseline) FROM campaigns)
-                 THEN 'this date is outside the campaign year (' || (SELECT string_agg(DISTINCT year(baseline)::VARCHAR, ', ') FROM campaigns) || ')'
+                 THEN 'date_outside' || chr(31) || (SELECT string_agg(DISTINCT year(baseline)::VARCHAR, ', ') FROM campaigns)
         END AS message
     FROM known
     UNION ALL
     SELECT line, unit_col, unit_raw,
-        CASE WHEN unit_raw IS NULL THEN 'the unit code is missing'
-             WHEN NOT unit_known THEN 'unknown unit code; check it against the unit list'
-             WHEN unit_has_children THEN 'this unit has sub-units: report the counts of its grassroots units, its total is computed from theirs'
+        CASE WHEN unit_raw IS NULL THEN 'unit_missing'
+             WHEN NOT unit_known THEN 'unit_unknown'
+             WHEN unit_has_children THEN 'unit_has_children'
         END
     FROM known
     UNION ALL
     SELECT line, metric_col, metric_raw,
-        CASE WHEN metric_raw IS NULL THEN 'the metric is missing'
-             WHEN NOT metric_known THEN 'unknown metric; use one of ' || (SELECT string_agg(metric, ', ' ORDER BY sort_order) FROM metrics)
+        CASE WHEN metric_raw IS NULL THEN 'metric_missing'
+             WHEN NOT metric_known THEN 'metric_unknown' || chr(31) || (SELECT string_agg(metric, ', ' ORDER BY sort_order) FROM metrics)
         END
     FROM known
     UNION ALL
     SELECT line, value_col, value_raw, {number_problem} FROM known
     UNION ALL
     SELECT line, value_col, value_raw,
-        'line ' || first_line || ' already gives ' || first_value || ' for this unit, metric and date; a file may give only one'
+        'count_conflict' || chr(31) || first_line || chr(31) || first_value
     FROM (
         SELECT *, first_value(line) OVER w AS first_line, first_value(value_raw) OVER w AS first_value,
                first_value(count) OVER w AS first_count
@@ -327,10 +319,9 @@ WITH candidate AS (
     FROM candidate c WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)
 )
 SELECT min(l.line) AS line, any_value(l.value_col), p.value::VARCHAR,
-    'this count ' || CASE WHEN p.value > p.previous_value THEN 'jumps' ELSE 'drops' END
-    || ' by ' || round(100.0 * abs(p.value - p.previous_value) / p.previous_value, 1)::VARCHAR
-    || ' % against the previous report (' || p.previous_value::VARCHAR || ' on '
-    || strftime(p.previous_date, '%d/%m/%Y') || '); please check it'
+    CASE WHEN p.value > p.previous_value THEN 'count_jump' ELSE 'count_drop' END
+    || chr(31) || round(100.0 * abs(p.value - p.previous_value) / p.previous_value, 1)::VARCHAR
+    || chr(31) || p.previous_value::VARCHAR || chr(31) || strftime(p.previous_date, '%d/%m/%Y')
 FROM previous p JOIN checked USING (date, unit_code, metric)
 JOIN long_rows l ON l.unit_raw = p.unit_code AND l.metric_raw = p.metric AND {date_expr_l} = p.date
 WHERE p.previous_value > 0 AND abs(p.value - p.previous_value) > $pct / 100.0 * p.previous_value
@@ -357,8 +348,7 @@ def _long_rows_sql(cur, header: list[str], name: str) -> tuple[str, list[Problem
     known_metrics = tuple(m for (m,) in cur.execute("SELECT metric FROM metrics ORDER BY sort_order").fetchall())
     problems = _check_header(name, header, WIDE_KEYS, known_metrics)
     if not problems and not metric_columns:
-        problems.append(Problem(name, 1, None, None,
-                                "the header names no metric; add 'metric' and 'value', or one column per metric"))
+        problems.append(Problem(name, 1, None, None, "no_metric_column"))
     if problems:
         return "", problems
     selects = " UNION ALL ".join(
@@ -502,24 +492,22 @@ WITH RECURSIVE f AS (
     SELECT m.unit_code FROM merged m JOIN reachable r ON m.parent_code = r.unit_code
 ), problems AS (
     SELECT line, 'unit_code' AS column_name, unit_code AS value,
-        CASE WHEN unit_code IS NULL THEN 'the unit code is missing'
-             WHEN count(*) OVER (PARTITION BY unit_code) > 1
-                 THEN 'this unit code appears more than once in the file' END AS message
+        CASE WHEN unit_code IS NULL THEN 'unit_missing'
+             WHEN count(*) OVER (PARTITION BY unit_code) > 1 THEN 'unit_twice' END AS message
     FROM f
     UNION ALL
-    SELECT line, 'name', name, CASE WHEN name IS NULL THEN 'the unit name is missing' END FROM f
+    SELECT line, 'name', name, CASE WHEN name IS NULL THEN 'name_missing' END FROM f
     UNION ALL
     SELECT line, 'parent_code', parent_code,
-        CASE WHEN parent_code IS NULL AND unit_code <> 'VN'
-                 THEN 'only VN, the root, has no parent; give this unit its parent''s code'
-             WHEN unit_code = 'VN' AND parent_code IS NOT NULL THEN 'VN is the root and cannot have a parent'
+        CASE WHEN parent_code IS NULL AND unit_code <> 'VN' THEN 'parent_needed'
+             WHEN unit_code = 'VN' AND parent_code IS NOT NULL THEN 'root_has_parent'
              WHEN parent_code IS NOT NULL AND parent_code NOT IN (SELECT unit_code FROM merged)
-                 THEN 'unknown parent unit; it is neither in this file nor in the store'
+                 THEN 'parent_unknown'
         END
     FROM f
     UNION ALL
     SELECT line, 'parent_code', parent_code,
-        'this unit''s parents lead back to itself (a cycle); fix one of the parent codes'
+        'parent_cycle'
     FROM merged WHERE line IS NOT NULL AND parent_code IS NOT NULL
       AND parent_code IN (SELECT unit_code FROM merged)
       AND unit_code NOT IN (SELECT unit_code FROM reachable)
@@ -552,7 +540,7 @@ def load_units(con, source, *, name: str | None = None, uploaded_by: str | None 
                     parent=_col(header, "parent_code"), population=optional["population"],
                     labour=optional["labour_force"],
                     population_problem=number_problem_sql("population_raw", "population"),
-                    labour_problem=number_problem_sql("labour_raw", "labour force")), {}, name)
+                    labour_problem=number_problem_sql("labour_raw", "labour_force")), {}, name)
             if problems:
                 raise ValidationError(name, problems)
         except ValidationError as exc:
@@ -599,28 +587,27 @@ WITH f AS (
         ON f.milestone > c.baseline AND f.milestone <= c.ends
 ), problems AS (
     SELECT line, 'unit_code' AS column_name, unit_code AS value,
-        CASE WHEN unit_code IS NULL THEN 'the unit code is missing'
-             WHEN unit_code NOT IN (SELECT unit_code FROM units)
-                 THEN 'unknown unit code; load the unit list first' END AS message
+        CASE WHEN unit_code IS NULL THEN 'unit_missing'
+             WHEN unit_code NOT IN (SELECT unit_code FROM units) THEN 'target_unit_unknown' END AS message
     FROM placed
     UNION ALL
     SELECT line, 'metric', metric,
-        CASE WHEN metric IS NULL THEN 'the metric is missing'
+        CASE WHEN metric IS NULL THEN 'metric_missing'
              WHEN metric NOT IN (SELECT metric FROM metrics)
-                 THEN 'unknown metric; use one of ' || (SELECT string_agg(metric, ', ' ORDER BY sort_order) FROM metrics)
+                 THEN 'metric_unknown' || chr(31) || (SELECT string_agg(metric, ', ' ORDER BY sort_order) FROM metrics)
         END FROM placed
     UNION ALL
     SELECT line, 'milestone', milestone_raw,
-        CASE WHEN milestone_raw IS NULL THEN 'the milestone date is missing'
-             WHEN milestone IS NULL THEN 'this is not a date; write 2025-11-30 or 30/11/2025'
-             WHEN campaign_id IS NULL THEN 'this date is in no campaign (a milestone falls after a campaign''s baseline and on or before its end)'
-             WHEN count(DISTINCT campaign_id) OVER () > 1 THEN 'a targets file is for one campaign; this milestone belongs to another'
+        CASE WHEN milestone_raw IS NULL THEN 'milestone_missing'
+             WHEN milestone IS NULL THEN 'milestone_invalid'
+             WHEN campaign_id IS NULL THEN 'milestone_outside'
+             WHEN count(DISTINCT campaign_id) OVER () > 1 THEN 'milestone_other_campaign'
         END FROM placed
     UNION ALL
     SELECT line, 'target', target_raw, {target_problem} FROM placed
     UNION ALL
     SELECT line, 'target', target_raw,
-        'line ' || first_line || ' already gives a target for this unit, metric and milestone'
+        'target_conflict' || chr(31) || first_line
     FROM (SELECT *, first_value(line) OVER w AS first_line, first_value(target) OVER w AS first_target
           FROM placed WHERE target IS NOT NULL AND milestone IS NOT NULL
           WINDOW w AS (PARTITION BY unit_code, metric, milestone ORDER BY line))

@@ -1,0 +1,39 @@
+"""Labels, problems and numbers in both languages."""
+from datetime import date
+
+import pytest
+
+import sprint
+from sprint import i18n
+
+
+def test_numbers_and_dates_vietnamese_and_english():
+    assert i18n.number(1234567, "vi") == "1.234.567"
+    assert i18n.number(1234567, "en") == "1,234,567"
+    assert i18n.percent(97.5, "vi") == "97,50 %"
+    assert i18n.percent(97.5, "en") == "97.50%"
+    assert i18n.day(date(2025, 11, 20), "vi") == "20/11/2025"
+    assert i18n.number(None, "vi") == "–"
+    assert i18n.rank_change(2, "vi") == "▲ 2" and i18n.rank_change(-1, "en") == "▼ 1"
+    assert i18n.rank_change(None, "vi") == "mới"
+
+
+@pytest.mark.parametrize("code", sorted(i18n.PROBLEMS))
+def test_every_problem_reads_in_both_languages(code):
+    vi, en = (i18n.problem_text(code, ("count", "2", "3"), lang) for lang in ("vi", "en"))
+    assert vi and en and vi != en
+    assert "{" not in vi and "{" not in en
+
+
+def test_every_label_has_both_languages():
+    for key, (vi, en) in i18n.LABELS.items():
+        assert vi.strip() and en.strip(), key
+
+
+def test_a_problem_speaks_vietnamese_to_a_unit_head(scenario_con):
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-20,A,voluntary_si,12.5\n", name="x.csv")
+    problem = caught.value.problems[0]
+    assert problem.text("vi") == "số liệu phải là số nguyên; số này có phần lẻ"
+    assert problem.message == "a count is a whole number; this one has a fraction"
+    assert problem.as_dict()["code"] == "number_fraction"
