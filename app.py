@@ -47,8 +47,9 @@ with st.sidebar:
                       on_change=_as_of_changed)
     units = common.read("units")
     choices = [None, *units.loc[units["depth"] > 0, "unit_code"]]
-    if "my_unit" not in st.session_state and st.query_params.get("unit") in choices:
-        st.session_state["my_unit"] = st.query_params.get("unit")  # a unit head's bookmark
+    bookmarked = st.query_params.get("unit")  # a unit head's bookmark: ?unit=66-EAKAR
+    if "my_unit" not in st.session_state and bookmarked and bookmarked in choices:
+        st.session_state["my_unit"] = bookmarked
     st.selectbox(common.t("my_unit"), choices, key="my_unit",
                  format_func=lambda code: common.unit_label(units, code))
 

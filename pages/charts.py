@@ -52,7 +52,7 @@ def heatmap(matrix: pd.DataFrame, separators: str, colorbar_title: str) -> go.Fi
 def gap_bars(frame: pd.DataFrame, labels: dict, separators: str) -> go.Figure:
     """People still missing per unit, largest gap at the top, coloured by status."""
     ordered = frame.sort_values("gap")
-    figure = px.bar(ordered, x="gap", y="unit_name", orientation="h", color="status_label",
+    figure = px.bar(ordered, x="gap", y="unit_name", orientation="h", color="status_label", custom_data=["unit_code"],
                     color_discrete_map={i18n.status_label(s, labels["lang"]): c
                                         for s, c in i18n.STATUS_COLOURS.items()},
                     labels={"gap": labels["gap"], "unit_name": "", "status_label": labels["status"]})

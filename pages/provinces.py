@@ -8,6 +8,15 @@ from sprint import i18n
 
 common.route_through_app()
 
+
+
+def drill_down() -> None:
+    """A click on a province's bar opens that province (a callback: it runs before the widgets)."""
+    points = st.session_state["gaps"]["selection"]["points"]
+    if points:
+        st.session_state["provinces_parent"] = points[0]["customdata"][0]
+
+
 lang = common.lang()
 st.title(common.t("page_provinces"))
 if common.require_data():
@@ -43,7 +52,10 @@ if common.require_data():
             st.subheader(common.t("gap_chart", milestone=i18n.day(milestone, lang)) + f" — {common.metric_label(metric)}")
             bars = figures.assign(status_label=figures["status"].map(lambda s: i18n.status_label(s, lang)))
             labels = {"gap": common.t("gap"), "status": common.t("status"), "lang": lang}
-            st.plotly_chart(charts.gap_bars(bars, labels, common.plotly_separators()), key="gaps")
+            if parent is None:
+                st.caption(common.t("click_to_drill"))
+            st.plotly_chart(charts.gap_bars(bars, labels, common.plotly_separators()), key="gaps",
+                            on_select=drill_down if parent is None else "ignore", selection_mode="points")
 
             table = figures[["unit_code", "unit_name", "value", "target", "attainment_pct", "gap",
                              "required_daily", "pace_7d", "status"]].copy()

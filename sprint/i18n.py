@@ -68,6 +68,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "metric": ("Chỉ số", "Metric"),
     "gap_chart": ("Số người còn thiếu so với mốc {milestone}", "People still missing for the {milestone} milestone"),
     "drill": ("Xem chi tiết tỉnh", "Drill down to a province"),
+    "click_to_drill": ("Bấm vào thanh của một tỉnh để xem các đơn vị cơ sở của tỉnh đó.",
+                       "Click a province's bar to see its grassroots units."),
     "all_provinces": ("(tất cả các tỉnh)", "(all provinces)"),
     "trends": ("Xu hướng từng đơn vị (% chỉ tiêu năm)", "Each unit's trend (% of annual plan)"),
     "no_children": ("{unit} không có đơn vị trực thuộc có chỉ tiêu.", "{unit} has no sub-units with targets."),

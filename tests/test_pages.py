@@ -201,3 +201,13 @@ def test_the_first_start_builds_the_demo_store(tmp_path, monkeypatch):
     assert path.exists() and (tmp_path / "data" / "inbox" / "processed").is_dir()
     assert at.session_state["as_of"] == date(2025, 11, 20)
     assert "Giai đoạn 2" in texts(at)
+
+
+def test_a_bookmark_opens_the_page_as_a_unit_head(demo_store):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["unit"] = "66-EAKAR"
+    at.run()
+    assert at.session_state["my_unit"] == "66-EAKAR"
+    plain = open_page(PAGES[0])
+    assert plain.session_state["my_unit"] is None
+    assert plain.sidebar.selectbox(key="my_unit").value is None

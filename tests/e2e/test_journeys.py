@@ -84,3 +84,14 @@ def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_p
 
 
 pytestmark = pytest.mark.e2e
+
+
+def test_a_click_on_a_province_bar_drills_down(live_store):
+    with dashboard(live_store) as url, browser_page() as page:
+        page.goto(f"{url}/provinces")
+        bars = page.locator(".st-key-gaps .js-plotly-plot g.point path")
+        expect(bars).to_have_count(34, timeout=30_000)
+        bars.last.click(force=True)  # the largest gap: the top bar
+        picked = page.locator(".st-key-provinces_parent")
+        expect(picked).not_to_contain_text("(tất cả các tỉnh)", timeout=15_000)
+        expect(page.locator(".st-key-gaps .js-plotly-plot g.point path")).to_have_count(10, timeout=15_000)
