@@ -17,8 +17,9 @@ if common.require_data():
     scopes = units.loc[units["depth"] <= 1, "unit_code"].tolist()
     mine = common.my_unit()
     parents = units.set_index("unit_code")["parent_code"]
-    default_scope = mine if mine in scopes else (parents.get(mine) if mine else "VN")
-    scope = st.selectbox(common.t("scope"), scopes, index=scopes.index(default_scope),
+    default_scope = mine if mine in scopes else parents.get(mine)
+    scope = st.selectbox(common.t("scope"), scopes,
+                         index=scopes.index(default_scope) if default_scope in scopes else 0,
                          format_func=lambda code: common.unit_label(units, code), key="progress_scope")
     campaign = common.read("campaign_for", as_of=as_of)
     phase = sprint.current_phase(campaign, as_of)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from .errors import Problem, SprintError, ValidationError
@@ -470,7 +471,7 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
 def _staged_rows(cur) -> int:
     try:
         return cur.execute("SELECT count(*) FROM staged").fetchall()[0][0]
-    except Exception:  # the file was rejected before it could be staged
+    except duckdb.CatalogException:  # the file was rejected before it could be staged
         return 0
 
 
