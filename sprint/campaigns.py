@@ -30,7 +30,7 @@ def load_metrics(con) -> None:
         )
 
 
-def _parse_campaign(path: Path) -> dict:
+def parse_campaign(path: Path) -> dict:
     try:
         spec = json.loads(Path(path).read_text(encoding="utf-8"))
         spec["baseline"] = date.fromisoformat(spec["baseline"])
@@ -50,7 +50,7 @@ def load_campaign(con, path: str | Path) -> str:
     Its published targets are loaded with a new campaign only: once a campaign exists, its
     targets belong to the targets files (which replace them whole).
     """
-    spec = _parse_campaign(Path(path))
+    spec = parse_campaign(Path(path))
     campaign_id = spec["campaign_id"]
     root = spec.get("root", {"unit_code": "VN", "name": "Bảo hiểm xã hội Việt Nam"})
     with write_lock:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import vietnam_provinces as vp
 
-from .campaigns import CAMPAIGNS_DIR, _parse_campaign
+from .campaigns import CAMPAIGNS_DIR, parse_campaign
 from .ingest import ingest, load_targets, load_units
 
 SEED = 2440
@@ -193,7 +193,7 @@ def demo_counts() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         _pin(series, others, date.fromisoformat(figure.date), figure.metric, value)
     _pin(series, series["province"] == "22", date(2025, 9, 30), "late_debt", QUANG_NINH_LATE_DEBT)
 
-    campaign = _parse_campaign(next(CAMPAIGNS_DIR.glob("2025-*.json")))
+    campaign = parse_campaign(next(CAMPAIGNS_DIR.glob("2025-*.json")))
     national_plan = {t["metric"]: t["target"] for t in campaign["targets"] if t["milestone"] == "2025-12-31"}
     national_start = {m: round(pct / 100 * national_plan[m]) for m, pct in NATIONAL_STANDING.items()}
     national_start["unemployment"] = NATIONAL_UNEMPLOYMENT_0831
