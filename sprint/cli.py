@@ -103,9 +103,10 @@ def init(db, demo, reset):
         con = connect(path)
         load_metrics(con)
         campaigns = load_shipped_campaigns(con)
-        if demo:
-            if con.execute("SELECT count(*) FROM counts").fetchall()[0][0]:
-                _fail(f"{path} already holds counts; use --reset to replace it with the demo.")
+        if demo and con.execute("SELECT count(*) FROM counts").fetchall()[0][0]:
+            click.echo(f"{path} already holds counts, so the demo was not loaded "
+                       "(--reset replaces the store with the demo).", err=True)
+        elif demo:
             demo_module.build_demo(con)
     except SprintError as exc:
         _fail(str(exc))

@@ -114,8 +114,10 @@ def test_init_demo_then_reset(run, tmp_store):
     result = run("init", "--demo")
     assert result.exit_code == 0, result.output
     assert "from 340 units" in result.output
-    again = run("init", "--demo")
-    assert again.exit_code == 1 and "already holds counts" in again.output
+    again = run("init", "--demo")  # init is safe to run again: it never loads the demo over data
+    assert again.exit_code == 0 and "already holds counts, so the demo was not loaded" in again.output
+    assert "from 340 units" in again.output
+    assert run("init", "--demo", "--reset").exit_code == 0
     table = run("progress", "--as-of", "2025-09-30", "--unit", "66", "--metric", "compulsory_si")
     assert "178959" in table.output and "93.6" in table.output
     assert date(2025, 9, 30).isoformat() in table.output
