@@ -50,10 +50,8 @@ if common.require_data():
                 st.info(common.t("not_ranked", unit=common.unit_label(units, mine)))
             else:
                 cells = st.columns(3)
-                me = around[around["unit_code"] == mine].iloc[0]
                 for cell, (_, row) in zip(cells, around.iterrows()):
-                    key = "you" if row["unit_code"] == mine else ("above" if row["rank"] < me["rank"] or (
-                        row["rank"] == me["rank"] and row["unit_code"] < mine) else "below")
+                    key = row["position"]
                     with cell.container(border=True):
                         st.caption(common.t(key))
                         st.markdown(f"**#{row['rank']} {row['unit_name']}**")

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import SprintError, UnknownError
-from .store import DATA_DIR, write_lock
+from .store import DATA_DIR, transaction, write_lock
 
 CAMPAIGNS_DIR = DATA_DIR / "campaigns"
 METRICS_CSV = DATA_DIR / "metrics.csv"
@@ -53,36 +53,29 @@ def load_campaign(con, path: str | Path) -> str:
     spec = parse_campaign(Path(path))
     campaign_id = spec["campaign_id"]
     root = spec.get("root", {"unit_code": "VN", "name": "Bảo hiểm xã hội Việt Nam"})
-    with write_lock:
+    with transaction(con):
         is_new = not con.execute(
             "SELECT count(*) FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchall()[0][0]
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(
-                "INSERT OR REPLACE INTO campaigns VALUES (?, ?, ?, ?, ?, ?)",
-                [campaign_id, spec["name"], spec.get("dispatch"), spec["baseline"],
-                 spec["ends"], spec.get("late_payment_max_pct")],
-            )
-            con.execute("DELETE FROM phases WHERE campaign_id = ?", [campaign_id])
+        con.execute(
+            "INSERT OR REPLACE INTO campaigns VALUES (?, ?, ?, ?, ?, ?)",
+            [campaign_id, spec["name"], spec.get("dispatch"), spec["baseline"],
+             spec["ends"], spec.get("late_payment_max_pct")],
+        )
+        con.execute("DELETE FROM phases WHERE campaign_id = ?", [campaign_id])
+        con.executemany(
+            "INSERT INTO phases VALUES (?, ?, ?, ?)",
+            [[campaign_id, p["phase"], p["starts"], p["milestone"]] for p in spec["phases"]],
+        )
+        con.execute(
+            "INSERT INTO units (unit_code, name, parent_code) VALUES (?, ?, NULL) ON CONFLICT DO NOTHING",
+            [root["unit_code"], root["name"]],
+        )
+        if is_new and spec["targets"]:
             con.executemany(
-                "INSERT INTO phases VALUES (?, ?, ?, ?)",
-                [[campaign_id, p["phase"], p["starts"], p["milestone"]] for p in spec["phases"]],
+                "INSERT INTO targets VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
+                [[campaign_id, t["unit_code"], t["metric"], date.fromisoformat(t["milestone"]),
+                  int(t["target"])] for t in spec["targets"]],
             )
-            con.execute(
-                "INSERT INTO units (unit_code, name, parent_code) VALUES (?, ?, NULL) "
-                "ON CONFLICT DO NOTHING",
-                [root["unit_code"], root["name"]],
-            )
-            if is_new and spec["targets"]:
-                con.executemany(
-                    "INSERT INTO targets VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
-                    [[campaign_id, t["unit_code"], t["metric"], date.fromisoformat(t["milestone"]),
-                      int(t["target"])] for t in spec["targets"]],
-                )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
     return campaign_id
 
 

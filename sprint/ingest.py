@@ -11,6 +11,7 @@ import io
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from .errors import Problem, SprintError, ValidationError
-from .store import next_upload_id, vietnam_today, write_lock
+from .store import next_upload_id, transaction, vietnam_today, write_lock
 
 LONG_COLUMNS = ("date", "unit_code", "metric", "value")
 WIDE_KEYS = ("date", "unit_code")
@@ -122,7 +123,9 @@ def _stage_excel(cur, data: bytes, name: str) -> list[str]:
 
 
 def _stage_csv(cur, text: str, name: str) -> list[str]:
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    # one line ending, so that DuckDB's reader and the line numbers below agree (old Mac files end lines in \r)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     header = [h.strip().strip('"').strip() for h in first_line.split(delimiter)]
     columns = {f"c{i + 1}": "VARCHAR" for i in range(len(header))}
@@ -150,7 +153,7 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
                 FROM (SELECT string_split(content, chr(10)) AS ls FROM read_text($path))
             ), numbered AS (
                 SELECT row_number() OVER (ORDER BY line) AS row_no, line
-                FROM lines WHERE line > 1 AND rtrim(text, chr(13)) <> ''
+                FROM lines WHERE line > 1 AND text <> ''
             )
             SELECT n.line, r.* EXCLUDE (row_no)
             FROM raw_rows r JOIN numbered n USING (row_no)
@@ -368,13 +371,26 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _record_rejection(con, *, kind, name, sha, uploaded_by, problems, rows) -> None:
-    with write_lock:
-        con.execute(
-            "INSERT INTO uploads VALUES (nextval('upload_id_seq'), ?, ?, ?, now(), ?, ?, 'rejected', ?)",
-            [kind, name, sha, uploaded_by, rows,
-             json.dumps([p.as_dict() for p in problems[:200]], ensure_ascii=False)],
-        )
+def _record_upload(cur, *, kind, name, sha, uploaded_by, rows, outcome, problems=()) -> int:
+    """One row of the upload history; returns its id (the store's new data version)."""
+    upload_id = next_upload_id(cur)
+    messages = json.dumps([p.as_dict() for p in problems[:200]], ensure_ascii=False) if problems else None
+    cur.execute("INSERT INTO uploads VALUES (?, ?, ?, ?, now(), ?, ?, ?, ?)",
+                [upload_id, kind, name, sha, uploaded_by, rows, outcome, messages])
+    return upload_id
+
+
+@contextmanager
+def _rejections_recorded(con, cur, *, kind, sha, uploaded_by, record: bool = True):
+    """Let a ValidationError through, after writing the rejection to the upload history."""
+    try:
+        yield
+    except ValidationError as exc:
+        if record:
+            with transaction(con):
+                _record_upload(con, kind=kind, name=exc.file, sha=sha, uploaded_by=uploaded_by,
+                               rows=_staged_rows(cur), outcome="rejected", problems=exc.problems)
+        raise
 
 
 def _already_taken(con, sha: str, kind: str) -> int | None:
@@ -407,23 +423,17 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
     taken = _already_taken(cur, sha, "counts")
     if taken is not None:
         return IngestResult(name, "counts", committed=False, already_taken=True, upload_id=taken)
-    try:
+    with _rejections_recorded(con, cur, kind="counts", sha=sha, uploaded_by=uploaded_by,
+                              record=commit):
         _, name, header = read_file(cur, data, name)
         create_sql, problems = _long_rows_sql(cur, header, name)
         if not problems:
             cur.execute(create_sql)
-            digits = whole_number_sql("value_raw")
             problems = _problems(cur, COUNTS_CHECK_SQL.format(
-                date_expr=date_sql("date_raw"), digits=digits,
+                date_expr=date_sql("date_raw"), digits=whole_number_sql("value_raw"),
                 number_problem=number_problem_sql("value_raw", "count")), {"today": today}, name)
         if problems:
             raise ValidationError(name, problems)
-    except ValidationError as exc:
-        if commit:
-            rows = _staged_rows(cur)
-            _record_rejection(con, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
-                              problems=exc.problems, rows=rows)
-        raise
     cur.execute(COUNTS_CHECKED_SQL.format(date_expr=date_sql("date_raw"), digits=whole_number_sql("value_raw")))
     warnings = _problems(cur, COUNTS_WARNINGS_SQL.format(date_expr_l=date_sql("l.date_raw")),
                          {"pct": JUMP_WARNING_PCT}, name)
@@ -442,14 +452,9 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
         taken = _already_taken(cur, sha, "counts")
         if taken is not None:
             return IngestResult(name, "counts", committed=False, already_taken=True, upload_id=taken)
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            upload_id = next_upload_id(cur)
-            cur.execute(
-                "INSERT INTO uploads VALUES (?, 'counts', ?, ?, now(), ?, ?, 'committed', ?)",
-                [upload_id, name, sha, uploaded_by, rows,
-                 json.dumps([w.as_dict() for w in warnings[:200]], ensure_ascii=False)],
-            )
+        with transaction(cur):
+            upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
+                                       rows=rows, outcome="committed", problems=warnings)
             cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM checked",
                         [upload_id])
             cur.execute(
@@ -459,10 +464,6 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
                    ON CONFLICT DO UPDATE SET value = EXCLUDED.value, upload_id = EXCLUDED.upload_id""",
                 [upload_id],
             )
-            cur.execute("COMMIT")
-        except Exception:
-            cur.execute("ROLLBACK")
-            raise
     result.committed = True
     result.upload_id = upload_id
     return result
@@ -524,55 +525,61 @@ ORDER BY line, column_name
 """
 
 
-def load_units(con, source, *, name: str | None = None, uploaded_by: str | None = None) -> IngestResult:
-    """Add new units and update the names and parents of known ones; reject cycles and orphans."""
+def _units_problems(cur, header: list[str], name: str) -> list[Problem]:
+    problems = _check_header(name, header, UNITS_COLUMNS, UNITS_OPTIONAL)
+    if problems:
+        return problems
+    return _problems(cur, UNITS_CHECK_SQL.format(
+        code=_col(header, "unit_code"), name=_col(header, "name"), parent=_col(header, "parent_code"),
+        population=_optional_text(header, "population"), labour=_optional_text(header, "labour_force"),
+        population_problem=number_problem_sql("population_raw", "population"),
+        labour_problem=number_problem_sql("labour_raw", "labour_force")), {}, name)
+
+
+def _optional_text(header: list[str], column: str) -> str:
+    return f"nullif(trim({_col(header, column)}), '')" if column in header else "NULL::VARCHAR"
+
+
+def _commit_units(cur, header: list[str], upload_id: int) -> int:
+    population, labour_force = (f"CAST({whole_number_sql(_optional_text(header, c))} AS BIGINT)"
+                                for c in UNITS_OPTIONAL)
+    cur.execute(f"""
+        INSERT INTO units
+        SELECT trim({_col(header, 'unit_code')}), trim({_col(header, 'name')}),
+               nullif(trim({_col(header, 'parent_code')}), ''), {population}, {labour_force}
+        FROM staged
+        ON CONFLICT DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code,
+            population = coalesce(EXCLUDED.population, units.population),
+            labour_force = coalesce(EXCLUDED.labour_force, units.labour_force)""")
+    return cur.execute("SELECT count(*) FROM staged").fetchall()[0][0]
+
+
+def _load_reference(con, source, *, kind, check, commit, name, uploaded_by) -> IngestResult:
+    """Read, check and commit a units or targets file: check(cur, header, name) lists its
+    problems; commit(cur, header, upload_id) writes it and returns how many rows it took."""
     cur = con.cursor()
     try:
         data, name = _source_bytes(source, name)
         sha = _sha(data)
-        try:
+        with _rejections_recorded(con, cur, kind=kind, sha=sha, uploaded_by=uploaded_by):
             _, name, header = read_file(cur, data, name)
-            problems = _check_header(name, header, UNITS_COLUMNS, UNITS_OPTIONAL)
-            if not problems:
-                optional = {c: (f"nullif(trim({_col(header, c)}), '')" if c in header else "NULL::VARCHAR")
-                            for c in UNITS_OPTIONAL}
-                problems = _problems(cur, UNITS_CHECK_SQL.format(
-                    code=_col(header, "unit_code"), name=_col(header, "name"),
-                    parent=_col(header, "parent_code"), population=optional["population"],
-                    labour=optional["labour_force"],
-                    population_problem=number_problem_sql("population_raw", "population"),
-                    labour_problem=number_problem_sql("labour_raw", "labour_force")), {}, name)
+            problems = check(cur, header, name)
             if problems:
                 raise ValidationError(name, problems)
-        except ValidationError as exc:
-            _record_rejection(con, kind="units", name=name, sha=sha, uploaded_by=uploaded_by,
-                              problems=exc.problems, rows=_staged_rows(cur))
-            raise
-        pop_sql, labour_sql = (
-            f"CAST({whole_number_sql(optional[c])} AS BIGINT)" if c in header else "NULL"
-            for c in UNITS_OPTIONAL)
-        with write_lock:
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                upload_id = next_upload_id(cur)
-                rows = cur.execute("SELECT count(*) FROM staged").fetchall()[0][0]
-                cur.execute("INSERT INTO uploads VALUES (?, 'units', ?, ?, now(), ?, ?, 'committed', NULL)",
-                            [upload_id, name, sha, uploaded_by, rows])
-                cur.execute(f"""
-                    INSERT INTO units
-                    SELECT trim({_col(header, 'unit_code')}), trim({_col(header, 'name')}),
-                           nullif(trim({_col(header, 'parent_code')}), ''), {pop_sql}, {labour_sql}
-                    FROM staged
-                    ON CONFLICT DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code,
-                        population = coalesce(EXCLUDED.population, units.population),
-                        labour_force = coalesce(EXCLUDED.labour_force, units.labour_force)""")
-                cur.execute("COMMIT")
-            except Exception:
-                cur.execute("ROLLBACK")
-                raise
-        return IngestResult(name, "units", committed=True, upload_id=upload_id, rows=rows)
+        with transaction(cur):
+            upload_id = _record_upload(cur, kind=kind, name=name, sha=sha, uploaded_by=uploaded_by,
+                                       rows=0, outcome="committed")
+            rows = commit(cur, header, upload_id)
+            cur.execute("UPDATE uploads SET rows = ? WHERE upload_id = ?", [rows, upload_id])
+        return IngestResult(name, kind, committed=True, upload_id=upload_id, rows=rows)
     finally:
         cur.close()
+
+
+def load_units(con, source, *, name: str | None = None, uploaded_by: str | None = None) -> IngestResult:
+    """Add new units and update the names and parents of known ones; reject cycles and orphans."""
+    return _load_reference(con, source, kind="units", check=_units_problems, commit=_commit_units,
+                           name=name, uploaded_by=uploaded_by)
 
 
 # ---------------------------------------------------------------- targets
@@ -618,53 +625,40 @@ SELECT line, column_name, value, message FROM problems WHERE message IS NOT NULL
 """
 
 
+def _target_columns(header: list[str]) -> dict[str, str]:
+    return {"code": _col(header, "unit_code"), "metric": _col(header, "metric"),
+            "milestone": f"nullif(trim({_col(header, 'milestone')}), '')",
+            "target": f"nullif(trim({_col(header, 'target')}), '')"}
+
+
+def _targets_problems(cur, header: list[str], name: str) -> list[Problem]:
+    problems = _check_header(name, header, TARGETS_COLUMNS, ())
+    if problems:
+        return problems
+    columns = _target_columns(header)
+    return _problems(cur, TARGETS_CHECK_SQL.format(
+        **columns, milestone_expr=date_sql(columns["milestone"]), digits=whole_number_sql(columns["target"]),
+        target_problem=number_problem_sql("target_raw", "target")), {}, name)
+
+
+def _commit_targets(cur, header: list[str], upload_id: int) -> int:
+    columns = _target_columns(header)
+    milestone = date_sql(columns["milestone"])
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE new_targets AS
+        SELECT DISTINCT c.campaign_id, trim({columns['code']}) AS unit_code,
+               lower(trim({columns['metric']})) AS metric, {milestone} AS milestone,
+               CAST({whole_number_sql(columns['target'])} AS BIGINT) AS target
+        FROM staged JOIN campaigns c ON {milestone} > c.baseline AND {milestone} <= c.ends""")
+    cur.execute("DELETE FROM targets WHERE campaign_id IN (SELECT campaign_id FROM new_targets)")
+    cur.execute("INSERT INTO targets SELECT *, ? FROM new_targets", [upload_id])
+    return cur.execute("SELECT count(*) FROM new_targets").fetchall()[0][0]
+
+
 def load_targets(con, source, *, name: str | None = None, uploaded_by: str | None = None) -> IngestResult:
     """Replace every target of the file's campaign with the file's rows."""
-    cur = con.cursor()
-    try:
-        data, name = _source_bytes(source, name)
-        sha = _sha(data)
-        try:
-            _, name, header = read_file(cur, data, name)
-            problems = _check_header(name, header, TARGETS_COLUMNS, ())
-            if not problems:
-                columns = dict(code=_col(header, "unit_code"), metric=_col(header, "metric"),
-                               milestone=_col(header, "milestone"), target=_col(header, "target"))
-                target_raw = f"nullif(trim({columns['target']}), '')"
-                problems = _problems(cur, TARGETS_CHECK_SQL.format(
-                    **columns, milestone_expr=date_sql(f"nullif(trim({columns['milestone']}), '')"),
-                    digits=whole_number_sql(target_raw),
-                    target_problem=number_problem_sql("target_raw", "target")), {}, name)
-            if problems:
-                raise ValidationError(name, problems)
-        except ValidationError as exc:
-            _record_rejection(con, kind="targets", name=name, sha=sha, uploaded_by=uploaded_by,
-                              problems=exc.problems, rows=_staged_rows(cur))
-            raise
-        milestone = date_sql(f"nullif(trim({columns['milestone']}), '')")
-        target = f"CAST({whole_number_sql(target_raw)} AS BIGINT)"
-        with write_lock:
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                upload_id = next_upload_id(cur)
-                cur.execute(f"""
-                    CREATE OR REPLACE TEMP TABLE new_targets AS
-                    SELECT DISTINCT c.campaign_id, trim({columns['code']}) AS unit_code,
-                           lower(trim({columns['metric']})) AS metric, {milestone} AS milestone,
-                           {target} AS target
-                    FROM staged JOIN campaigns c ON {milestone} > c.baseline AND {milestone} <= c.ends""")
-                rows = cur.execute("SELECT count(*) FROM new_targets").fetchall()[0][0]
-                cur.execute("INSERT INTO uploads VALUES (?, 'targets', ?, ?, now(), ?, ?, 'committed', NULL)",
-                            [upload_id, name, sha, uploaded_by, rows])
-                cur.execute("DELETE FROM targets WHERE campaign_id IN (SELECT campaign_id FROM new_targets)")
-                cur.execute("INSERT INTO targets SELECT *, ? FROM new_targets", [upload_id])
-                cur.execute("COMMIT")
-            except Exception:
-                cur.execute("ROLLBACK")
-                raise
-        return IngestResult(name, "targets", committed=True, upload_id=upload_id, rows=rows)
-    finally:
-        cur.close()
+    return _load_reference(con, source, kind="targets", check=_targets_problems, commit=_commit_targets,
+                           name=name, uploaded_by=uploaded_by)
 
 
 def upload_history(con, *, unit: str | None = None, kinds: tuple[str, ...] | None = None,

@@ -76,16 +76,19 @@ def leaderboard(con, *, as_of: date, metric: str = "all", level: str = "province
 
 
 def neighbours(board: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """The unit and the rows just above and below it, with how far each is from it in score.
+    """The unit and the rows just above and below it on the board (ties are listed by unit code).
 
-    Columns: those of the leaderboard plus score_difference (their score minus the unit's).
+    Columns: those of the leaderboard, plus position (above | you | below) and score_difference
+    (their score minus the unit's). Empty when the unit is not on the board.
     """
     position = board.index[board["unit_code"] == unit]
     if len(position) == 0:
-        return board.iloc[0:0].assign(score_difference=pd.Series(dtype=float))
+        return board.iloc[0:0].assign(position=pd.Series(dtype=str), score_difference=pd.Series(dtype=float))
     at = board.index.get_loc(position[0])
     window = board.iloc[max(at - 1, 0): at + 2]
-    return window.assign(score_difference=(window["score"] - board.iloc[at]["score"]).round(2))
+    offsets = pd.Series(range(len(window)), index=window.index) - (at - max(at - 1, 0))
+    return window.assign(position=offsets.map(lambda o: "above" if o < 0 else "below" if o > 0 else "you"),
+                         score_difference=(window["score"] - board.iloc[at]["score"]).round(2))
 
 
 def top_movers(con, *, as_of: date, metric: str = "all", level: str = "province",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -149,13 +150,23 @@ def migrate(con) -> int:
                 f"this one reads schema {SCHEMA_VERSION} at most."
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            con.execute("BEGIN TRANSACTION")
-            con.execute(MIGRATIONS[version])
-            con.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
-            )
-            con.execute("COMMIT")
+            with transaction(con):
+                con.execute(MIGRATIONS[version])
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)])
         return SCHEMA_VERSION
+
+
+@contextmanager
+def transaction(con):
+    """One write: serialised with every other write of this process, all of it or none of it."""
+    with write_lock:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
 
 
 def data_version(con) -> int:

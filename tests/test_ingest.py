@@ -112,7 +112,8 @@ def test_check_without_commit_changes_nothing(scenario_con):
 
 
 def test_excel_file_with_the_same_columns(scenario_con, tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
+
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["date", "unit_code", "metric", "value"])

@@ -89,6 +89,10 @@ def test_neighbours_show_who_is_just_above_and_below(ties):
     around = sprint.neighbours(board, "W")
     assert around["unit_code"].tolist() == ["Y", "W", "Z"]
     assert around["score_difference"].tolist() == [10.0, 0.0, -10.0]
+    assert around["position"].tolist() == ["above", "you", "below"]
+    tied = sprint.neighbours(board, "Y")  # X and Y share rank 1: X, listed first, is above Y
+    assert tied[["unit_code", "position"]].values.tolist() == [["X", "above"], ["Y", "you"], ["W", "below"]]
+    assert sprint.neighbours(board, "X")["position"].tolist() == ["you", "below"]
     assert sprint.neighbours(board, "NOPE").empty
 
 

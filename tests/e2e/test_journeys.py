@@ -80,7 +80,7 @@ def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_p
         elapsed = time.monotonic() - started
         print(f"new report visible after {elapsed:.1f} s")
         assert elapsed < 15
-        assert (inbox / "processed").iterdir()
+        assert [p.name for p in (inbox / "processed").iterdir()][0].endswith("next-day.csv")
 
 
 pytestmark = pytest.mark.e2e
