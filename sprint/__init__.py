@@ -3,13 +3,15 @@ from .campaigns import campaign_for, current_phase, load_campaign, load_metrics,
 from .errors import Problem, SprintError, StoreBusyError, StoreError, UnknownError, ValidationError
 from .ingest import IngestResult, ingest, load_targets, load_units, upload_history
 from .leaderboard import leaderboard, neighbours, top_movers
-from .progress import (attainment_matrix, late_payment, latest_date, metrics, progress, reporting,
+from .progress import (attainment_matrix, coverage, late_payment, latest_date, metrics, progress, reporting,
                        reporting_summary, series, target_path, targets, trend, units)
-from .store import connect, data_version, default_db_path, vietnam_today
+from .store import connect, data_version, data_versions, default_db_path, upload_version, vietnam_today
 
 __all__ = [
-    "IngestResult", "Problem", "attainment_matrix", "metrics", "reporting_summary", "targets", "trend", "units", "SprintError", "StoreBusyError", "StoreError", "UnknownError",
-    "ValidationError", "campaign_for", "connect", "current_phase", "data_version",
+    "IngestResult", "Problem", "SprintError", "StoreBusyError", "StoreError", "UnknownError",
+    "ValidationError", "attainment_matrix", "campaign_for", "connect", "coverage", "current_phase",
+    "data_version", "data_versions", "metrics", "reporting_summary", "targets", "trend", "units",
+    "upload_version",
     "default_db_path", "ingest", "init_store", "late_payment", "latest_date",
     "leaderboard", "load_campaign", "load_metrics", "load_shipped_campaigns", "load_targets",
     "load_units", "neighbours", "progress", "reporting", "series", "target_path", "top_movers",

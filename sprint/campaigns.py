@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .errors import SprintError, UnknownError
 from .store import DATA_DIR, transaction, write_lock
+from .structure import rebuild_structure
 
 CAMPAIGNS_DIR = DATA_DIR / "campaigns"
 METRICS_CSV = DATA_DIR / "metrics.csv"
@@ -76,6 +77,7 @@ def load_campaign(con, path: str | Path) -> str:
                 [[campaign_id, t["unit_code"], t["metric"], date.fromisoformat(t["milestone"]),
                   int(t["target"])] for t in spec["targets"]],
             )
+        rebuild_structure(con)
     return campaign_id
 
 

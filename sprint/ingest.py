@@ -21,6 +21,7 @@ import pandas as pd
 
 from .errors import Problem, SprintError, ValidationError
 from .store import next_upload_id, transaction, vietnam_today, write_lock
+from .structure import mark_changed, rebuild_structure
 
 LONG_COLUMNS = ("date", "unit_code", "metric", "value")
 WIDE_KEYS = ("date", "unit_code")
@@ -264,9 +265,10 @@ WITH r AS (
     FROM long_rows
 ), known AS (
     SELECT r.*, u.unit_code IS NOT NULL AS unit_known,
-        EXISTS (SELECT 1 FROM units c WHERE c.parent_code = r.unit_raw) AS unit_has_children,
+        NOT coalesce(l.is_leaf, true) AS unit_has_children,
         m.metric IS NOT NULL AS metric_known
-    FROM r LEFT JOIN units u ON u.unit_code = r.unit_raw LEFT JOIN metrics m ON m.metric = r.metric_raw
+    FROM r LEFT JOIN units u ON u.unit_code = r.unit_raw LEFT JOIN unit_levels l ON l.unit_code = r.unit_raw
+    LEFT JOIN metrics m ON m.metric = r.metric_raw
 ), problems AS (
     SELECT line, date_col AS column_name, date_raw AS value,
         CASE WHEN date_raw IS NULL THEN 'date_missing'
@@ -312,25 +314,63 @@ SELECT DISTINCT {date_expr} AS date, unit_raw AS unit_code, metric_raw AS metric
 FROM long_rows
 """
 
+# The previous report of each row's unit and metric: the latest earlier row of the file itself,
+# or the stored count whose span reaches the row's date, whichever is later. Only the file's own
+# keys are looked up (the span filter lets the scan skip old row groups).
 COUNTS_WARNINGS_SQL = """
-WITH candidate AS (
-    SELECT date, unit_code, metric, value FROM counts
-    ANTI JOIN checked USING (date, unit_code, metric)
-    UNION ALL
-    SELECT date, unit_code, metric, value FROM checked
+WITH in_file AS (
+    SELECT *, lag(value) OVER w AS file_value, lag(date) OVER w AS file_date
+    FROM checked WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)
+), stored AS (
+    SELECT k.date, k.unit_code, k.metric, c.value AS stored_value, c.date AS stored_date
+    FROM checked k
+    JOIN counts c ON c.unit_code = k.unit_code AND c.metric = k.metric
+                 AND c.date < k.date AND c.valid_until >= k.date
+    WHERE c.valid_until >= (SELECT min(date) FROM checked)
 ), previous AS (
-    SELECT c.*, lag(value) OVER w AS previous_value, lag(date) OVER w AS previous_date
-    FROM candidate c WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)
+    SELECT f.date, f.unit_code, f.metric, f.value,
+        CASE WHEN s.stored_date > f.file_date OR f.file_date IS NULL THEN s.stored_value ELSE f.file_value END AS previous_value,
+        CASE WHEN s.stored_date > f.file_date OR f.file_date IS NULL THEN s.stored_date ELSE f.file_date END AS previous_date
+    FROM in_file f LEFT JOIN stored s USING (date, unit_code, metric)
 )
 SELECT min(l.line) AS line, any_value(l.value_col), p.value::VARCHAR,
     CASE WHEN p.value > p.previous_value THEN 'count_jump' ELSE 'count_drop' END
     || chr(31) || round(100.0 * abs(p.value - p.previous_value) / p.previous_value, 1)::VARCHAR
     || chr(31) || p.previous_value::VARCHAR || chr(31) || strftime(p.previous_date, '%d/%m/%Y')
-FROM previous p JOIN checked USING (date, unit_code, metric)
+FROM previous p
 JOIN long_rows l ON l.unit_raw = p.unit_code AND l.metric_raw = p.metric AND {date_expr_l} = p.date
 WHERE p.previous_value > 0 AND abs(p.value - p.previous_value) > $pct / 100.0 * p.previous_value
 GROUP BY p.date, p.unit_code, p.metric, p.value, p.previous_value, p.previous_date
 ORDER BY line
+"""
+
+# The rows of a file that change the store: a new date for a unit and metric, or a corrected value.
+CHANGED_SQL = """
+CREATE OR REPLACE TEMP TABLE changed AS
+SELECT k.date, k.unit_code, k.metric, k.value, c.value IS NULL AS is_new
+FROM checked k LEFT JOIN counts c USING (date, unit_code, metric)
+WHERE c.value IS NULL OR c.value <> k.value
+"""
+
+COMMIT_COUNTS_SQL = """
+INSERT INTO counts
+SELECT date, unit_code, metric, value, $upload_id, 'infinity'::DATE FROM changed
+ON CONFLICT DO UPDATE SET value = EXCLUDED.value, upload_id = EXCLUDED.upload_id
+"""
+
+# A new date splits a span: recompute valid_until on the tail of each key it was added to (the
+# rows whose span reaches the earliest new date; for today's file, just each key's latest row).
+SPLIT_SPANS_SQL = """
+UPDATE counts c SET valid_until = tail.next_date
+FROM (
+    SELECT date, unit_code, metric, valid_until,
+           coalesce(lead(date) OVER (PARTITION BY unit_code, metric ORDER BY date), 'infinity'::DATE) AS next_date
+    FROM counts
+    SEMI JOIN (SELECT DISTINCT unit_code, metric FROM changed WHERE is_new) USING (unit_code, metric)
+    WHERE valid_until >= (SELECT min(date) FROM changed WHERE is_new)
+) tail
+WHERE c.date = tail.date AND c.unit_code = tail.unit_code AND c.metric = tail.metric
+  AND tail.next_date <> tail.valid_until
 """
 
 
@@ -437,14 +477,12 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
     cur.execute(COUNTS_CHECKED_SQL.format(date_expr=date_sql("date_raw"), digits=whole_number_sql("value_raw")))
     warnings = _problems(cur, COUNTS_WARNINGS_SQL.format(date_expr_l=date_sql("l.date_raw")),
                          {"pct": JUMP_WARNING_PCT}, name)
-    rows, new, corrected, unchanged = cur.execute(
-        """SELECT count(*), count(*) FILTER (c.value IS NULL),
-                  count(*) FILTER (c.value IS NOT NULL AND c.value <> k.value),
-                  count(*) FILTER (c.value = k.value)
-           FROM checked k LEFT JOIN counts c USING (date, unit_code, metric)"""
+    cur.execute(CHANGED_SQL)
+    rows, new, corrected = cur.execute(
+        "SELECT (SELECT count(*) FROM checked), count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM changed"
     ).fetchall()[0]
     result = IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
-                          unchanged=unchanged, warnings=warnings,
+                          unchanged=rows - new - corrected, warnings=warnings,
                           preview=cur.execute("SELECT * FROM checked ORDER BY date, unit_code, metric LIMIT 200").df())
     if not commit:
         return result
@@ -452,18 +490,15 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
         taken = _already_taken(cur, sha, "counts")
         if taken is not None:
             return IngestResult(name, "counts", committed=False, already_taken=True, upload_id=taken)
+        cur.execute(CHANGED_SQL)  # again under the lock: another writer may have committed meanwhile
         with transaction(cur):
             upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
                                        rows=rows, outcome="committed", problems=warnings)
             cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM checked",
                         [upload_id])
-            cur.execute(
-                """INSERT INTO counts SELECT k.date, k.unit_code, k.metric, k.value, ? FROM checked k
-                   LEFT JOIN counts c USING (date, unit_code, metric)
-                   WHERE c.value IS NULL OR c.value <> k.value
-                   ON CONFLICT DO UPDATE SET value = EXCLUDED.value, upload_id = EXCLUDED.upload_id""",
-                [upload_id],
-            )
+            cur.execute(COMMIT_COUNTS_SQL, {"upload_id": upload_id})
+            cur.execute(SPLIT_SPANS_SQL)
+            mark_changed(cur, upload_id)
     result.committed = True
     result.upload_id = upload_id
     return result
@@ -571,6 +606,7 @@ def _load_reference(con, source, *, kind, check, commit, name, uploaded_by) -> I
                                        rows=0, outcome="committed")
             rows = commit(cur, header, upload_id)
             cur.execute("UPDATE uploads SET rows = ? WHERE upload_id = ?", [rows, upload_id])
+            rebuild_structure(cur)
         return IngestResult(name, kind, committed=True, upload_id=upload_id, rows=rows)
     finally:
         cur.close()

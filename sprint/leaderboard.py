@@ -1,4 +1,8 @@
-"""Scores and ranks: who leads the sprint, and who moved since yesterday."""
+"""Scores and ranks: who leads the sprint, who moved since yesterday and over the week.
+
+The board is the figures statement of progress.py for d, d-1 and d-7, scored and ranked with
+rank() in the same statement; top movers is a filter of that board.
+"""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -6,49 +10,66 @@ from datetime import date, timedelta
 import pandas as pd
 
 from .errors import UnknownError
-from .progress import check_filters, progress
+from .progress import FIGURES_CTES, figure_parameters
 
-LEADERBOARD_COLUMNS = ["rank", "unit_code", "unit_name", "score", "rank_change"]
+MOVERS_DAYS = 7
 
-# score: attainment against the current milestone for one metric; for "all", the mean over the
-# metrics where the unit has one (metrics where lower is better, late-payment debt, are left
-# out of the mean: more debt is not a higher score). Equal scores share the lower rank number.
-LEADERBOARD_SQL = """
-WITH scope AS (
-    SELECT unit_code FROM units
-    WHERE ($parent IS NOT NULL AND parent_code = $parent) OR $parent IS NULL
-),
-rows_by_day AS (
-    SELECT 'today' AS day, * FROM today UNION ALL SELECT 'yesterday' AS day, * FROM yesterday
-),
+# score: attainment against the current milestone for one metric; for all metrics, the mean over
+# the metrics where the unit has one (late-payment debt, where lower is better, is left out of
+# the mean: more debt is not a higher score). Equal scores (to two decimals) share the lower rank.
+BOARD_CTES = f"""
+{FIGURES_CTES},
 scored AS (
-    SELECT r.day, r.unit_code, any_value(r.unit_name) AS unit_name,
-        round(avg(100.0 * r.value / r.target) FILTER (
-            r.target > 0 AND (m.direction = 'higher_is_better' OR $metric <> 'all')), 2) AS score,
-        count(r.attainment_pct) FILTER (m.direction = 'higher_is_better' OR $metric <> 'all') AS metrics_scored,
-        any_value(r.value) AS value, any_value(r.target) AS target, any_value(r.gap) AS gap,
-        any_value(r.status) AS status, any_value(r.milestone) AS milestone,
-        any_value(m.direction) AS direction
-    FROM rows_by_day r JOIN scope USING (unit_code) JOIN metrics m USING (metric)
-    WHERE ($metric = 'all' OR r.metric = $metric) AND r.value IS NOT NULL
-    GROUP BY r.day, r.unit_code
+    SELECT as_of, unit_code, any_value(unit_name) AS unit_name,
+        round(avg(exact_attainment) FILTER (direction = 'higher_is_better' OR $metric IS NOT NULL), 2) AS score,
+        count(exact_attainment) FILTER (direction = 'higher_is_better' OR $metric IS NOT NULL) AS metrics_scored,
+        any_value(value) AS value, any_value(target) AS target, any_value(gap) AS gap,
+        any_value(status) AS status, any_value(milestone) AS milestone, any_value(direction) AS direction
+    FROM progress WHERE value IS NOT NULL
+    GROUP BY as_of, unit_code
 ),
 ranked AS (
-    SELECT *, rank() OVER (PARTITION BY day ORDER BY
-        CASE WHEN direction = 'lower_is_better' AND $metric <> 'all' THEN score ELSE -score END) AS rank
+    SELECT *, rank() OVER (PARTITION BY as_of ORDER BY
+        CASE WHEN direction = 'lower_is_better' AND $metric IS NOT NULL THEN score ELSE -score END) AS rank
     FROM scored WHERE score IS NOT NULL
+),
+board AS (
+    SELECT t.rank, t.unit_code, t.unit_name, t.score, y.rank - t.rank AS rank_change,
+        y.rank AS previous_rank, w.rank AS rank_week_ago, w.rank - t.rank AS places_gained,
+        w.score AS score_week_ago, t.metrics_scored,
+        CASE WHEN $metric IS NOT NULL THEN t.value END AS value,
+        CASE WHEN $metric IS NOT NULL THEN t.target END AS target,
+        CASE WHEN $metric IS NOT NULL THEN t.gap END AS gap,
+        CASE WHEN $metric IS NOT NULL THEN t.status END AS status,
+        CASE WHEN $metric IS NOT NULL THEN t.milestone END AS milestone
+    FROM ranked t
+    LEFT JOIN ranked y ON y.as_of = $dates[2] AND y.unit_code = t.unit_code
+    LEFT JOIN ranked w ON w.as_of = $dates[3] AND w.unit_code = t.unit_code
+    WHERE t.as_of = $dates[1]
 )
-SELECT t.rank, t.unit_code, t.unit_name, t.score, y.rank - t.rank AS rank_change,
-       y.rank AS previous_rank, t.metrics_scored,
-       CASE WHEN $metric <> 'all' THEN t.value END AS value,
-       CASE WHEN $metric <> 'all' THEN t.target END AS target,
-       CASE WHEN $metric <> 'all' THEN t.gap END AS gap,
-       CASE WHEN $metric <> 'all' THEN t.status END AS status,
-       CASE WHEN $metric <> 'all' THEN t.milestone END AS milestone
-FROM ranked t LEFT JOIN ranked y ON y.day = 'yesterday' AND y.unit_code = t.unit_code
-WHERE t.day = 'today'
-ORDER BY t.rank, t.unit_code
 """
+
+LEADERBOARD_SQL = f"""
+WITH {BOARD_CTES}
+SELECT * FROM board ORDER BY rank, unit_code
+"""
+
+MOVERS_SQL = f"""
+WITH {BOARD_CTES}
+SELECT unit_code, unit_name, rank, rank_week_ago AS rank_then, places_gained, score,
+       score_week_ago AS score_then
+FROM board WHERE places_gained > 0
+ORDER BY places_gained DESC, rank, unit_code
+LIMIT $limit
+"""
+
+
+def _board_parameters(con, *, as_of, metric, level, parent, days) -> dict:
+    if parent is None and level == "national":
+        raise UnknownError("The national level has one unit; rank provinces or grassroots units.")
+    metric = None if metric in (None, "all") else metric
+    return figure_parameters(con, as_of=as_of, dates=[as_of, as_of - timedelta(days=1), as_of - timedelta(days=days)],
+                             level=None if parent else level, parent=parent, metric=metric)
 
 
 def leaderboard(con, *, as_of: date, metric: str = "all", level: str = "province",
@@ -56,23 +77,20 @@ def leaderboard(con, *, as_of: date, metric: str = "all", level: str = "province
     """Rank the units of one level (or the children of `parent`) by score on as_of.
 
     Columns: rank, unit_code, unit_name, score, rank_change (rank yesterday minus rank today;
-    positive = moved up; none if not ranked yesterday), previous_rank, metrics_scored, and for a
-    single metric value, target, gap, status, milestone. Units with no score are left out.
+    positive = moved up; none if not ranked yesterday), previous_rank, rank_week_ago,
+    places_gained (over the week), score_week_ago, metrics_scored, and for a single metric value,
+    target, gap, status, milestone. Units with no score are left out; ties are listed by code.
     """
-    metric = metric or "all"
-    check_filters(con, unit=parent, level=level, metric=metric)
-    if parent is None and level == "national":
-        raise UnknownError("The national level has one unit; rank provinces or grassroots units.")
-    narrowing = {"level": None} if parent else {"level": level}
-    today = progress(con, as_of=as_of, **narrowing)
-    yesterday = progress(con, as_of=as_of - timedelta(days=1), **narrowing)
-    cur = con.cursor()
-    cur.register("today", today)
-    cur.register("yesterday", yesterday)
-    try:
-        return cur.execute(LEADERBOARD_SQL, {"metric": metric, "parent": parent}).df()
-    finally:
-        cur.close()
+    parameters = _board_parameters(con, as_of=as_of, metric=metric, level=level, parent=parent, days=MOVERS_DAYS)
+    return con.cursor().execute(LEADERBOARD_SQL, parameters).df()
+
+
+def top_movers(con, *, as_of: date, metric: str = "all", level: str = "province",
+               parent: str | None = None, days: int = MOVERS_DAYS, limit: int = 5) -> pd.DataFrame:
+    """Units that climbed most over `days` days. Columns: unit_code, unit_name, rank,
+    rank_then, places_gained, score, score_then."""
+    parameters = _board_parameters(con, as_of=as_of, metric=metric, level=level, parent=parent, days=days)
+    return con.cursor().execute(MOVERS_SQL, {**parameters, "limit": limit}).df()
 
 
 def neighbours(board: pd.DataFrame, unit: str) -> pd.DataFrame:
@@ -89,23 +107,3 @@ def neighbours(board: pd.DataFrame, unit: str) -> pd.DataFrame:
     offsets = pd.Series(range(len(window)), index=window.index) - (at - max(at - 1, 0))
     return window.assign(position=offsets.map(lambda o: "above" if o < 0 else "below" if o > 0 else "you"),
                          score_difference=(window["score"] - board.iloc[at]["score"]).round(2))
-
-
-def top_movers(con, *, as_of: date, metric: str = "all", level: str = "province",
-               parent: str | None = None, days: int = 7, limit: int = 5) -> pd.DataFrame:
-    """Units that climbed most over `days` days. Columns: unit_code, unit_name, rank,
-    rank_then, places_gained, score, score_then."""
-    now = leaderboard(con, as_of=as_of, metric=metric, level=level, parent=parent)
-    then = leaderboard(con, as_of=as_of - timedelta(days=days), metric=metric, level=level, parent=parent)
-    cur = con.cursor()
-    cur.register("now_board", now)
-    cur.register("then_board", then)
-    try:
-        return cur.execute(
-            """SELECT n.unit_code, n.unit_name, n.rank, t.rank AS rank_then,
-                      t.rank - n.rank AS places_gained, n.score, t.score AS score_then
-               FROM now_board n JOIN then_board t USING (unit_code)
-               WHERE t.rank > n.rank
-               ORDER BY places_gained DESC, n.rank, n.unit_code LIMIT ?""", [limit]).df()
-    finally:
-        cur.close()

@@ -1,6 +1,8 @@
 """The definitions of domain.md, as SQL over whole tables.
 
-`progress` computes every figure for every unit and metric of one as-of date in one statement;
+One set of CTEs, FIGURES_CTES, computes every figure for every unit in scope and every date of a
+list; `progress` ends it for one as-of date, and the leaderboard, movers, the attainment matrix,
+late payment and coverage end the same CTEs their own way (leaderboard.py, and below).
 `series` gives the daily values behind the burn-up charts; `reporting` tells who has reported.
 """
 from __future__ import annotations
@@ -22,142 +24,88 @@ PROGRESS_COLUMNS = [
 
 WHOLE_NUMBERS = {column: "Int64" for column in ("value", "baseline", "target", "plan", "gap", "days_left")}
 
-# The tree as (ancestor, descendant) pairs, each unit its own descendant, with depth from the root.
-TREE_CTE = """
-tree(ancestor, descendant) AS (
-    SELECT unit_code, unit_code FROM units
-    UNION ALL
-    SELECT t.ancestor, u.unit_code FROM tree t JOIN units u ON u.parent_code = t.descendant
+# Every figure of domain.md, for the units in scope and each date of $dates. The tree, the
+# levels and the effective targets are tables (sprint.structure); a leaf's value on a day is the
+# one count whose span holds the day (date <= day < valid_until), so no history is aggregated;
+# a scope of one unit reads only the leaves below it.
+FIGURES_CTES = """
+scope AS (
+    SELECT l.unit_code, l.depth, u.name AS unit_name, u.parent_code
+    FROM unit_levels l JOIN units u USING (unit_code)
+    WHERE ($unit IS NULL OR l.unit_code = $unit) AND ($depth IS NULL OR l.depth = $depth)
+      AND ($parent IS NULL OR u.parent_code = $parent)
 ),
-depths(unit_code, depth) AS (
-    SELECT unit_code, 0 FROM units WHERE parent_code IS NULL
-    UNION ALL
-    SELECT u.unit_code, d.depth + 1 FROM units u JOIN depths d ON u.parent_code = d.unit_code
+as_of_dates AS (SELECT DISTINCT unnest($dates::DATE[]) AS as_of),
+value_days AS (
+    SELECT as_of AS day FROM as_of_dates
+    UNION SELECT as_of - 7 FROM as_of_dates
+    UNION SELECT $baseline::DATE
 ),
-leaves AS (
-    SELECT unit_code FROM units u
-    WHERE NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_code = u.unit_code)
-)
-"""
-
-# value(u, m, d) for each requested date: a leaf's latest report on or before d, carried
-# forward; any other unit's is the sum over its leaves that have one.
-VALUES_CTE = """
+scope_leaves AS (
+    SELECT t.ancestor AS unit_code, t.descendant AS leaf
+    FROM unit_tree t JOIN unit_levels l ON l.unit_code = t.descendant
+    WHERE l.is_leaf AND t.ancestor IN (SELECT unit_code FROM scope)
+),
 leaf_values AS (
-    SELECT q.label, c.unit_code, c.metric, arg_max(c.value, c.date) AS value
-    FROM counts c
-    JOIN leaves USING (unit_code)
-    JOIN query_dates q ON c.date <= q.day
-    GROUP BY ALL
+    SELECT d.day, c.unit_code AS leaf, c.metric, c.value
+    FROM counts c JOIN value_days d ON c.date <= d.day AND d.day < c.valid_until
+    WHERE c.unit_code IN (SELECT leaf FROM scope_leaves) AND ($metric IS NULL OR c.metric = $metric)
 ),
 unit_values AS (
-    SELECT t.ancestor AS unit_code, v.metric, v.label, sum(v.value) AS value
-    FROM tree t JOIN leaf_values v ON v.unit_code = t.descendant
-    GROUP BY ALL
-)
-"""
-
-# target(u, m, t): the unit's own target, or where it has none but every child has one, the
-# sum of the children's. Unrolled: the own targets nearest u on each path down sum to u's
-# target exactly when every leaf below u has such a target on its path.
-TARGETS_CTE = """
-own AS (
-    SELECT unit_code, metric, milestone, target FROM targets WHERE campaign_id = $campaign
-),
-leaf_count AS (
-    SELECT t.ancestor AS unit_code, count(*) AS leaves
-    FROM tree t JOIN leaves l ON l.unit_code = t.descendant GROUP BY 1
-),
-covered AS (
-    SELECT above.ancestor AS unit_code, o.metric, o.milestone,
-           count(DISTINCT below.descendant) AS leaves
-    FROM tree above
-    JOIN own o ON o.unit_code = above.descendant
-    JOIN tree below ON below.ancestor = o.unit_code
-    JOIN leaves l ON l.unit_code = below.descendant
+    SELECT s.unit_code, v.metric, v.day, sum(v.value) AS value
+    FROM scope_leaves s JOIN leaf_values v USING (leaf)
     GROUP BY ALL
 ),
-nearest_own AS (
-    SELECT above.ancestor AS unit_code, o.metric, o.milestone, sum(o.target) AS target
-    FROM tree above
-    JOIN own o ON o.unit_code = above.descendant
-    WHERE NOT EXISTS (
-        SELECT 1 FROM tree mid_from_top
-        JOIN tree mid_to_own ON mid_to_own.ancestor = mid_from_top.descendant
-        JOIN own o2 ON o2.unit_code = mid_from_top.descendant
-        WHERE mid_from_top.ancestor = above.ancestor
-          AND mid_to_own.descendant = o.unit_code
-          AND mid_from_top.descendant <> o.unit_code
-          AND o2.metric = o.metric AND o2.milestone = o.milestone
-    )
+milestones AS (
+    SELECT s.unit_code, s.unit_name, s.parent_code, s.depth, e.metric, a.as_of,
+        coalesce(min(e.milestone) FILTER (e.milestone >= a.as_of), max(e.milestone)) AS milestone,
+        max(e.target) FILTER (e.milestone = $campaign_end::DATE) AS plan
+    FROM scope s JOIN effective_targets e USING (unit_code) CROSS JOIN as_of_dates a
+    WHERE e.campaign_id = $campaign AND ($metric IS NULL OR e.metric = $metric)
     GROUP BY ALL
 ),
-effective_targets AS (
-    SELECT n.unit_code, n.metric, n.milestone, n.target
-    FROM nearest_own n
-    JOIN covered c USING (unit_code, metric, milestone)
-    JOIN leaf_count l USING (unit_code)
-    WHERE c.leaves = l.leaves
+figures AS (
+    SELECT m.*, e.target, now.value, base.value AS baseline,
+        datediff('day', m.as_of, m.milestone) AS days_left,
+        (now.value - week.value) / 7.0 AS pace_7d
+    FROM milestones m
+    JOIN effective_targets e ON e.campaign_id = $campaign AND e.unit_code = m.unit_code
+        AND e.metric = m.metric AND e.milestone = m.milestone
+    LEFT JOIN unit_values now ON now.unit_code = m.unit_code AND now.metric = m.metric AND now.day = m.as_of
+    LEFT JOIN unit_values week ON week.unit_code = m.unit_code AND week.metric = m.metric
+        AND week.day = m.as_of - 7
+    LEFT JOIN unit_values base ON base.unit_code = m.unit_code AND base.metric = m.metric
+        AND base.day = $baseline::DATE
+),
+progress AS (
+    -- no value, no figure: each figure is NULL where the value is (greatest() alone would give 0)
+    SELECT f.unit_code, f.unit_name, f.parent_code, f.depth, f.metric, f.as_of, f.value, f.baseline,
+        f.milestone, f.target,
+        round(100.0 * f.value / nullif(f.target, 0), 2) AS attainment_pct,
+        f.plan,
+        round(100.0 * f.value / nullif(f.plan, 0), 2) AS plan_pct,
+        CASE WHEN f.value IS NOT NULL THEN greatest(f.target - f.value, 0) END AS gap,
+        CASE WHEN f.target > f.baseline
+             THEN round(100.0 * (f.value - f.baseline) / (f.target - f.baseline), 2) END AS development_pct,
+        f.days_left,
+        CASE WHEN f.days_left > 0 AND f.value IS NOT NULL
+             THEN greatest(f.target - f.value, 0) / f.days_left END AS required_daily,
+        f.pace_7d,
+        f.value + f.pace_7d * f.days_left AS projected,
+        CASE WHEN f.value IS NULL THEN 'no_data'
+             WHEN f.value >= f.target THEN 'achieved'
+             WHEN f.value + f.pace_7d * f.days_left >= f.target THEN 'on_track'
+             ELSE 'behind' END AS status,
+        100.0 * f.value / nullif(f.target, 0) AS exact_attainment,
+        m.sort_order, m.kind, m.direction
+    FROM figures f JOIN metrics m USING (metric)
 )
 """
 
 PROGRESS_SQL = f"""
-WITH RECURSIVE
-{TREE_CTE},
-query_dates(label, day) AS (
-    VALUES ('now', $as_of::DATE), ('week_ago', $as_of::DATE - 7), ('baseline', $baseline::DATE)
-),
-{VALUES_CTE},
-{TARGETS_CTE},
-current_milestone AS (
-    SELECT unit_code, metric,
-           coalesce(min(milestone) FILTER (milestone >= $as_of::DATE), max(milestone)) AS milestone,
-           max(target) FILTER (milestone = $campaign_end::DATE) AS plan
-    FROM effective_targets GROUP BY ALL
-),
-figures AS (
-    SELECT cm.unit_code, u.name AS unit_name, u.parent_code, cm.metric, $as_of::DATE AS as_of,
-        max(v.value) FILTER (v.label = 'now') AS value,
-        max(v.value) FILTER (v.label = 'baseline') AS baseline,
-        max(v.value) FILTER (v.label = 'week_ago') AS value_week_ago,
-        cm.milestone, any_value(t.target) AS target, cm.plan,
-        datediff('day', $as_of::DATE, cm.milestone) AS days_left
-    FROM current_milestone cm
-    JOIN units u USING (unit_code)
-    JOIN effective_targets t USING (unit_code, metric, milestone)
-    LEFT JOIN unit_values v USING (unit_code, metric)
-    GROUP BY cm.unit_code, u.name, u.parent_code, cm.metric, cm.milestone, cm.plan
-),
-paced AS (
-    SELECT *, (value - value_week_ago) / 7.0 AS pace_7d FROM figures
-),
-projected AS (
-    SELECT *, value + pace_7d * days_left AS projected FROM paced
-)
-SELECT p.unit_code, p.unit_name, p.metric, p.as_of, p.value, p.baseline, p.milestone, p.target,
-    round(100.0 * p.value / nullif(p.target, 0), 2) AS attainment_pct,
-    p.plan,
-    round(100.0 * p.value / nullif(p.plan, 0), 2) AS plan_pct,
-    greatest(p.target - p.value, 0) AS gap,
-    CASE WHEN p.target > p.baseline
-         THEN round(100.0 * (p.value - p.baseline) / (p.target - p.baseline), 2) END AS development_pct,
-    p.days_left,
-    CASE WHEN p.days_left > 0 THEN greatest(p.target - p.value, 0) / p.days_left END AS required_daily,
-    p.pace_7d,
-    p.projected,
-    CASE WHEN p.value IS NULL THEN 'no_data'
-         WHEN p.value >= p.target THEN 'achieved'
-         WHEN p.projected >= p.target THEN 'on_track'
-         ELSE 'behind' END AS status,
-    d.depth, m.sort_order
-FROM projected p
-JOIN depths d USING (unit_code)
-JOIN metrics m USING (metric)
-WHERE ($unit IS NULL OR p.unit_code = $unit)
-  AND ($depth IS NULL OR d.depth = $depth)
-  AND ($parent IS NULL OR p.parent_code = $parent)
-  AND ($metric IS NULL OR p.metric = $metric)
-ORDER BY d.depth, p.unit_code, m.sort_order
+WITH {FIGURES_CTES}
+SELECT {", ".join(PROGRESS_COLUMNS)} FROM progress
+ORDER BY depth, unit_code, sort_order
 """
 
 
@@ -175,6 +123,17 @@ def check_filters(con, *, unit: str | None = None, level: str | None = None,
         raise UnknownError(f"Unknown metric '{metric}'; use one of {known}.")
 
 
+def figure_parameters(con, *, as_of: date, dates: list[date] | None = None, unit: str | None = None,
+                      level: str | None = None, parent: str | None = None, metric: str | None = None) -> dict:
+    """The parameters of FIGURES_CTES, once the names the user gave are checked."""
+    check_filters(con, unit=unit, level=level, metric=metric)
+    check_filters(con, unit=parent)
+    campaign = campaign_for(con, as_of)
+    return {"dates": dates or [as_of], "baseline": campaign["baseline"], "campaign": campaign["campaign_id"],
+            "campaign_end": campaign["ends"], "unit": unit, "parent": parent,
+            "depth": LEVELS.get(level) if level else None, "metric": metric}
+
+
 def progress(con, *, as_of: date, unit: str | None = None, level: str | None = None,
              metric: str | None = None, parent: str | None = None) -> pd.DataFrame:
     """Every figure of domain.md for each unit and metric that has at least one target.
@@ -182,42 +141,140 @@ def progress(con, *, as_of: date, unit: str | None = None, level: str | None = N
     Columns: unit_code, unit_name, metric, as_of, value, baseline, milestone, target,
     attainment_pct, plan, plan_pct, gap, development_pct, days_left, required_daily, pace_7d,
     projected, status (achieved | on_track | behind | no_data). Rows are ordered by level,
-    unit code and metric. `unit`, `level` (national | province | grassroots) and `metric` narrow it.
+    unit code and metric. `unit`, `level` (national | province | grassroots), `parent` (its
+    children) and `metric` narrow it.
     """
-    check_filters(con, unit=unit, level=level, metric=metric)
-    campaign = campaign_for(con, as_of)
-    frame = con.cursor().execute(PROGRESS_SQL, {
-        "as_of": as_of, "baseline": campaign["baseline"], "campaign": campaign["campaign_id"],
-        "campaign_end": campaign["ends"], "unit": unit, "metric": metric,
-        "depth": LEVELS.get(level) if level else None, "parent": parent,
-    }).df()
-    return frame[PROGRESS_COLUMNS].astype(WHOLE_NUMBERS).reset_index(drop=True)
+    parameters = figure_parameters(con, as_of=as_of, unit=unit, level=level, parent=parent, metric=metric)
+    frame = con.cursor().execute(PROGRESS_SQL, parameters).df()
+    return frame.astype(WHOLE_NUMBERS)
 
 
-SERIES_SQL = f"""
-WITH RECURSIVE
-{TREE_CTE},
-days AS (SELECT unnest(generate_series($start::DATE, $end::DATE, INTERVAL 1 DAY))::DATE AS day),
+MATRIX_SQL = f"""
+WITH {FIGURES_CTES}
+SELECT unit_code, unit_name, metric, attainment_pct,
+       avg(exact_attainment) OVER (PARTITION BY unit_code) AS mean_pct
+FROM progress WHERE kind = 'people'
+ORDER BY mean_pct NULLS FIRST, unit_code, sort_order
+"""
+
+
+def attainment_matrix(con, *, as_of: date, parent: str = "VN") -> pd.DataFrame:
+    """Attainment (%) of each child of `parent` (rows) for each metric (columns), worst first.
+
+    Rows are ordered by the mean attainment over the metrics, lowest first; the index is the
+    unit name. Only the participant metrics (people) are shown: money metrics run against the
+    annual plan and would colour every row alike.
+    """
+    ordered = con.cursor().execute(MATRIX_SQL, figure_parameters(con, as_of=as_of, parent=parent)).df()
+    if ordered.empty:
+        return pd.DataFrame()
+    matrix = ordered.pivot_table(index="unit_name", columns="metric", values="attainment_pct", sort=False)
+    return matrix[list(dict.fromkeys(ordered["metric"]))]
+
+
+LATE_PAYMENT_SQL = f"""
+WITH {FIGURES_CTES}
+SELECT s.unit_code, s.unit_name, v.value AS late_debt, e.target AS revenue_plan,
+       round(100.0 * v.value / nullif(e.target, 0), 2) AS late_payment_pct,
+       $limit::DOUBLE AS limit_pct,
+       100.0 * v.value / nullif(e.target, 0) <= $limit AS within_limit
+FROM scope s
+JOIN unit_values v ON v.unit_code = s.unit_code AND v.metric = 'late_debt' AND v.day = $dates[1]
+JOIN effective_targets e ON e.campaign_id = $campaign AND e.unit_code = s.unit_code
+    AND e.metric = 'revenue' AND e.milestone = $campaign_end::DATE
+ORDER BY s.depth, late_payment_pct DESC, s.unit_code
+"""
+
+
+def late_payment(con, *, as_of: date, level: str | None = None, parent: str | None = None) -> pd.DataFrame:
+    """Late-payment rate = late-payment debt / annual revenue plan, per unit (lower is better),
+    highest rate first within a level.
+
+    Columns: unit_code, unit_name, late_debt, revenue_plan (million VND), late_payment_pct,
+    limit_pct (the campaign's ceiling, 2.55 in 2025), within_limit.
+    """
+    parameters = figure_parameters(con, as_of=as_of, level=level, parent=parent, metric="late_debt")
+    parameters["limit"] = campaign_for(con, as_of)["late_payment_max_pct"]
+    return con.cursor().execute(LATE_PAYMENT_SQL, parameters).df()
+
+
+COVERAGE_SQL = f"""
+WITH {FIGURES_CTES},
+people AS (
+    SELECT unit_code,
+        max(value) FILTER (metric = 'health') AS health,
+        sum(value) FILTER (metric IN ('compulsory_si', 'voluntary_si')) AS social_insurance
+    FROM unit_values WHERE day = $dates[1] GROUP BY unit_code
+)
+SELECT s.unit_code, s.unit_name, u.population, p.health,
+       round(100.0 * p.health / nullif(u.population, 0), 2) AS health_coverage_pct,
+       u.labour_force, p.social_insurance,
+       round(100.0 * p.social_insurance / nullif(u.labour_force, 0), 2) AS labour_coverage_pct
+FROM scope s JOIN units u USING (unit_code) LEFT JOIN people p USING (unit_code)
+WHERE u.population IS NOT NULL OR u.labour_force IS NOT NULL
+ORDER BY s.depth, s.unit_code
+"""
+
+
+def coverage(con, *, as_of: date, unit: str | None = None, level: str | None = None,
+             parent: str | None = None) -> pd.DataFrame:
+    """Coverage where a unit carries population or labour force: health insurance participants
+    per population, social insurance (compulsory + voluntary) per labour force.
+
+    Columns: unit_code, unit_name, population, health, health_coverage_pct, labour_force,
+    social_insurance, labour_coverage_pct.
+    """
+    parameters = figure_parameters(con, as_of=as_of, unit=unit, level=level, parent=parent)
+    return con.cursor().execute(COVERAGE_SQL, parameters).df()
+
+
+# value(u, m, d) for every day of a range, from the spans: each count adds its value on its date
+# and takes it away on valid_until, so a running sum over the days is the carried-forward total.
+SERIES_CTES = """
 groups AS (
     SELECT unit_code AS group_code FROM units
     WHERE CASE WHEN $by_child THEN parent_code = $unit ELSE unit_code = $unit END
 ),
 group_leaves AS (
-    SELECT g.group_code, t.descendant AS unit_code
-    FROM groups g JOIN tree t ON t.ancestor = g.group_code JOIN leaves l ON l.unit_code = t.descendant
+    SELECT g.group_code, t.descendant AS leaf
+    FROM groups g JOIN unit_tree t ON t.ancestor = g.group_code
+    JOIN unit_levels l ON l.unit_code = t.descendant AND l.is_leaf
 ),
-reports AS (
-    SELECT c.date, c.unit_code, c.value FROM counts c
-    WHERE c.metric = $metric AND c.unit_code IN (SELECT unit_code FROM group_leaves)
+spans AS (
+    SELECT g.group_code, c.unit_code AS leaf, greatest(c.date, $start::DATE) AS starts,
+           c.valid_until AS ends, c.value
+    FROM counts c JOIN group_leaves g ON g.leaf = c.unit_code
+    WHERE c.metric = $metric AND c.date <= $end::DATE AND c.valid_until > $start::DATE
 ),
-grid AS (SELECT d.day, l.group_code, l.unit_code FROM days d CROSS JOIN group_leaves l)
-SELECT g.group_code AS unit_code, u.name AS unit_name, g.day AS date, sum(r.value) AS value,
-       count(r.value) AS reporting_units
-FROM grid g ASOF LEFT JOIN reports r ON g.unit_code = r.unit_code AND g.day >= r.date
-JOIN units u ON u.unit_code = g.group_code
-GROUP BY g.group_code, u.name, g.day
-HAVING count(r.value) > 0
-ORDER BY g.group_code, g.day
+changes AS (
+    -- a leaf's spans follow one another to 'infinity', so it reports from its first span on
+    SELECT group_code, day, sum(delta) AS delta, sum(joined) AS joined FROM (
+        SELECT group_code, starts AS day, value AS delta, 0 AS joined FROM spans
+        UNION ALL SELECT group_code, ends, -value, 0 FROM spans WHERE ends <= $end::DATE
+        UNION ALL SELECT group_code, min(starts), 0, 1 FROM spans GROUP BY group_code, leaf
+    ) GROUP BY ALL
+),
+running AS (
+    SELECT group_code, day, sum(delta) OVER w AS value, sum(joined) OVER w AS reporting_units
+    FROM changes WINDOW w AS (PARTITION BY group_code ORDER BY day)
+),
+days AS (
+    SELECT g.group_code, unnest(generate_series($start::DATE, $end::DATE, INTERVAL 1 DAY))::DATE AS day
+    FROM groups g
+),
+series AS (
+    SELECT d.group_code AS unit_code, d.day AS date, r.value::BIGINT AS value,
+           r.reporting_units::BIGINT AS reporting_units
+    FROM days d ASOF JOIN running r ON r.group_code = d.group_code AND d.day >= r.day
+)
+"""
+
+SERIES_SQL = f"""
+WITH {SERIES_CTES}
+SELECT s.unit_code, u.name AS unit_name, s.date, s.value, s.reporting_units
+FROM series s JOIN units u USING (unit_code)
+WHERE s.reporting_units > 0
+ORDER BY s.unit_code, s.date
 """
 
 
@@ -233,39 +290,62 @@ def series(con, *, unit: str, metric: str, start: date, end: date, by_child: boo
                                              "by_child": by_child}).df()
 
 
+TREND_SQL = f"""
+WITH {SERIES_CTES}
+SELECT s.unit_code, u.name AS unit_name, s.date, s.value, e.target AS plan,
+       round(100.0 * s.value / nullif(e.target, 0), 2) AS plan_pct
+FROM series s JOIN units u USING (unit_code)
+JOIN effective_targets e ON e.unit_code = s.unit_code AND e.metric = $metric
+    AND e.campaign_id = $campaign AND e.milestone = $campaign_end::DATE
+WHERE s.reporting_units > 0
+ORDER BY s.unit_code, s.date
+"""
+
+
+def trend(con, *, parent: str, metric: str, start: date, end: date) -> pd.DataFrame:
+    """Each child of `parent`, day by day, as a share of its annual plan.
+
+    Columns: unit_code, unit_name, date, value, plan, plan_pct.
+    """
+    check_filters(con, unit=parent, metric=metric)
+    campaign = campaign_for(con, end)
+    return con.cursor().execute(TREND_SQL, {
+        "unit": parent, "metric": metric, "start": start, "end": end, "by_child": True,
+        "campaign": campaign["campaign_id"], "campaign_end": campaign["ends"]}).df()
+
+
 TARGET_PATH_SQL = f"""
-WITH RECURSIVE
-{TREE_CTE},
-{TARGETS_CTE}
-SELECT milestone AS date, target FROM effective_targets
-WHERE unit_code = $unit AND metric = $metric ORDER BY milestone
+WITH {FIGURES_CTES},
+path AS (
+    SELECT milestone AS date, target FROM effective_targets
+    WHERE campaign_id = $campaign AND unit_code = $unit AND metric = $metric
+)
+SELECT $baseline::DATE AS date, value AS target FROM unit_values
+WHERE unit_code = $unit AND metric = $metric AND day = $baseline::DATE AND EXISTS (SELECT 1 FROM path)
+UNION ALL
+SELECT * FROM path
+ORDER BY date
 """
 
 
 def target_path(con, *, unit: str, metric: str, as_of: date) -> pd.DataFrame:
-    """The path a unit must follow: its baseline value at the baseline date, then each milestone's
-    target. Columns: date, target."""
-    campaign = campaign_for(con, as_of)
-    milestones = con.cursor().execute(
-        TARGET_PATH_SQL, {"unit": unit, "metric": metric, "campaign": campaign["campaign_id"]}).df()
-    start = series(con, unit=unit, metric=metric, start=campaign["baseline"], end=campaign["baseline"])
-    if start.empty or milestones.empty:
-        return milestones
-    first = pd.DataFrame({"date": [pd.Timestamp(campaign["baseline"])], "target": [start["value"].iloc[0]]})
-    return pd.concat([first, milestones], ignore_index=True)
+    """The path a unit must follow: its value at the baseline date, then each milestone's target.
+    Columns: date, target."""
+    parameters = figure_parameters(con, as_of=as_of, unit=unit, metric=metric)
+    parameters["dates"] = [parameters["baseline"]]
+    return con.cursor().execute(TARGET_PATH_SQL, parameters).df()
 
 
-REPORTING_SQL = f"""
-WITH RECURSIVE
-{TREE_CTE}
+REPORTING_SQL = """
 SELECT l.unit_code, u.name AS unit_name, u.parent_code, p.name AS parent_name,
-       max(c.date) FILTER (c.date <= $as_of::DATE) AS last_report,
+       max(c.date) AS last_report,
        coalesce(bool_or(c.date = $as_of::DATE), false) AS reported
-FROM leaves l
+FROM unit_tree t
+JOIN unit_levels l ON l.unit_code = t.descendant AND l.is_leaf
 JOIN units u USING (unit_code)
 LEFT JOIN units p ON p.unit_code = u.parent_code
-JOIN tree t ON t.descendant = l.unit_code AND t.ancestor = $unit
-LEFT JOIN counts c ON c.unit_code = l.unit_code
+LEFT JOIN counts c ON c.unit_code = l.unit_code AND c.date <= $as_of::DATE AND c.valid_until > $as_of::DATE
+WHERE t.ancestor = $unit
 GROUP BY ALL
 ORDER BY reported, last_report NULLS FIRST, l.unit_code
 """
@@ -281,39 +361,10 @@ def reporting(con, *, as_of: date, unit: str = "VN") -> pd.DataFrame:
     return con.cursor().execute(REPORTING_SQL, {"as_of": as_of, "unit": unit}).df()
 
 
-def attainment_matrix(con, *, as_of: date, parent: str = "VN") -> pd.DataFrame:
-    """Attainment (%) of each child of `parent` (rows) for each metric (columns), worst first.
-
-    Rows are ordered by the mean attainment over the metrics, lowest first; the index is the
-    unit name. Only the participant metrics (people) are shown: money metrics run against the
-    annual plan and would colour every row alike.
-    """
-    frame = progress(con, as_of=as_of, parent=parent)
-    cur = con.cursor()
-    cur.register("children", frame)
-    ordered = cur.execute(
-        """SELECT c.unit_name, c.metric, c.attainment_pct, m.sort_order,
-                  avg(c.attainment_pct) FILTER (m.kind = 'people') OVER (PARTITION BY c.unit_code) AS mean_pct
-           FROM children c JOIN metrics m USING (metric)
-           WHERE m.kind = 'people'
-           ORDER BY mean_pct NULLS FIRST, c.unit_code, m.sort_order""").df()
-    if ordered.empty:
-        return pd.DataFrame()
-    matrix = ordered.pivot_table(index="unit_name", columns="metric", values="attainment_pct", sort=False)
-    metric_order = ordered.drop_duplicates("metric").sort_values("sort_order")["metric"]
-    return matrix[[m for m in metric_order if m in matrix.columns]]
-
-
-def trend(con, *, parent: str, metric: str, start: date, end: date) -> pd.DataFrame:
-    """Each child of `parent`, day by day, as a share of its annual plan.
-
-    Columns: unit_code, unit_name, date, value, plan, plan_pct.
-    """
-    days = series(con, unit=parent, metric=metric, start=start, end=end, by_child=True)
-    plans = progress(con, as_of=end, parent=parent, metric=metric)[["unit_code", "plan"]]
-    frame = days.merge(plans, on="unit_code")
-    frame["plan_pct"] = (100 * frame["value"] / frame["plan"].astype("Float64")).round(2)
-    return frame[["unit_code", "unit_name", "date", "value", "plan", "plan_pct"]]
+def reporting_summary(frame: pd.DataFrame) -> dict:
+    """How many leaves reported for the as-of date, out of how many, and the share (0 to 1)."""
+    done, total = int(frame["reported"].sum()), len(frame)
+    return {"done": done, "total": total, "share": done / total if total else 0.0}
 
 
 def metrics(con) -> pd.DataFrame:
@@ -322,11 +373,11 @@ def metrics(con) -> pd.DataFrame:
 
 
 def units(con) -> pd.DataFrame:
-    """The unit tree: unit_code, name, parent_code, population, labour_force, depth, is_leaf."""
-    return con.cursor().execute(f"""
-        WITH RECURSIVE {TREE_CTE}
-        SELECT u.*, d.depth, u.unit_code IN (SELECT unit_code FROM leaves) AS is_leaf
-        FROM units u JOIN depths d USING (unit_code) ORDER BY d.depth, u.unit_code""").df()
+    """The unit tree: unit_code, name, parent_code, population, labour_force, depth, is_leaf, and
+    label ("name (code)", what a picker shows)."""
+    return con.cursor().execute("""
+        SELECT u.*, l.depth, l.is_leaf, u.name || ' (' || u.unit_code || ')' AS label
+        FROM units u JOIN unit_levels l USING (unit_code) ORDER BY l.depth, u.unit_code""").df()
 
 
 def targets(con) -> pd.DataFrame:
@@ -338,45 +389,6 @@ def targets(con) -> pd.DataFrame:
            ORDER BY t.campaign_id, t.unit_code, m.sort_order, t.milestone""").df()
 
 
-def reporting_summary(frame: pd.DataFrame) -> dict:
-    """How many leaves reported for the as-of date, out of how many, and the share (0 to 1)."""
-    done, total = int(frame["reported"].sum()), len(frame)
-    return {"done": done, "total": total, "share": done / total if total else 0.0}
-
-
 def latest_date(con) -> date | None:
     """The latest date with any reported count (the default as-of date of the pages)."""
     return con.execute("SELECT max(date) FROM counts").fetchall()[0][0]
-
-
-LATE_PAYMENT_SQL = f"""
-WITH RECURSIVE
-{TREE_CTE},
-query_dates(label, day) AS (VALUES ('now', $as_of::DATE)),
-{VALUES_CTE},
-{TARGETS_CTE}
-SELECT v.unit_code, u.name AS unit_name, v.value AS late_debt, t.target AS revenue_plan,
-       round(100.0 * v.value / nullif(t.target, 0), 2) AS late_payment_pct,
-       $limit::DOUBLE AS limit_pct,
-       100.0 * v.value / nullif(t.target, 0) <= $limit AS within_limit
-FROM unit_values v
-JOIN units u USING (unit_code)
-JOIN depths d USING (unit_code)
-JOIN effective_targets t ON t.unit_code = v.unit_code AND t.metric = 'revenue' AND t.milestone = $campaign_end
-WHERE v.metric = 'late_debt' AND ($depth IS NULL OR d.depth = $depth)
-ORDER BY d.depth, v.unit_code
-"""
-
-
-def late_payment(con, *, as_of: date, level: str | None = None) -> pd.DataFrame:
-    """Late-payment rate = late-payment debt / annual revenue plan, per unit (lower is better).
-
-    Columns: unit_code, unit_name, late_debt, revenue_plan (million VND), late_payment_pct,
-    limit_pct (the campaign's ceiling, 2.55 in 2025), within_limit.
-    """
-    check_filters(con, level=level)
-    campaign = campaign_for(con, as_of)
-    return con.cursor().execute(LATE_PAYMENT_SQL, {
-        "as_of": as_of, "campaign": campaign["campaign_id"], "campaign_end": campaign["ends"],
-        "limit": campaign["late_payment_max_pct"], "depth": LEVELS.get(level) if level else None,
-    }).df()

@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from .errors import StoreBusyError, StoreError
+from .structure import STRUCTURE_TABLES_SQL, rebuild_structure
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA_SQL = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -92,8 +93,37 @@ CREATE TABLE count_history (
 );
 """
 
-# version -> SQL that brings a store from version-1 to version. Version 1 is the schema itself.
-MIGRATIONS: dict[int, str] = {1: SCHEMA_SQL}
+# Version 2: each count knows until when it holds (the date of the next report for the same unit
+# and metric, 'infinity' while it is the latest), so "the latest report on or before d" is a
+# filter, date <= d < valid_until, rather than an aggregate over the whole history; and the
+# derived structure (tree closure, levels, effective targets, per-unit versions) is kept as tables.
+SPANS_SQL = """
+CREATE TABLE counts_v2 (
+    date DATE NOT NULL,
+    unit_code VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    value BIGINT NOT NULL,
+    upload_id BIGINT NOT NULL,
+    valid_until DATE NOT NULL,
+    PRIMARY KEY (date, unit_code, metric)
+);
+INSERT INTO counts_v2
+SELECT date, unit_code, metric, value, upload_id,
+       coalesce(lead(date) OVER (PARTITION BY unit_code, metric ORDER BY date), 'infinity'::DATE)
+FROM counts ORDER BY date, unit_code, metric;
+DROP TABLE counts;
+ALTER TABLE counts_v2 RENAME TO counts;
+"""
+
+
+def _to_version_2(con) -> None:
+    con.execute(SPANS_SQL)
+    con.execute(STRUCTURE_TABLES_SQL)
+    rebuild_structure(con)
+
+
+# version -> what brings a store from version-1 to version. Version 1 is the first schema.
+MIGRATIONS = {1: lambda con: con.execute(SCHEMA_SQL), 2: _to_version_2}
 
 write_lock = threading.RLock()
 
@@ -151,7 +181,7 @@ def migrate(con) -> int:
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
             with transaction(con):
-                con.execute(MIGRATIONS[version])
+                MIGRATIONS[version](con)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)])
         return SCHEMA_VERSION
 
@@ -169,12 +199,24 @@ def transaction(con):
         con.execute("COMMIT")
 
 
-def data_version(con) -> int:
-    """A number that changes whenever the store changes: the last upload's id (a rejected
-    upload changes no figure, but it changes the upload history the pages show).
+def data_version(con, *, unit: str | None = None) -> int:
+    """A number that changes whenever a figure changes: of `unit`'s subtree, or of any unit.
 
-    Cheap enough to poll every few seconds; pages key their caches on it.
+    A rejected upload, or a file that changes no value, leaves it as it was. Cheap enough to poll
+    every few seconds; pages key their caches on it.
     """
+    return con.execute("SELECT coalesce(max(version), 0) FROM unit_versions WHERE $unit IS NULL OR unit_code = $unit",
+                       {"unit": unit}).fetchall()[0][0]
+
+
+def data_versions(con) -> dict[str, int]:
+    """Every unit's data version (see data_version), read in one query: a page reads it once
+    per rerun and keys each cached read on the version of the unit it shows."""
+    return dict(con.execute("SELECT unit_code, version FROM unit_versions").fetchall())
+
+
+def upload_version(con) -> int:
+    """The last upload's id, taken or rejected: the upload history changes with every upload."""
     return con.execute("SELECT coalesce(max(upload_id), 0) FROM uploads").fetchall()[0][0]
 
 

@@ -1,0 +1,122 @@
+"""The national-scale store: every commune of the July 2025 reform reporting every day.
+
+The nation, its 34 provinces and their 3,321 communes (from `vietnam-provinces`), six metrics,
+targets at commune, province and national level (the dispatch's national targets included), and
+a report from almost every commune on every day from 2025-08-31. Deterministic (one seed), and
+built through the same validated loaders as a user's files, so building it also exercises
+ingest at scale. Used by `python -m sprint demo --scale national` and by the benchmarks.
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import vietnam_provinces as vp
+
+from .campaigns import CAMPAIGNS_DIR, parse_campaign
+from .ingest import ingest, load_targets, load_units
+
+SEED = 2441
+FIRST_DAY = date(2025, 8, 31)
+FULL_DAYS = 123  # 2025-08-31 .. 2025-12-31
+MILESTONES = ("2025-10-31", "2025-11-30", "2025-12-31")
+METRICS = ("compulsory_si", "voluntary_si", "unemployment", "health", "revenue", "late_debt")
+MISSED_REPORT_SHARE = 0.03
+# typical commune level on the first day, and how much it grows over the whole campaign
+LEVEL = {"compulsory_si": 5_000, "voluntary_si": 800, "unemployment": 4_500, "health": 28_000,
+         "revenue": 90_000, "late_debt": 2_500}
+GROWTH = {"compulsory_si": 0.03, "voluntary_si": 0.3, "unemployment": 0.03, "health": 0.025,
+          "revenue": 0.0, "late_debt": -0.1}
+
+
+def national_units() -> pd.DataFrame:
+    """VN, the 34 provinces and every commune: unit_code, name, parent_code."""
+    rows = [("VN", "Bảo hiểm xã hội Việt Nam", None)]
+    for province in vp.Province.iter_all():
+        code = f"{province.code.value:02d}"
+        rows.append((code, " ".join(province.name.split()), "VN"))
+        for ward in vp.Ward.iter_by_province(province.code):
+            name = re.sub(r"\s+", " ", ward.name).strip()
+            rows.append((f"{code}-{ward.code.value:05d}", name, code))
+    return pd.DataFrame(rows, columns=["unit_code", "name", "parent_code"])
+
+
+def national_counts(units: pd.DataFrame, days: int) -> pd.DataFrame:
+    """Long counts (date, unit_code, metric, value) for every commune and day, a few missed."""
+    rng = np.random.default_rng(SEED)
+    communes = units.loc[units["unit_code"].str.contains("-"), "unit_code"].to_numpy()
+    day_index = np.arange(days)
+    frames = []
+    for metric in METRICS:
+        level = LEVEL[metric] * rng.lognormal(0, 0.6, len(communes))
+        growth = GROWTH[metric] * rng.uniform(0.2, 1.8, len(communes))
+        share = day_index[None, :] / (FULL_DAYS - 1)
+        noise = rng.normal(0, 0.002, (len(communes), days))
+        if metric == "revenue":  # revenue accumulates over the year: 243 days before 08-31
+            values = level[:, None] * (243 + day_index[None, :]) / 243 * (1 + noise)
+        else:
+            values = level[:, None] * (1 + growth[:, None] * share + noise)
+        frames.append(pd.DataFrame({
+            "day": np.tile(day_index, len(communes)), "unit_code": np.repeat(communes, days),
+            "metric": metric, "value": np.maximum(values.round(), 0).astype("int64").ravel()}))
+    counts = pd.concat(frames, ignore_index=True)
+    missed = (rng.random(len(counts)) < MISSED_REPORT_SHARE) & (counts["day"] > 0)
+    counts = counts[~missed]
+    counts.insert(0, "date", pd.to_datetime(FIRST_DAY) + pd.to_timedelta(counts.pop("day"), unit="D"))
+    return counts.sort_values(["date", "unit_code", "metric"], kind="stable").reset_index(drop=True)
+
+
+def national_targets(units: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Each commune's plan a little above its first value, monthly milestones on the way; each
+    province's own targets (its communes' sum, rounded up); the dispatch's national targets."""
+    rng = np.random.default_rng(SEED + 1)
+    first = counts[counts["date"] == counts["date"].min()]
+    first = first[first["metric"] != "late_debt"]
+    stretch = np.where(first["metric"] == "revenue", 1.42, rng.uniform(1.02, 1.12, len(first)))
+    plan = (first["value"].to_numpy() * stretch).round()
+    commune = pd.DataFrame({"unit_code": first["unit_code"].to_numpy(), "metric": first["metric"].to_numpy(),
+                            "start": first["value"].to_numpy(), "plan": plan})
+    rows = []
+    for share, milestone in zip((0.55, 0.8, 1.0), MILESTONES):
+        target = (commune["start"] + share * (commune["plan"] - commune["start"])).round().astype("int64")
+        rows.append(commune.assign(milestone=milestone, target=target))
+    leaf = pd.concat(rows, ignore_index=True)
+    leaf = leaf[(leaf["metric"] != "revenue") | (leaf["milestone"] == MILESTONES[-1])]
+    leaf = leaf[["unit_code", "metric", "milestone", "target"]]
+    province = leaf.assign(unit_code=leaf["unit_code"].str.split("-").str[0])
+    province = province.groupby(["unit_code", "metric", "milestone"], as_index=False)["target"].sum()
+    province["target"] = (province["target"] * 1.001).round().astype("int64")
+    campaign = parse_campaign(next(CAMPAIGNS_DIR.glob("2025-*.json")))
+    national = pd.DataFrame(campaign["targets"])[["unit_code", "metric", "milestone", "target"]]
+    return pd.concat([national, province, leaf], ignore_index=True)
+
+
+def build_national(con, *, days: int = FULL_DAYS, folder: Path | None = None) -> dict:
+    """Load the national units, targets and `days` days of counts (from 2025-08-31) into an
+    initialised store, through the validated loaders. Returns how many of each were loaded."""
+    units = national_units()
+    counts = national_counts(units, days)
+    targets = national_targets(units, counts)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        paths = {kind: Path(tmp) / f"national-{kind}.csv" for kind in ("units", "targets", "counts")}
+        units.to_csv(paths["units"], index=False)
+        targets.to_csv(paths["targets"], index=False)
+        counts.assign(date=counts["date"].dt.strftime("%Y-%m-%d")).to_csv(paths["counts"], index=False)
+        load_units(con, paths["units"], uploaded_by="demo")
+        load_targets(con, paths["targets"], uploaded_by="demo")
+        ingest(con, paths["counts"], uploaded_by="demo", today=FIRST_DAY + timedelta(days=FULL_DAYS))
+    return {"units": len(units), "targets": len(targets), "counts": len(counts)}
+
+
+def national_day_file(con, day: date) -> pd.DataFrame:
+    """Every commune's report for `day`: its latest stored values plus a small daily addition
+    (the file a national day ingest takes)."""
+    frame = con.execute(
+        """SELECT $day::DATE AS date, unit_code, metric, arg_max(value, date) + 3 AS value
+           FROM counts WHERE unit_code LIKE '%-%' GROUP BY unit_code, metric ORDER BY unit_code, metric""",
+        {"day": day}).df()
+    return frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d"))

@@ -1,0 +1,100 @@
+"""Structure derived once: the tree closure, each unit's level, the effective targets and the
+per-unit data versions.
+
+These change only when units, targets or a campaign load, so they are tables rebuilt inside the
+transaction of that load (never recomputed by a read), the way datasette keeps derived facts
+beside the data. Every figure statement joins them instead of re-deriving the tree.
+"""
+from __future__ import annotations
+
+STRUCTURE_TABLES_SQL = """
+CREATE TABLE unit_tree (
+    ancestor VARCHAR NOT NULL,
+    descendant VARCHAR NOT NULL,
+    distance INTEGER NOT NULL,          -- 0 for a unit and itself
+    PRIMARY KEY (ancestor, descendant)
+);
+CREATE TABLE unit_levels (
+    unit_code VARCHAR PRIMARY KEY,
+    depth INTEGER NOT NULL,             -- 0 national, 1 province, 2 grassroots, …
+    is_leaf BOOLEAN NOT NULL
+);
+CREATE TABLE effective_targets (
+    campaign_id VARCHAR NOT NULL,
+    unit_code VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    milestone DATE NOT NULL,
+    target BIGINT NOT NULL,
+    PRIMARY KEY (campaign_id, unit_code, metric, milestone)
+);
+-- the last change to any figure of a unit's subtree (a count below it, or any units, targets or
+-- campaign load): pages key their caches on the version of the unit they show
+CREATE TABLE unit_versions (
+    unit_code VARCHAR PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+"""
+
+TREE_SQL = """
+DELETE FROM unit_tree;
+INSERT INTO unit_tree
+WITH RECURSIVE tree(ancestor, descendant, distance) AS (
+    SELECT unit_code, unit_code, 0 FROM units
+    UNION ALL
+    SELECT t.ancestor, u.unit_code, t.distance + 1 FROM tree t JOIN units u ON u.parent_code = t.descendant
+)
+SELECT * FROM tree;
+DELETE FROM unit_levels;
+INSERT INTO unit_levels
+SELECT u.unit_code, max(t.distance), NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_code = u.unit_code)
+FROM units u JOIN unit_tree t ON t.descendant = u.unit_code
+GROUP BY u.unit_code;
+DELETE FROM effective_targets;
+INSERT INTO effective_targets SELECT campaign_id, unit_code, metric, milestone, target FROM targets;
+"""
+
+# target(u, m, t) where u has none of its own: the sum of its children's, when every child has
+# one. Run once per level, deepest parents first, so a child's fallback exists before its parent's.
+FALLBACK_TARGETS_SQL = """
+INSERT INTO effective_targets
+WITH children AS (
+    SELECT parent_code AS unit_code, count(*) AS children FROM units
+    WHERE parent_code IS NOT NULL GROUP BY parent_code
+), sums AS (
+    SELECT e.campaign_id, u.parent_code AS unit_code, e.metric, e.milestone,
+           sum(e.target) AS target, count(*) AS covered
+    FROM effective_targets e
+    JOIN units u USING (unit_code)
+    JOIN unit_levels p ON p.unit_code = u.parent_code
+    WHERE p.depth = $depth
+    GROUP BY ALL
+)
+SELECT s.campaign_id, s.unit_code, s.metric, s.milestone, s.target
+FROM sums s JOIN children c USING (unit_code)
+WHERE s.covered = c.children
+  AND NOT EXISTS (SELECT 1 FROM targets o WHERE o.campaign_id = s.campaign_id
+                  AND o.unit_code = s.unit_code AND o.metric = s.metric AND o.milestone = s.milestone)
+"""
+
+
+def rebuild_structure(con) -> None:
+    """Rebuild the closure, levels and effective targets, and mark every unit changed.
+
+    Call it inside the transaction that changed units, targets or campaigns.
+    """
+    con.execute(TREE_SQL)
+    deepest = con.execute("SELECT coalesce(max(depth), 0) FROM unit_levels").fetchall()[0][0]
+    for depth in range(deepest - 1, -1, -1):
+        con.execute(FALLBACK_TARGETS_SQL, {"depth": depth})
+    version = con.execute("SELECT nextval('upload_id_seq')").fetchall()[0][0]
+    con.execute("INSERT OR REPLACE INTO unit_versions SELECT unit_code, ? FROM units", [version])
+
+
+def mark_changed(con, upload_id: int) -> None:
+    """Give every unit above a changed count (the TEMP table `changed` of an ingest) the version
+    `upload_id`, so only the caches of the subtrees it touched go stale."""
+    con.execute("""
+        UPDATE unit_versions SET version = $upload_id
+        WHERE unit_code IN (SELECT t.ancestor FROM unit_tree t
+                            WHERE t.descendant IN (SELECT DISTINCT unit_code FROM changed))""",
+                {"upload_id": upload_id})
