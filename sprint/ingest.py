@@ -132,22 +132,27 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
     columns = {f"c{i + 1}": "VARCHAR" for i in range(len(header))}
     with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as tmp:
         tmp.write(text)
+    # without quotes (no cell spans lines) and without blank lines (the reader skips them), row n
+    # is line n + 1; otherwise the lines are counted from the text
+    plain = '"' not in text and "\n\n" not in text
     try:
         cur.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE raw_rows AS
-            SELECT row_number() OVER () AS row_no, *
-            FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
-                          auto_detect = false, columns = $columns, store_rejects = true,
-                          rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans')
+            f"""
+            CREATE OR REPLACE TEMP TABLE {"staged" if plain else "raw_rows"} AS
+            SELECT * FROM (
+                SELECT row_number() OVER () {"+ 1 AS line" if plain else "AS row_no"}, *
+                FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
+                              auto_detect = false, columns = $columns, store_rejects = true,
+                              rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans'))
+            {"WHERE concat_ws('', *COLUMNS('^c[0-9]+$')) <> ''" if plain else ""}
             """,
             {"path": tmp.name, "delim": delimiter, "columns": columns},
         )
         rejects = cur.execute(
             "SELECT line, column_name, error_type FROM csv_rejects ORDER BY line, column_idx"
         ).fetchall()
-        cur.execute(
-            """
+        if not plain:
+            cur.execute("""
             CREATE OR REPLACE TEMP TABLE staged AS
             WITH lines AS (
                 SELECT unnest(range(1, len(ls) + 1)) AS line, unnest(ls) AS text
@@ -159,9 +164,7 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
             SELECT n.line, r.* EXCLUDE (row_no)
             FROM raw_rows r JOIN numbered n USING (row_no)
             WHERE concat_ws('', *COLUMNS('^c[0-9]+$')) <> ''
-            """,
-            {"path": tmp.name},
-        )
+            """, {"path": tmp.name})
     finally:
         os.unlink(tmp.name)
     if rejects:
@@ -258,12 +261,7 @@ def _problems(cur, sql: str, params: dict, name: str) -> list[Problem]:
 # ---------------------------------------------------------------- counts
 
 COUNTS_CHECK_SQL = """
-WITH r AS (
-    SELECT *,
-        {date_expr} AS day,
-        TRY_CAST({digits} AS BIGINT) AS count
-    FROM long_rows
-), known AS (
+WITH r AS (SELECT * FROM long_rows), known AS (
     SELECT r.*, u.unit_code IS NOT NULL AS unit_known,
         NOT coalesce(l.is_leaf, true) AS unit_has_children,
         m.metric IS NOT NULL AS metric_known
@@ -307,10 +305,22 @@ SELECT line, column_name, value, message FROM problems WHERE message IS NOT NULL
 ORDER BY line, column_name
 """
 
+# Most files are clean: this one pass finds whether any row breaks a rule of COUNTS_CHECK_SQL,
+# which then runs only to name each problem. Every rule there fails a condition here.
+COUNTS_CLEAN_SQL = f"""
+SELECT count(*) = 0 AND NOT EXISTS (
+    SELECT 1 FROM long_rows GROUP BY day, unit_raw, metric_raw HAVING count(DISTINCT count) > 1)
+FROM long_rows r
+LEFT JOIN unit_levels l ON l.unit_code = r.unit_raw
+LEFT JOIN metrics m ON m.metric = r.metric_raw
+WHERE r.day IS NULL OR r.day > $today OR year(r.day) NOT IN (SELECT year(baseline) FROM campaigns)
+   OR l.is_leaf IS NOT TRUE OR m.metric IS NULL
+   OR r.count IS NULL OR r.count >= 10 ** {MAX_VALUE_DIGITS}
+"""
+
 COUNTS_CHECKED_SQL = """
 CREATE OR REPLACE TEMP TABLE checked AS
-SELECT DISTINCT {date_expr} AS date, unit_raw AS unit_code, metric_raw AS metric,
-       CAST({digits} AS BIGINT) AS value
+SELECT DISTINCT day AS date, unit_raw AS unit_code, metric_raw AS metric, count AS value
 FROM long_rows
 """
 
@@ -338,7 +348,7 @@ SELECT min(l.line) AS line, any_value(l.value_col), p.value::VARCHAR,
     || chr(31) || round(100.0 * abs(p.value - p.previous_value) / p.previous_value, 1)::VARCHAR
     || chr(31) || p.previous_value::VARCHAR || chr(31) || strftime(p.previous_date, '%d/%m/%Y')
 FROM previous p
-JOIN long_rows l ON l.unit_raw = p.unit_code AND l.metric_raw = p.metric AND {date_expr_l} = p.date
+JOIN long_rows l ON l.unit_raw = p.unit_code AND l.metric_raw = p.metric AND l.day = p.date
 WHERE p.previous_value > 0 AND abs(p.value - p.previous_value) > $pct / 100.0 * p.previous_value
 GROUP BY p.date, p.unit_code, p.metric, p.value, p.previous_value, p.previous_date
 ORDER BY line
@@ -352,10 +362,14 @@ FROM checked k LEFT JOIN counts c USING (date, unit_code, metric)
 WHERE c.value IS NULL OR c.value <> k.value
 """
 
-COMMIT_COUNTS_SQL = """
-INSERT INTO counts
-SELECT date, unit_code, metric, value, $upload_id, 'infinity'::DATE FROM changed
-ON CONFLICT DO UPDATE SET value = EXCLUDED.value, upload_id = EXCLUDED.upload_id
+NEW_COUNTS_SQL = """
+INSERT INTO counts SELECT date, unit_code, metric, value, $upload_id, 'infinity'::DATE FROM changed WHERE is_new
+"""
+
+CORRECTED_COUNTS_SQL = """
+UPDATE counts c SET value = k.value, upload_id = $upload_id
+FROM changed k
+WHERE NOT k.is_new AND c.date = k.date AND c.unit_code = k.unit_code AND c.metric = k.metric
 """
 
 # A new date splits a span: recompute valid_until on the tail of each key it was added to (the
@@ -380,14 +394,13 @@ def _long_rows_sql(cur, header: list[str], name: str) -> tuple[str, list[Problem
         problems = _check_header(name, header, LONG_COLUMNS, ())
         if problems:
             return "", problems
-        return f"""
-            CREATE OR REPLACE TEMP TABLE long_rows AS
+        return _parsed(f"""
             SELECT line, nullif(trim({_col(header, 'date')}), '') AS date_raw,
                    nullif(trim({_col(header, 'unit_code')}), '') AS unit_raw,
                    nullif(lower(trim({_col(header, 'metric')})), '') AS metric_raw,
                    nullif(trim({_col(header, 'value')}), '') AS value_raw,
                    'date' AS date_col, 'unit_code' AS unit_col, 'metric' AS metric_col, 'value' AS value_col
-            FROM staged""", []
+            FROM staged"""), []
     metric_columns = tuple(c for c in header if c not in WIDE_KEYS)
     known_metrics = tuple(m for (m,) in cur.execute("SELECT metric FROM metrics ORDER BY sort_order").fetchall())
     problems = _check_header(name, header, WIDE_KEYS, known_metrics)
@@ -404,7 +417,15 @@ def _long_rows_sql(cur, header: list[str], name: str) -> tuple[str, list[Problem
             FROM staged WHERE nullif(trim({_col(header, metric)}), '') IS NOT NULL"""
         for metric in metric_columns
     )
-    return f"CREATE OR REPLACE TEMP TABLE long_rows AS {selects}", []
+    return _parsed(selects), []
+
+
+def _parsed(rows_sql: str) -> str:
+    """CREATE long_rows from the long rows' text, with the date and count parsed once (NULL
+    where unreadable; the checks say why)."""
+    return f"""CREATE OR REPLACE TEMP TABLE long_rows AS
+        SELECT *, {date_sql('date_raw')} AS day, TRY_CAST({whole_number_sql('value_raw')} AS BIGINT) AS count
+        FROM ({rows_sql})"""
 
 
 def _sha(data: bytes) -> str:
@@ -469,39 +490,45 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
         create_sql, problems = _long_rows_sql(cur, header, name)
         if not problems:
             cur.execute(create_sql)
+        if not problems and not cur.execute(COUNTS_CLEAN_SQL, {"today": today}).fetchall()[0][0]:
             problems = _problems(cur, COUNTS_CHECK_SQL.format(
-                date_expr=date_sql("date_raw"), digits=whole_number_sql("value_raw"),
                 number_problem=number_problem_sql("value_raw", "count")), {"today": today}, name)
         if problems:
             raise ValidationError(name, problems)
-    cur.execute(COUNTS_CHECKED_SQL.format(date_expr=date_sql("date_raw"), digits=whole_number_sql("value_raw")))
-    warnings = _problems(cur, COUNTS_WARNINGS_SQL.format(date_expr_l=date_sql("l.date_raw")),
-                         {"pct": JUMP_WARNING_PCT}, name)
-    cur.execute(CHANGED_SQL)
-    rows, new, corrected = cur.execute(
-        "SELECT (SELECT count(*) FROM checked), count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM changed"
-    ).fetchall()[0]
-    result = IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
-                          unchanged=rows - new - corrected, warnings=warnings,
-                          preview=cur.execute("SELECT * FROM checked ORDER BY date, unit_code, metric LIMIT 200").df())
+    cur.execute(COUNTS_CHECKED_SQL)
+    warnings = _problems(cur, COUNTS_WARNINGS_SQL, {"pct": JUMP_WARNING_PCT}, name)
     if not commit:
-        return result
-    with write_lock:
+        return _counts_result(cur, name, warnings, preview=True)
+    with write_lock:  # what changes is worked out under the lock: another writer may have just committed
         taken = _already_taken(cur, sha, "counts")
         if taken is not None:
             return IngestResult(name, "counts", committed=False, already_taken=True, upload_id=taken)
-        cur.execute(CHANGED_SQL)  # again under the lock: another writer may have committed meanwhile
+        result = _counts_result(cur, name, warnings, preview=False)
         with transaction(cur):
             upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
-                                       rows=rows, outcome="committed", problems=warnings)
+                                       rows=result.rows, outcome="committed", problems=warnings)
             cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM checked",
                         [upload_id])
-            cur.execute(COMMIT_COUNTS_SQL, {"upload_id": upload_id})
-            cur.execute(SPLIT_SPANS_SQL)
+            if result.corrected:
+                cur.execute(CORRECTED_COUNTS_SQL, {"upload_id": upload_id})
+            if result.new:
+                cur.execute(NEW_COUNTS_SQL, {"upload_id": upload_id})
+                cur.execute(SPLIT_SPANS_SQL)
             mark_changed(cur, upload_id)
     result.committed = True
     result.upload_id = upload_id
     return result
+
+
+def _counts_result(cur, name: str, warnings: list[Problem], *, preview: bool) -> IngestResult:
+    """What the checked file changes (the TEMP table `changed`): new rows, corrections, the rest."""
+    cur.execute(CHANGED_SQL)
+    rows, new, corrected = cur.execute(
+        "SELECT (SELECT count(*) FROM checked), count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM changed"
+    ).fetchall()[0]
+    shown = cur.execute("SELECT * FROM checked ORDER BY date, unit_code, metric LIMIT 200").df() if preview else None
+    return IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
+                        unchanged=rows - new - corrected, warnings=warnings, preview=shown)
 
 
 def _staged_rows(cur) -> int:

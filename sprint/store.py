@@ -97,6 +97,9 @@ CREATE TABLE count_history (
 # and metric, 'infinity' while it is the latest), so "the latest report on or before d" is a
 # filter, date <= d < valid_until, rather than an aggregate over the whole history; and the
 # derived structure (tree closure, levels, effective targets, per-unit versions) is kept as tables.
+# counts has no index: ingest keeps (date, unit_code, metric) unique (a file's conflicting rows
+# are rejected, and a known key is updated, never inserted), and an index would cost each
+# day's ingest more than it saves any read (reads scan by date and span, not by key).
 SPANS_SQL = """
 CREATE TABLE counts_v2 (
     date DATE NOT NULL,
@@ -104,8 +107,7 @@ CREATE TABLE counts_v2 (
     metric VARCHAR NOT NULL,
     value BIGINT NOT NULL,
     upload_id BIGINT NOT NULL,
-    valid_until DATE NOT NULL,
-    PRIMARY KEY (date, unit_code, metric)
+    valid_until DATE NOT NULL
 );
 INSERT INTO counts_v2
 SELECT date, unit_code, metric, value, upload_id,
