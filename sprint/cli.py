@@ -11,15 +11,18 @@ import click
 import pandas as pd
 
 from . import demo as demo_module
+from . import national
 from .campaigns import load_campaign, load_metrics, load_shipped_campaigns
 from .errors import SprintError, StoreBusyError, ValidationError
+from .export import spreadsheet_safe
 from .inbox import handoff, process_once, watch as watch_inbox
 from .ingest import ingest as ingest_file
 from .ingest import load_targets as load_targets_file
 from .ingest import load_units as load_units_file
-from .leaderboard import leaderboard as leaderboard_frame
-from .progress import LEVELS, latest_date
-from .progress import progress as progress_frame
+from .ingest import upload_history
+from .leaderboard import MOVERS_DAYS, leaderboard, top_movers
+from .progress import (LEVELS, attainment_matrix, coverage, late_payment, latest_date, progress, reporting,
+                       series, trend)
 from .store import connect, default_db_path
 
 FORMATS = click.Choice(["table", "csv", "json"])
@@ -66,7 +69,7 @@ def _fail(message: str) -> None:
 
 
 def _output(frame: pd.DataFrame, output_format: str) -> None:
-    frame = frame.copy()
+    frame = frame.reset_index() if frame.index.name else frame.copy()
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = frame[column].dt.strftime("%Y-%m-%d")
@@ -74,7 +77,7 @@ def _output(frame: pd.DataFrame, output_format: str) -> None:
         click.echo(json.dumps(json.loads(frame.to_json(orient="records", double_precision=15)),
                               ensure_ascii=False, indent=1))
     elif output_format == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        click.echo(spreadsheet_safe(frame).to_csv(index=False), nl=False)
     elif frame.empty:
         click.echo("No rows.")
     else:
@@ -92,8 +95,12 @@ def cli(context, db) -> None:
 @cli.command()
 @db_option
 @click.option("--demo", is_flag=True, help="Also load the demo units, targets and counts.")
+@click.option("--scale", type=click.Choice(["demo", "national"]), default="demo", show_default=True,
+              help="With --demo: the 375-unit demo, or every commune of the nation (3,356 units).")
+@click.option("--days", type=click.IntRange(1, national.FULL_DAYS), default=national.FULL_DAYS, show_default=True,
+              help="With --scale national: days of reports from 2025-08-31.")
 @click.option("--reset", is_flag=True, help="Delete the store file first (start again).")
-def init(db, demo, reset):
+def init(db, demo, scale, days, reset):
     """Create the store with the shipped campaigns and their national targets."""
     path = _store_path(db)
     if reset:
@@ -106,6 +113,8 @@ def init(db, demo, reset):
         if demo and con.execute("SELECT count(*) FROM counts").fetchall()[0][0]:
             click.echo(f"{path} already holds counts, so the demo was not loaded "
                        "(--reset replaces the store with the demo).", err=True)
+        elif demo and scale == "national":
+            national.build_national(con, days=days, folder=path.parent)
         elif demo:
             demo_module.build_demo(con)
     except SprintError as exc:
@@ -211,6 +220,34 @@ def ingest(db, uploaded_by, files):
     _load(ingest_file, db, files, uploaded_by)
 
 
+as_of_option = click.option("--as-of", "as_of", type=AsOf(), default=None,
+                            help="Default: the latest date with data.")
+unit_option = click.option("--unit", default=None, help="One unit (its code).")
+level_option = click.option("--level", type=click.Choice(list(LEVELS)), default=None)
+parent_option = click.option("--parent", default=None, help="The children of this unit.")
+metric_option = click.option("--metric", default=None, help="One metric (its code).")
+board_options = [
+    click.option("--metric", default="all", show_default=True),
+    click.option("--level", type=click.Choice(["province", "grassroots"]), default="province", show_default=True),
+    click.option("--parent", default=None, help="Rank the children of this unit instead of a level."),
+]
+
+
+def read_command(name: str, function, *options):
+    """A command that prints what `function(con, **options)` returns: the page's figure, from
+    the same function. --as-of, where the function takes it, defaults to the latest date."""
+    def command(db, output_format, **arguments):
+        con = _open(db)
+        if "as_of" in arguments:
+            arguments["as_of"] = _as_of(con, arguments["as_of"])
+        _output(function(con, **arguments), output_format)
+
+    command.__doc__ = function.__doc__.split("\n\n")[0]
+    for option in reversed([db_option, format_option, *options]):
+        command = option(command)
+    cli.command(name)(_guarded(command))
+
+
 def _as_of(con, as_of):
     if as_of is not None:
         return as_of
@@ -220,34 +257,27 @@ def _as_of(con, as_of):
     return latest
 
 
-@cli.command()
-@db_option
-@click.option("--as-of", "as_of", type=AsOf(), default=None, help="Default: the latest date with data.")
-@click.option("--unit", default=None)
-@click.option("--level", type=click.Choice(list(LEVELS)), default=None)
-@click.option("--metric", default=None)
-@format_option
-@_guarded
-def progress(db, as_of, unit, level, metric, output_format):
-    """Every figure per unit and metric: value, target, attainment, gap, pace, projection, status."""
-    con = _open(db)
-    _output(progress_frame(con, as_of=_as_of(con, as_of), unit=unit, level=level, metric=metric),
-            output_format)
+start_option = click.option("--start", type=AsOf(), required=True)
+end_option = click.option("--end", type=AsOf(), required=True)
+required_metric = click.option("--metric", required=True, help="One metric (its code).")
 
-
-@cli.command()
-@db_option
-@click.option("--as-of", "as_of", type=AsOf(), default=None, help="Default: the latest date with data.")
-@click.option("--metric", default="all", show_default=True)
-@click.option("--level", type=click.Choice(["province", "grassroots"]), default="province", show_default=True)
-@click.option("--parent", default=None, help="Rank the children of this unit instead of a level.")
-@format_option
-@_guarded
-def leaderboard(db, as_of, metric, level, parent, output_format):
-    """Rank units by score (attainment against the current milestone), with rank change."""
-    con = _open(db)
-    board = leaderboard_frame(con, as_of=_as_of(con, as_of), metric=metric, level=level, parent=parent)
-    _output(board, output_format)
+read_command("progress", progress, as_of_option, unit_option, level_option, parent_option, metric_option)
+read_command("leaderboard", leaderboard, as_of_option, *board_options)
+read_command("movers", top_movers, as_of_option, *board_options,
+             click.option("--days", type=click.IntRange(1, 60), default=MOVERS_DAYS, show_default=True),
+             click.option("--limit", type=click.IntRange(1, 1000), default=5, show_default=True))
+read_command("reporting", reporting, as_of_option,
+             click.option("--unit", default="VN", show_default=True, help="The leaves below this unit."))
+read_command("late-payment", late_payment, as_of_option, level_option, parent_option)
+read_command("coverage", coverage, as_of_option, unit_option, level_option, parent_option)
+read_command("matrix", attainment_matrix, as_of_option,
+             click.option("--parent", default="VN", show_default=True, help="The children of this unit."))
+read_command("series", series, click.option("--unit", required=True), required_metric, start_option,
+             end_option, click.option("--by-child", is_flag=True, help="One series per child of --unit."))
+read_command("trend", trend, click.option("--parent", required=True), required_metric, start_option,
+             end_option)
+read_command("history", upload_history, click.option("--unit", default=None),
+             click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True))
 
 
 @cli.command()

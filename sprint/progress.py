@@ -52,7 +52,7 @@ leaf_values AS (
     WHERE c.unit_code IN (SELECT leaf FROM scope_leaves) AND ($metric IS NULL OR c.metric = $metric)
 ),
 unit_values AS (
-    SELECT s.unit_code, v.metric, v.day, sum(v.value) AS value
+    SELECT s.unit_code, v.metric, v.day, sum(v.value)::BIGINT AS value
     FROM scope_leaves s JOIN leaf_values v USING (leaf)
     GROUP BY ALL
 ),
