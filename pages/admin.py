@@ -42,7 +42,7 @@ def load_section(label: str, loader, key: str) -> None:
 units_tab, targets_tab = st.tabs([common.t("unit_tree"), common.t("targets_table")])
 with units_tab:
     load_section(common.t("units_file"), sprint.load_units, "units")
-    units = common.read("units")
+    units = common.read(sprint.units)
     shown = units.assign(population=units["population"].map(lambda v: i18n.number(v, lang)),
                          labour_force=units["labour_force"].map(lambda v: i18n.number(v, lang)))
     st.dataframe(shown[["unit_code", "name", "parent_code", "depth", "population", "labour_force"]],
@@ -52,7 +52,7 @@ with units_tab:
                      "labour_force": common.t("labour_force")})
 with targets_tab:
     load_section(common.t("targets_file"), sprint.load_targets, "targets")
-    targets = common.read("targets")
+    targets = common.read(sprint.targets)
     shown = targets.assign(milestone=targets["milestone"].map(lambda d: i18n.day(d, lang)),
                            target=targets["target"].map(lambda v: i18n.number(v, lang)),
                            metric=targets["metric"].map(common.metric_labels()))
@@ -61,7 +61,7 @@ with targets_tab:
         "milestone": common.t("milestone"), "target": common.t("target")})
 
 st.subheader(common.t("history"))
-history = common.read("upload_history", limit=30, kinds=("units", "targets"))
+history = common.read(sprint.upload_history, limit=30, kinds=("units", "targets"))
 shown = history.assign(received_at=history["received_at"].map(lambda v: i18n.moment(v, lang)),
                        outcome=history["outcome"].map(lambda o: common.t(f"outcome_{o}")))
 st.dataframe(shown[["received_at", "file_name", "kind", "uploaded_by", "rows", "outcome"]], hide_index=True,

@@ -54,19 +54,36 @@ def cursor():
     return get_store(store_path()).cursor()
 
 
-def version() -> int:
-    return sprint.data_version(cursor())
+def begin_rerun() -> None:
+    """Read the store's data versions once for this rerun (app.py calls it before the page)."""
+    cur = cursor()
+    st.session_state["_versions"] = sprint.data_versions(cur)
+    st.session_state["_upload_version"] = sprint.upload_version(cur)
+
+
+def _version_for(function, arguments: dict) -> int:
+    """The data version a read depends on: the upload history's for the history, else that of
+    the unit the read is about (its subtree), the whole store's when it is about no one unit."""
+    if "_versions" not in st.session_state:  # a call outside a rerun (AppTest formatting a widget)
+        begin_rerun()
+    if function is sprint.upload_history:
+        return st.session_state["_upload_version"]
+    versions = st.session_state["_versions"]
+    scope = arguments.get("unit") or arguments.get("parent")
+    return versions[scope] if scope in versions else max(versions.values(), default=0)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _cached(function: str, data_version: int, path: str, arguments: tuple):
-    """Any sprint read, computed once per data version and arguments."""
-    return getattr(sprint, function)(get_store(path).cursor(), **dict(arguments))
+def _cached(_function, name: str, data_version: int, path: str, arguments: tuple):
+    """A sprint read, computed once per data version and arguments (`name` keys the function)."""
+    return _function(get_store(path).cursor(), **dict(arguments))
 
 
-def read(function: str, **arguments):
-    """sprint.<function>(cursor, **arguments), cached until the store's data changes."""
-    return _cached(function, version(), store_path(), tuple(sorted(arguments.items())))
+def read(function, **arguments):
+    """function(cursor, **arguments) for a public read of `sprint`, cached until a figure it
+    depends on changes."""
+    return _cached(function, f"{function.__module__}.{function.__name__}", _version_for(function, arguments),
+                   store_path(), tuple(sorted(arguments.items())))
 
 
 def lang() -> str:
@@ -78,7 +95,7 @@ def t(key: str, **values) -> str:
 
 
 def as_of():
-    return st.session_state.get("as_of") or read("latest_date")
+    return st.session_state.get("as_of") or read(sprint.latest_date)
 
 
 def my_unit() -> str | None:
@@ -91,15 +108,24 @@ def metric_label(metric: str) -> str:
 
 def metric_labels() -> dict[str, str]:
     """Every metric's name in the chosen language, for mapping whole columns."""
-    metrics = read("metrics")
+    metrics = read(sprint.metrics)
     return dict(zip(metrics["metric"], metrics["name_vi" if lang() == "vi" else "name_en"]))
 
 
-def unit_label(units: pd.DataFrame, code: str | None) -> str:
-    if code is None:
-        return t("none")
-    names = units.set_index("unit_code")["name"]
-    return f"{names.get(code, code)} ({code})"
+def unit_labels() -> dict[str, str]:
+    """Every unit's label, "name (code)", for pickers (a dictionary: 3,356 options format fast)."""
+    units = read(sprint.units)
+    return dict(zip(units["unit_code"], units["label"]))
+
+
+def unit_label(code: str | None) -> str:
+    return unit_formatter()(code)
+
+
+def unit_formatter():
+    """format_func for a unit picker: the labels are looked up once, not once per option."""
+    labels, none = unit_labels(), t("none")
+    return lambda code: none if code is None else labels.get(code, code)
 
 
 def status_badge(status: str) -> str:
@@ -114,7 +140,7 @@ def plotly_separators() -> str:
 
 def require_data() -> bool:
     """Say so and stop drawing when the store has no counts yet."""
-    if read("latest_date") is None:
+    if read(sprint.latest_date) is None:
         st.info(t("empty_store"))
         return False
     return True

@@ -12,8 +12,8 @@ lang = common.lang()
 st.title(common.t("page_leaderboard"))
 if common.require_data():
     as_of = common.as_of()
-    units = common.read("units")
-    metrics = common.read("metrics")
+    units = common.read(sprint.units)
+    metrics = common.read(sprint.metrics)
     provinces = units.loc[units["depth"] == 1, "unit_code"].tolist()
     parents = units.set_index("unit_code")["parent_code"]
     mine = common.my_unit()
@@ -32,8 +32,8 @@ if common.require_data():
     if level == "grassroots_in":
         default_province = parents.get(mine) if parents.get(mine) in provinces else provinces[0]
         parent = right.selectbox(common.t("province"), provinces, index=provinces.index(default_province),
-                                 format_func=lambda code: common.unit_label(units, code), key="board_parent")
-    board = common.read("leaderboard", as_of=as_of, metric=metric,
+                                 format_func=common.unit_formatter(), key="board_parent")
+    board = common.read(sprint.leaderboard, as_of=as_of, metric=metric,
                         level="province" if level == "province" else "grassroots", parent=parent)
 
     if board.empty:
@@ -47,7 +47,7 @@ if common.require_data():
         if mine is not None:
             around = sprint.neighbours(board, mine)
             if around.empty:
-                st.info(common.t("not_ranked", unit=common.unit_label(units, mine)))
+                st.info(common.t("not_ranked", unit=common.unit_label(mine)))
             else:
                 cells = st.columns(3)
                 for cell, (_, row) in zip(cells, around.iterrows()):
@@ -65,12 +65,14 @@ if common.require_data():
             target=board["target"].map(lambda v: i18n.number(v, lang)),
             gap=board["gap"].map(lambda v: i18n.number(v, lang)),
             status=board["status"].map(lambda s: i18n.status_label(s, lang) if isinstance(s, str) else ""),
+            you=(board["unit_code"] == mine).map({True: "★", False: ""}),
         )
-        columns = ["rank", "change", "unit_code", "unit_name", "score"]
+        columns = ["you", "rank", "change", "unit_code", "unit_name", "score"]
         if metric != "all":
             columns += ["value", "target", "gap", "status"]
         shown = shown[columns]
         config = {
+            "you": st.column_config.TextColumn("", width="small"),
             "rank": st.column_config.NumberColumn(common.t("rank"), format="%d", width="small"),
             "change": st.column_config.TextColumn(common.t("change"), width="small"),
             "unit_code": common.t("unit"), "unit_name": common.t("name"),
@@ -79,15 +81,12 @@ if common.require_data():
             "value": common.t("value"), "target": common.t("target"), "gap": common.t("gap"),
             "status": common.t("status"),
         }
-        styled = shown.style.apply(
-            lambda row: ["background-color: #fff3bf; font-weight: bold" if row["unit_code"] == mine else ""
-                         for _ in row], axis=1)
-        st.dataframe(styled, hide_index=True, column_config=config, height=min(35 * len(shown) + 40, 1300))
+        st.dataframe(shown, hide_index=True, column_config=config, height=min(35 * len(shown) + 40, 1300))
         export = board[["rank", "unit_code", "unit_name", "score", "rank_change", "value", "target", "gap", "status"]]
         common.download_buttons(export, f"bang-xep-hang-{metric}-{as_of.isoformat()}", "board")
 
         st.subheader(common.t("top_movers"))
-        movers = common.read("top_movers", as_of=as_of, metric=metric,
+        movers = common.read(sprint.top_movers, as_of=as_of, metric=metric,
                              level="province" if level == "province" else "grassroots", parent=parent)
         if movers.empty:
             st.caption(common.t("no_movers"))

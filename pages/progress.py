@@ -13,25 +13,25 @@ lang = common.lang()
 st.title(common.t("page_progress"))
 if common.require_data():
     as_of = common.as_of()
-    units = common.read("units")
+    units = common.read(sprint.units)
     scopes = units.loc[units["depth"] <= 1, "unit_code"].tolist()
     mine = common.my_unit()
     parents = units.set_index("unit_code")["parent_code"]
     default_scope = mine if mine in scopes else parents.get(mine)
     scope = st.selectbox(common.t("scope"), scopes,
                          index=scopes.index(default_scope) if default_scope in scopes else 0,
-                         format_func=lambda code: common.unit_label(units, code), key="progress_scope")
-    campaign = common.read("campaign_for", as_of=as_of)
+                         format_func=common.unit_formatter(), key="progress_scope")
+    campaign = common.read(sprint.campaign_for, as_of=as_of)
     phase = sprint.current_phase(campaign, as_of)
     st.caption(f"**{campaign['name']}** ({campaign['dispatch']}) · {common.t('as_of')} {i18n.day(as_of, lang)}")
     if phase:
         st.subheader(common.t("phase_caption", phase=phase["phase"], starts=i18n.day(phase["starts"], lang),
                               milestone=i18n.day(phase["milestone"], lang), days=phase["days_left"]))
 
-    figures = common.read("progress", as_of=as_of, unit=scope)
+    figures = common.read(sprint.progress, as_of=as_of, unit=scope)
     if figures.empty:
-        st.info(common.t("no_target", unit=common.unit_label(units, scope)))
-    metrics = common.read("metrics").set_index("metric")
+        st.info(common.t("no_target", unit=common.unit_label(scope)))
+    metrics = common.read(sprint.metrics).set_index("metric")
     cards = st.columns(max(len(figures), 1))
     for card, row in zip(cards, figures.itertuples()):
         money = metrics.loc[row.metric, "kind"] == "million_vnd"
@@ -53,10 +53,10 @@ if common.require_data():
     chart_columns = st.columns(2)
     start = campaign["baseline"] - timedelta(days=30)
     for index, row in enumerate(figures.itertuples()):
-        actual = common.read("series", unit=scope, metric=row.metric, start=start, end=as_of)
-        path = common.read("target_path", unit=scope, metric=row.metric, as_of=as_of)
+        actual = common.read(sprint.series, unit=scope, metric=row.metric, start=start, end=as_of)
+        path = common.read(sprint.target_path, unit=scope, metric=row.metric, as_of=as_of)
         if actual.empty:
-            chart_columns[index % 2].info(common.t("no_data_unit", unit=common.unit_label(units, scope),
+            chart_columns[index % 2].info(common.t("no_data_unit", unit=common.unit_label(scope),
                                                    as_of=i18n.day(as_of, lang)))
             continue
         figure = charts.burnup(common.metric_label(row.metric), actual, path, figures.iloc[index], labels,
@@ -64,7 +64,7 @@ if common.require_data():
         chart_columns[index % 2].plotly_chart(figure, key=f"burnup-{row.metric}")
 
     st.subheader(common.t("reporting"))
-    reporting = common.read("reporting", as_of=as_of, unit=scope)
+    reporting = common.read(sprint.reporting, as_of=as_of, unit=scope)
     summary = sprint.reporting_summary(reporting)
     st.markdown("**" + common.t("reported_count", done=i18n.number(summary["done"], lang),
                                 total=i18n.number(summary["total"], lang), as_of=i18n.day(as_of, lang)) + "**")

@@ -3,6 +3,8 @@ from datetime import timedelta
 
 import streamlit as st
 
+import sprint
+
 from pages import charts, common
 from sprint import i18n
 
@@ -21,7 +23,7 @@ lang = common.lang()
 st.title(common.t("page_provinces"))
 if common.require_data():
     as_of = common.as_of()
-    units = common.read("units")
+    units = common.read(sprint.units)
     provinces = units.loc[units["depth"] == 1, "unit_code"].tolist()
     parents = units.set_index("unit_code")["parent_code"]
     mine = common.my_unit()
@@ -30,26 +32,27 @@ if common.require_data():
     all_label = common.t("all_provinces")
     left, right = st.columns(2)
     parent = left.selectbox(common.t("drill"), choices, index=choices.index(default) if default in choices else 0,
-                            format_func=lambda code: all_label if code is None else common.unit_label(units, code),
+                            format_func=lambda code: all_label if code is None else common.unit_label(code),
                             key="provinces_parent")
-    metrics = common.read("metrics")
+    metrics = common.read(sprint.metrics)
     people = metrics.loc[metrics["direction"] == "higher_is_better", "metric"].tolist()
     metric = right.selectbox(common.t("metric"), people, format_func=common.metric_label, key="provinces_metric")
     scope = parent or "VN"
 
-    matrix = common.read("attainment_matrix", as_of=as_of, parent=scope)
+    matrix = common.read(sprint.attainment_matrix, as_of=as_of, parent=scope)
     if matrix.empty:
-        st.info(common.t("no_children", unit=common.unit_label(units, scope)))
+        st.info(common.t("no_children", unit=common.unit_label(scope)))
     else:
         st.subheader(common.t("heatmap"))
         shown = matrix.rename(columns=common.metric_labels())
         st.plotly_chart(charts.heatmap(shown, common.plotly_separators(), common.t("attainment")),
                         key="heatmap")
 
-        figures = common.read("progress", as_of=as_of, parent=scope, metric=metric)
-        if not figures.empty:
-            milestone = figures["milestone"].max()
-            st.subheader(common.t("gap_chart", milestone=i18n.day(milestone, lang)) + f" — {common.metric_label(metric)}")
+        figures = common.read(sprint.progress, as_of=as_of, parent=scope, metric=metric)
+        own = common.read(sprint.progress, as_of=as_of, unit=scope, metric=metric)
+        if not figures.empty and not own.empty:
+            st.subheader(common.t("gap_chart", milestone=i18n.day(own["milestone"].iloc[0], lang))
+                         + f" — {common.metric_label(metric)}")
             bars = figures.assign(status_label=figures["status"].map(lambda s: i18n.status_label(s, lang)))
             labels = {"gap": common.t("gap"), "status": common.t("status"), "lang": lang}
             if parent is None:
@@ -71,19 +74,18 @@ if common.require_data():
                 "pace_7d": common.t("pace_7d"), "status": common.t("status")})
 
         st.subheader(common.t("trends") + f" — {common.metric_label(metric)}")
-        campaign = common.read("campaign_for", as_of=as_of)
-        trend = common.read("trend", parent=scope, metric=metric,
+        campaign = common.read(sprint.campaign_for, as_of=as_of)
+        trend = common.read(sprint.trend, parent=scope, metric=metric,
                             start=campaign["baseline"] - timedelta(days=30), end=as_of)
         if trend.empty:
-            st.info(common.t("no_children", unit=common.unit_label(units, scope)))
+            st.info(common.t("no_children", unit=common.unit_label(scope)))
         else:
             st.plotly_chart(charts.small_multiples(trend, {}, common.plotly_separators()), key="trends")
 
-        rates = common.read("late_payment", as_of=as_of, level=None)
-        rates = rates[rates["unit_code"].isin(units.loc[units["parent_code"] == scope, "unit_code"])]
+        rates = common.read(sprint.late_payment, as_of=as_of, parent=scope)
         if not rates.empty:
             st.subheader(common.t("late_payment", limit=i18n.number(rates["limit_pct"].iloc[0], lang, 2)))
-            shown = rates.sort_values("late_payment_pct", ascending=False).assign(
+            shown = rates.assign(
                 late_debt=rates["late_debt"].map(lambda v: i18n.number(v, lang)),
                 revenue_plan=rates["revenue_plan"].map(lambda v: i18n.number(v, lang)),
                 late_payment_pct=rates["late_payment_pct"].map(lambda v: i18n.percent(v, lang)),

@@ -11,9 +11,9 @@ common.route_through_app()
 lang = common.lang()
 st.title(common.t("page_upload"))
 st.write(common.t("upload_help"))
-units = common.read("units")
+units = common.read(sprint.units)
 mine = common.my_unit()
-metrics = common.read("metrics")
+metrics = common.read(sprint.metrics)
 people = metrics.loc[metrics["kind"] == "people", "metric"].tolist()
 leaves = units[units["is_leaf"]]
 if mine is not None:
@@ -82,7 +82,7 @@ elif upload is not None:
                       on_click=commit, args=(data, upload.name))
 
 st.subheader(common.t("history"))
-history = common.read("upload_history", unit=mine, limit=30)
+history = common.read(sprint.upload_history, unit=mine, limit=30)
 if history.empty:
     st.caption("–")
 else:

@@ -725,21 +725,31 @@ def load_targets(con, source, *, name: str | None = None, uploaded_by: str | Non
 
 
 def upload_history(con, *, unit: str | None = None, kinds: tuple[str, ...] | None = None,
-                   limit: int = 50) -> pd.DataFrame:
+                   outcome: str | None = None, limit: int = 50) -> pd.DataFrame:
     """The latest uploads, newest first: upload_id, received_at, kind, file_name, uploaded_by,
     rows, outcome, units (how many units the upload reported for), first_unit, messages. `unit` keeps the
-    uploads that reported for it or its children; `kinds` keeps counts, units or targets uploads."""
+    uploads that reported for it or its children; `kinds` keeps counts, units or targets uploads;
+    `outcome` keeps the committed or the rejected ones (the first committed counts upload is
+    when the figures were last updated)."""
     return con.execute(
         """
-        SELECT u.upload_id, u.received_at, u.kind, u.file_name, u.uploaded_by, u.rows, u.outcome,
-               (SELECT count(DISTINCT h.unit_code) FROM count_history h WHERE h.upload_id = u.upload_id) AS units,
-               (SELECT min(h.unit_code) FROM count_history h WHERE h.upload_id = u.upload_id) AS first_unit,
-               u.messages
-        FROM uploads u
-        WHERE ($kinds IS NULL OR list_contains($kinds, u.kind)) AND ($unit IS NULL OR EXISTS (
-            SELECT 1 FROM count_history h WHERE h.upload_id = u.upload_id AND h.unit_code IN (
-                SELECT unit_code FROM units WHERE unit_code = $unit OR parent_code = $unit)))
-        ORDER BY u.upload_id DESC LIMIT $limit
+        WITH chosen AS (
+            SELECT * FROM uploads u
+            WHERE ($kinds IS NULL OR list_contains($kinds, u.kind)) AND ($outcome IS NULL OR u.outcome = $outcome)
+              AND ($unit IS NULL OR EXISTS (
+                SELECT 1 FROM count_history h WHERE h.upload_id = u.upload_id AND h.unit_code IN (
+                    SELECT unit_code FROM units WHERE unit_code = $unit OR parent_code = $unit)))
+            ORDER BY u.upload_id DESC LIMIT $limit
+        ), reported AS (
+            SELECT upload_id, count(DISTINCT unit_code) AS units, min(unit_code) AS first_unit
+            FROM count_history
+            WHERE upload_id >= (SELECT min(upload_id) FROM chosen) AND upload_id IN (SELECT upload_id FROM chosen)
+            GROUP BY upload_id
+        )
+        SELECT c.upload_id, c.received_at, c.kind, c.file_name, c.uploaded_by, c.rows, c.outcome,
+               coalesce(r.units, 0) AS units, r.first_unit, c.messages
+        FROM chosen c LEFT JOIN reported r USING (upload_id)
+        ORDER BY c.upload_id DESC
         """,
-        {"unit": unit, "limit": limit, "kinds": list(kinds) if kinds else None},
+        {"unit": unit, "limit": limit, "kinds": list(kinds) if kinds else None, "outcome": outcome},
     ).df()
