@@ -148,3 +148,50 @@ def test_simulate_then_watch_once(tmp_store, tmp_path):
     rows = json.loads(runner.invoke(cli, ["progress", "--unit", "VN", "--metric", "health", "--format", "json",
                                           "--db", str(tmp_store)]).output)
     assert rows[0]["as_of"] == "2025-11-22"
+
+
+@pytest.mark.parametrize("command, function, arguments", [
+    (["movers", "--level", "grassroots"], "top_movers", {"level": "grassroots"}),
+    (["reporting", "--unit", "P1"], "reporting", {"unit": "P1"}),
+    (["matrix"], "attainment_matrix", {}),
+    (["late-payment", "--level", "province"], "late_payment", {"level": "province"}),
+    (["coverage"], "coverage", {}),
+])
+def test_every_read_has_a_command_printing_the_same_rows(scenario_store, tmp_store, command, function, arguments):
+    import sprint
+
+    result = scenario_store(*command, "--as-of", "2025-10-17", "--format", "json")
+    assert result.exit_code == 0, result.output
+    con = sprint.connect(tmp_store)
+    frame = getattr(sprint, function)(con, as_of=date(2025, 10, 17), **arguments)
+    con.close()
+    frame = frame.reset_index() if frame.index.name else frame
+    assert len(json.loads(result.output)) == len(frame)
+    if len(frame):
+        assert [row[frame.columns[0]] for row in json.loads(result.output)] == frame.iloc[:, 0].tolist()
+
+
+def test_series_and_trend_commands(scenario_store):
+    rows = json.loads(scenario_store("series", "--unit", "P2", "--metric", "voluntary_si", "--start", "2025-10-05",
+                                     "--end", "2025-10-07", "--format", "json").output)
+    assert [r["value"] for r in rows] == [33, 43, 43]  # F's 33 carried; L joins with 10 on 10-06
+    rows = json.loads(scenario_store("trend", "--parent", "P1", "--metric", "voluntary_si", "--start", "2025-10-17",
+                                     "--end", "2025-10-17", "--format", "json").output)
+    assert {r["unit_code"]: r["plan_pct"] for r in rows} == {"A": 58.5, "B": 63.33}  # 117/200, 76/120
+
+
+def test_history_command_lists_uploads_newest_first(scenario_store):
+    rows = json.loads(scenario_store("history", "--format", "json").output)
+    assert [r["kind"] for r in rows[:2]] == ["counts", "counts"]
+    assert rows[0]["upload_id"] > rows[-1]["upload_id"]
+
+
+def test_csv_output_neutralises_formula_cells(run, tmp_path):
+    assert run("init").exit_code == 0
+    units = tmp_path / "units.csv"
+    units.write_text('unit_code,name,parent_code\nX,"=HYPERLINK(""http://evil.example"")",VN\n', encoding="utf-8")
+    assert run("load-units", str(units)).exit_code == 0
+    (tmp_path / "t.csv").write_text("unit_code,metric,milestone,target\nX,health,2025-10-31,10\n")
+    assert run("load-targets", str(tmp_path / "t.csv")).exit_code == 0
+    output = run("progress", "--as-of", "2025-10-17", "--unit", "X", "--format", "csv").output
+    assert "'=HYPERLINK" in output and "\n=HYPERLINK" not in output.replace(",=", "\n=")

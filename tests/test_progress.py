@@ -150,3 +150,44 @@ def test_late_payment_rate(con):
     rate = sprint.late_payment(con, as_of=date(2025, 9, 30), level="province").iloc[0]
     assert rate["late_payment_pct"] == 2.39  # 227.4 / 9,527 bn
     assert rate["within_limit"]
+
+
+def test_no_value_no_figure(scenario_con):
+    """L has targets but no report before 2025-10-06: nothing derived from its value is shown,
+    and its gap is not 0 (which would read as "nothing missing")."""
+    l_unit = row(sprint.progress(scenario_con, as_of=date(2025, 10, 1)), "L")
+    assert pd.isna(l_unit["value"]) and l_unit["target"] == 40 and l_unit["status"] == "no_data"
+    for figure in ("attainment_pct", "plan_pct", "gap", "development_pct", "required_daily", "pace_7d", "projected"):
+        assert pd.isna(l_unit[figure]), figure
+
+
+def test_a_report_changes_the_data_version_of_its_subtree_only(scenario_con):
+    before = sprint.data_versions(scenario_con)
+    sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-21,B,voluntary_si,80\n", name="b.csv")
+    after = sprint.data_versions(scenario_con)
+    assert {u for u in after if after[u] != before[u]} == {"B", "P1", "VN"}
+    assert sprint.data_version(scenario_con) == after["VN"]
+
+
+def test_a_rejected_or_unchanged_file_changes_no_data_version(scenario_con):
+    before = sprint.data_versions(scenario_con)
+    with pytest.raises(sprint.ValidationError):
+        sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-21,B,voluntary_si,-1\n", name="bad.csv")
+    sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-15,B,voluntary_si,76\n", name="same.csv")
+    assert sprint.data_versions(scenario_con) == before
+    assert sprint.upload_version(scenario_con) > max(before.values())  # the history did change
+
+
+def test_loading_targets_changes_every_data_version(scenario_con):
+    before = sprint.data_versions(scenario_con)
+    sprint.load_targets(scenario_con, b"unit_code,metric,milestone,target\nA,voluntary_si,2025-10-31,130\n", name="t.csv")
+    after = sprint.data_versions(scenario_con)
+    assert all(after[u] > before[u] for u in before)
+
+
+def test_a_backfilled_day_splits_the_span_it_falls_in(scenario_con):
+    """B reported 70 on 10-10 and 76 on 10-15; a late report for 10-12 holds from 10-12 to 10-14."""
+    sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-12,B,voluntary_si,73\n", name="late.csv")
+    days = sprint.series(scenario_con, unit="B", metric="voluntary_si", start=date(2025, 10, 11), end=date(2025, 10, 15))
+    assert days["value"].tolist() == [70, 73, 73, 73, 76]
+    assert row(sprint.progress(scenario_con, as_of=date(2025, 10, 13)), "B")["value"] == 73
