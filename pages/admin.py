@@ -43,8 +43,8 @@ units_tab, targets_tab = st.tabs([common.t("unit_tree"), common.t("targets_table
 with units_tab:
     load_section(common.t("units_file"), sprint.load_units, "units")
     units = common.read(sprint.units)
-    shown = units.assign(population=units["population"].map(lambda v: i18n.number(v, lang)),
-                         labour_force=units["labour_force"].map(lambda v: i18n.number(v, lang)))
+    shown = units.assign(population=i18n.numbers(units["population"], lang),
+                         labour_force=i18n.numbers(units["labour_force"], lang))
     st.dataframe(shown[["unit_code", "name", "parent_code", "depth", "population", "labour_force"]],
                  hide_index=True, column_config={
                      "unit_code": common.t("unit"), "name": common.t("name"), "parent_code": common.t("parent"),
@@ -53,8 +53,8 @@ with units_tab:
 with targets_tab:
     load_section(common.t("targets_file"), sprint.load_targets, "targets")
     targets = common.read(sprint.targets)
-    shown = targets.assign(milestone=targets["milestone"].map(lambda d: i18n.day(d, lang)),
-                           target=targets["target"].map(lambda v: i18n.number(v, lang)),
+    shown = targets.assign(milestone=i18n.days(targets["milestone"], lang),
+                           target=i18n.numbers(targets["target"], lang),
                            metric=targets["metric"].map(common.metric_labels()))
     st.dataframe(shown, hide_index=True, column_config={
         "unit_code": common.t("unit"), "unit_name": common.t("name"), "metric": common.t("metric"),

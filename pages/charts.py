@@ -62,16 +62,19 @@ def gap_bars(frame: pd.DataFrame, labels: dict, separators: str) -> go.Figure:
     return _layout(figure, separators, max(300, 22 * len(frame) + 80))
 
 
-def small_multiples(trend: pd.DataFrame, labels: dict, separators: str) -> go.Figure:
-    """Each unit's value as % of its annual plan, one small chart per unit."""
-    figure = px.line(trend, x="date", y="plan_pct", facet_col="unit_name", facet_col_wrap=6,
-                     facet_row_spacing=0.06, facet_col_spacing=0.03,
-                     labels={"plan_pct": "%", "date": ""})
-    figure.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1], font=dict(size=11)))
-    figure.update_traces(line=dict(color=ACTUAL))
-    figure.update_yaxes(matches=None, showticklabels=True, title=None)
-    figure.update_xaxes(showticklabels=False, title=None, tickformat="%d/%m")
-    rows = -(-trend["unit_name"].nunique() // 6)
-    figure = _layout(figure, separators, 150 * rows + 60)
+def trend_lines(trend: pd.DataFrame, highlight: str | None, separators: str) -> go.Figure:
+    """Each unit's value as % of its annual plan over time, one line per unit, in one chart (many
+    small charts cost Plotly a second for 34 provinces and overlap on a phone); the reader's own
+    unit is drawn in colour, the others in grey, and every line names its unit on hover."""
+    figure = go.Figure()
+    for (code, name), days in trend.groupby(["unit_code", "unit_name"], sort=False):
+        mine = code == highlight
+        figure.add_scatter(x=days["date"], y=days["plan_pct"], name=name, mode="lines",
+                           line=dict(color=ACTUAL if mine else "#b8b8b8", width=3 if mine else 1),
+                           hovertemplate=f"{name}<br>%{{x|%d/%m}}: %{{y:.2f}} %<extra></extra>",
+                           showlegend=mine)
+    figure.update_yaxes(ticksuffix=" %")
+    figure.update_xaxes(tickformat="%d/%m")
+    figure = _layout(figure, separators, 380)
     figure.update_layout(hovermode="closest")
     return figure

@@ -112,19 +112,24 @@ def metric_labels() -> dict[str, str]:
     return dict(zip(metrics["metric"], metrics["name_vi" if lang() == "vi" else "name_en"]))
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _unit_labels(data_version: int, path: str) -> dict[str, str]:
+    units = sprint.units(get_store(path).cursor())
+    return dict(zip(units["unit_code"], units["label"]))
+
+
 def unit_labels() -> dict[str, str]:
     """Every unit's label, "name (code)", for pickers (a dictionary: 3,356 options format fast)."""
-    units = read(sprint.units)
-    return dict(zip(units["unit_code"], units["label"]))
+    return _unit_labels(_version_for(sprint.units, {}), store_path())
 
 
 def unit_label(code: str | None) -> str:
     return unit_formatter()(code)
 
 
-def unit_formatter():
+def unit_formatter(none_label: str | None = None):
     """format_func for a unit picker: the labels are looked up once, not once per option."""
-    labels, none = unit_labels(), t("none")
+    labels, none = unit_labels(), none_label or t("none")
     return lambda code: none if code is None else labels.get(code, code)
 
 

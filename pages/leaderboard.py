@@ -61,9 +61,9 @@ if common.require_data():
 
         shown = board.assign(
             change=board["rank_change"].map(lambda c: i18n.rank_change(c, lang)),
-            value=board["value"].map(lambda v: i18n.number(v, lang)),
-            target=board["target"].map(lambda v: i18n.number(v, lang)),
-            gap=board["gap"].map(lambda v: i18n.number(v, lang)),
+            value=i18n.numbers(board["value"], lang),
+            target=i18n.numbers(board["target"], lang),
+            gap=i18n.numbers(board["gap"], lang),
             status=board["status"].map(lambda s: i18n.status_label(s, lang) if isinstance(s, str) else ""),
             you=(board["unit_code"] == mine).map({True: "★", False: ""}),
         )

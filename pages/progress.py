@@ -73,7 +73,7 @@ if common.require_data():
     if missing.empty:
         st.success(common.t("all_reported"))
     else:
-        shown = missing.assign(last_report=missing["last_report"].map(lambda d: i18n.day(d, lang)))[
+        shown = missing.assign(last_report=i18n.days(missing["last_report"], lang))[
             ["unit_code", "unit_name", "parent_name", "last_report"]]
         shown.columns = [common.t("unit"), common.t("name"), common.t("parent"), common.t("last_report")]
         with st.expander(f"{common.t('not_reported')} ({i18n.number(len(missing), lang)})"):

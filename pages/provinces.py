@@ -32,7 +32,7 @@ if common.require_data():
     all_label = common.t("all_provinces")
     left, right = st.columns(2)
     parent = left.selectbox(common.t("drill"), choices, index=choices.index(default) if default in choices else 0,
-                            format_func=lambda code: all_label if code is None else common.unit_label(code),
+                            format_func=common.unit_formatter(all_label),
                             key="provinces_parent")
     metrics = common.read(sprint.metrics)
     people = metrics.loc[metrics["direction"] == "higher_is_better", "metric"].tolist()
@@ -63,7 +63,7 @@ if common.require_data():
             table = figures[["unit_code", "unit_name", "value", "target", "attainment_pct", "gap",
                              "required_daily", "pace_7d", "status"]].copy()
             for column in ("value", "target", "gap", "required_daily", "pace_7d"):
-                table[column] = table[column].map(lambda v: i18n.number(v, lang))
+                table[column] = i18n.numbers(table[column], lang)
             table["status"] = table["status"].map(lambda s: i18n.status_label(s, lang))
             st.dataframe(table, hide_index=True, column_config={
                 "unit_code": common.t("unit"), "unit_name": common.t("name"),
@@ -80,14 +80,14 @@ if common.require_data():
         if trend.empty:
             st.info(common.t("no_children", unit=common.unit_label(scope)))
         else:
-            st.plotly_chart(charts.small_multiples(trend, {}, common.plotly_separators()), key="trends")
+            st.plotly_chart(charts.trend_lines(trend, mine, common.plotly_separators()), key="trends")
 
         rates = common.read(sprint.late_payment, as_of=as_of, parent=scope)
         if not rates.empty:
             st.subheader(common.t("late_payment", limit=i18n.number(rates["limit_pct"].iloc[0], lang, 2)))
             shown = rates.assign(
-                late_debt=rates["late_debt"].map(lambda v: i18n.number(v, lang)),
-                revenue_plan=rates["revenue_plan"].map(lambda v: i18n.number(v, lang)),
+                late_debt=i18n.numbers(rates["late_debt"], lang),
+                revenue_plan=i18n.numbers(rates["revenue_plan"], lang),
                 late_payment_pct=rates["late_payment_pct"].map(lambda v: i18n.percent(v, lang)),
                 within_limit=rates["within_limit"].map(lambda ok: common.t("within_limit" if ok else "over_limit")))
             st.dataframe(shown[["unit_code", "unit_name", "late_debt", "revenue_plan", "late_payment_pct",

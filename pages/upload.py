@@ -70,8 +70,8 @@ elif upload is not None:
             st.subheader(common.t("preview", rows=i18n.number(check.rows, lang), new=i18n.number(check.new, lang),
                                   corrected=i18n.number(check.corrected, lang),
                                   unchanged=i18n.number(check.unchanged, lang)))
-            preview = check.preview.assign(date=check.preview["date"].map(lambda d: i18n.day(d, lang)),
-                                           value=check.preview["value"].map(lambda v: i18n.number(v, lang)))
+            preview = check.preview.assign(date=i18n.days(check.preview["date"], lang),
+                                           value=i18n.numbers(check.preview["value"], lang))
             st.dataframe(preview, hide_index=True, height=min(35 * len(preview) + 40, 400))
             confirmed = True
             if check.warnings:
@@ -89,7 +89,7 @@ else:
     shown = history.assign(
         received_at=history["received_at"].map(lambda v: i18n.moment(v, lang)),
         outcome=history["outcome"].map(lambda o: common.t(f"outcome_{o}")),
-        rows=history["rows"].map(lambda v: i18n.number(v, lang)),
+        rows=i18n.numbers(history["rows"], lang),
     )[["received_at", "file_name", "kind", "uploaded_by", "rows", "outcome"]]
     st.dataframe(shown, hide_index=True, column_config={
         "received_at": common.t("received_at"), "file_name": common.t("file"), "kind": common.t("kind"),

