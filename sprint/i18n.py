@@ -176,19 +176,19 @@ def _missing(value) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
-def numbers(values: pd.Series, lang: str, decimals: int = 0) -> pd.Series:
-    """A whole column as number() writes one (a table's column is formatted at once, not per cell
-    through Babel: 43,000 targets take 40 ms rather than 2 s)."""
-    thousands, point = (get_group_symbol(LOCALES[lang]), get_decimal_symbol(LOCALES[lang]))
-    values = pd.Series(values, dtype="object").where(~pd.isna(pd.Series(values, dtype="object")), None)
-    text = values.map(lambda v: f"{v:,.{decimals}f}", na_action="ignore")
-    swapped = text.str.replace(",", "\0").str.replace(".", point).str.replace("\0", thousands)
-    return swapped.fillna("–")
+SEPARATORS = {lang: str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+              for lang, locale in LOCALES.items()}
 
 
 def number(value, lang: str, decimals: int = 0) -> str:
     """1.234.567 in Vietnamese, 1,234,567 in English; '–' for a missing value."""
-    return "–" if _missing(value) else numbers(pd.Series([value]), lang, decimals).iloc[0]
+    return "–" if _missing(value) else f"{value:,.{decimals}f}".translate(SEPARATORS[lang])
+
+
+def numbers(values: pd.Series, lang: str, decimals: int = 0) -> pd.Series:
+    """A whole column as number() writes each value (no Babel call per cell: 43,000 targets take
+    40 ms rather than 2 s)."""
+    return pd.Series(values, dtype="object").map(lambda value: number(value, lang, decimals))
 
 
 def percent(value, lang: str, decimals: int = 2) -> str:

@@ -324,20 +324,49 @@ SELECT DISTINCT day AS date, unit_raw AS unit_code, metric_raw AS metric, count 
 FROM long_rows
 """
 
+# For each row of the file, the stored count whose span holds its date: the latest report
+# before it, or the row it corrects (the span filter lets the scan skip old row groups).
+PREVIOUS_SQL = """
+CREATE OR REPLACE TEMP TABLE previous AS
+SELECT k.date, k.unit_code, k.metric, k.value,
+       c.date AS stored_date, c.value AS stored_value, c.valid_until AS stored_until,
+       c.date IS DISTINCT FROM k.date AS is_new,
+       c.date IS DISTINCT FROM k.date OR c.value <> k.value AS changes
+FROM checked k
+LEFT JOIN counts c ON c.unit_code = k.unit_code AND c.metric = k.metric AND c.date <= k.date
+    AND c.valid_until > k.date AND c.valid_until > (SELECT min(date) FROM checked)
+"""
+
+# The rows of a file that change the store: a new date for a unit and metric, or a corrected value.
+CHANGED_SQL = "CREATE OR REPLACE TEMP VIEW changed AS SELECT * FROM previous WHERE changes"
+
+# How many rows are new and corrected; whether each new row extends an open span (one per unit
+# and metric): then EXTEND_SPANS_SQL will do. A row with no span before it (a first report, or
+# one dated before the first) does not. And whether the file holds more than one day.
+ASSESS_SQL = """
+SELECT count(*), count(*) FILTER (is_new), count(*) FILTER (changes AND NOT is_new),
+       coalesce(bool_and(coalesce(stored_until = 'infinity'::DATE, false)) FILTER (is_new), true)
+           AND count(*) FILTER (is_new) = count(DISTINCT (unit_code, metric)) FILTER (is_new),
+       count(DISTINCT date) > 1
+FROM previous
+"""
+
 # The previous report of each row's unit and metric: the latest earlier row of the file itself,
-# or the stored count whose span reaches the row's date, whichever is later. Only the file's own
-# keys are looked up (the span filter lets the scan skip old row groups).
+# or the stored count before it, whichever is later.
+IN_FILE_SQL = {  # the previous row of the file itself: none when the file holds one day
+    True: """SELECT *, lag(value) OVER w AS file_value, lag(date) OVER w AS file_date
+             FROM checked WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)""",
+    False: "SELECT *, NULL::BIGINT AS file_value, NULL::DATE AS file_date FROM checked",
+}
+
 COUNTS_WARNINGS_SQL = """
-WITH in_file AS (
-    SELECT *, lag(value) OVER w AS file_value, lag(date) OVER w AS file_date
-    FROM checked WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)
-), stored AS (
-    SELECT k.date, k.unit_code, k.metric, c.value AS stored_value, c.date AS stored_date
-    FROM checked k
-    JOIN counts c ON c.unit_code = k.unit_code AND c.metric = k.metric
-                 AND c.date < k.date AND c.valid_until >= k.date
-    WHERE c.valid_until >= (SELECT min(date) FROM checked)
-), previous AS (
+WITH in_file AS ({in_file}), stored AS (
+    -- a stored row on the same date is the one being corrected: the previous one is before it
+    SELECT p.date, p.unit_code, p.metric,
+        CASE WHEN p.stored_date < p.date THEN p.stored_value END AS stored_value,
+        CASE WHEN p.stored_date < p.date THEN p.stored_date END AS stored_date
+    FROM previous p
+), previous_report AS (
     SELECT f.date, f.unit_code, f.metric, f.value,
         CASE WHEN s.stored_date > f.file_date OR f.file_date IS NULL THEN s.stored_value ELSE f.file_value END AS previous_value,
         CASE WHEN s.stored_date > f.file_date OR f.file_date IS NULL THEN s.stored_date ELSE f.file_date END AS previous_date
@@ -347,19 +376,11 @@ SELECT min(l.line) AS line, any_value(l.value_col), p.value::VARCHAR,
     CASE WHEN p.value > p.previous_value THEN 'count_jump' ELSE 'count_drop' END
     || chr(31) || round(100.0 * abs(p.value - p.previous_value) / p.previous_value, 1)::VARCHAR
     || chr(31) || p.previous_value::VARCHAR || chr(31) || strftime(p.previous_date, '%d/%m/%Y')
-FROM previous p
+FROM previous_report p
 JOIN long_rows l ON l.unit_raw = p.unit_code AND l.metric_raw = p.metric AND l.day = p.date
 WHERE p.previous_value > 0 AND abs(p.value - p.previous_value) > $pct / 100.0 * p.previous_value
 GROUP BY p.date, p.unit_code, p.metric, p.value, p.previous_value, p.previous_date
 ORDER BY line
-"""
-
-# The rows of a file that change the store: a new date for a unit and metric, or a corrected value.
-CHANGED_SQL = """
-CREATE OR REPLACE TEMP TABLE changed AS
-SELECT k.date, k.unit_code, k.metric, k.value, c.value IS NULL AS is_new
-FROM checked k LEFT JOIN counts c USING (date, unit_code, metric)
-WHERE c.value IS NULL OR c.value <> k.value
 """
 
 NEW_COUNTS_SQL = """
@@ -372,8 +393,16 @@ FROM changed k
 WHERE NOT k.is_new AND c.date = k.date AND c.unit_code = k.unit_code AND c.metric = k.metric
 """
 
-# A new date splits a span: recompute valid_until on the tail of each key it was added to (the
-# rows whose span reaches the earliest new date; for today's file, just each key's latest row).
+# Today's file: each new row follows its key's latest stored count, which now holds until it.
+EXTEND_SPANS_SQL = """
+UPDATE counts c SET valid_until = n.date
+FROM changed n
+WHERE n.is_new AND c.valid_until = 'infinity'::DATE
+  AND c.unit_code = n.unit_code AND c.metric = n.metric AND c.date = n.stored_date
+"""
+
+# Otherwise a new date splits a span: recompute valid_until on the tail of each key it was added
+# to (the rows whose span reaches the earliest new date).
 SPLIT_SPANS_SQL = """
 UPDATE counts c SET valid_until = tail.next_date
 FROM (
@@ -496,39 +525,41 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
         if problems:
             raise ValidationError(name, problems)
     cur.execute(COUNTS_CHECKED_SQL)
-    warnings = _problems(cur, COUNTS_WARNINGS_SQL, {"pct": JUMP_WARNING_PCT}, name)
     if not commit:
-        return _counts_result(cur, name, warnings, preview=True)
+        return _assess(cur, name, preview=True)[0]
     with write_lock:  # what changes is worked out under the lock: another writer may have just committed
         taken = _already_taken(cur, sha, "counts")
         if taken is not None:
             return IngestResult(name, "counts", committed=False, already_taken=True, upload_id=taken)
-        result = _counts_result(cur, name, warnings, preview=False)
+        result, extends_only = _assess(cur, name, preview=False)
         with transaction(cur):
             upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
-                                       rows=result.rows, outcome="committed", problems=warnings)
+                                       rows=result.rows, outcome="committed", problems=result.warnings)
             cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM checked",
                         [upload_id])
             if result.corrected:
                 cur.execute(CORRECTED_COUNTS_SQL, {"upload_id": upload_id})
             if result.new:
                 cur.execute(NEW_COUNTS_SQL, {"upload_id": upload_id})
-                cur.execute(SPLIT_SPANS_SQL)
+                cur.execute(EXTEND_SPANS_SQL if extends_only else SPLIT_SPANS_SQL)
             mark_changed(cur, upload_id)
     result.committed = True
     result.upload_id = upload_id
     return result
 
 
-def _counts_result(cur, name: str, warnings: list[Problem], *, preview: bool) -> IngestResult:
-    """What the checked file changes (the TEMP table `changed`): new rows, corrections, the rest."""
+def _assess(cur, name: str, *, preview: bool) -> tuple[IngestResult, bool]:
+    """What the checked file would change (the view `changed`: new rows and corrections), and its
+    warnings (jumps and drops against each unit's previous report); and whether its new rows only
+    extend open spans."""
+    cur.execute(PREVIOUS_SQL)
     cur.execute(CHANGED_SQL)
-    rows, new, corrected = cur.execute(
-        "SELECT (SELECT count(*) FROM checked), count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM changed"
-    ).fetchall()[0]
+    rows, new, corrected, extends_only, several_days = cur.execute(ASSESS_SQL).fetchall()[0]
+    warnings = _problems(cur, COUNTS_WARNINGS_SQL.format(in_file=IN_FILE_SQL[several_days]),
+                         {"pct": JUMP_WARNING_PCT}, name)
     shown = cur.execute("SELECT * FROM checked ORDER BY date, unit_code, metric LIMIT 200").df() if preview else None
     return IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
-                        unchanged=rows - new - corrected, warnings=warnings, preview=shown)
+                        unchanged=rows - new - corrected, warnings=warnings, preview=shown), extends_only
 
 
 def _staged_rows(cur) -> int:

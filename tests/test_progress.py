@@ -191,3 +191,11 @@ def test_a_backfilled_day_splits_the_span_it_falls_in(scenario_con):
     days = sprint.series(scenario_con, unit="B", metric="voluntary_si", start=date(2025, 10, 11), end=date(2025, 10, 15))
     assert days["value"].tolist() == [70, 73, 73, 73, 76]
     assert row(sprint.progress(scenario_con, as_of=date(2025, 10, 13)), "B")["value"] == 73
+
+
+def test_a_report_dated_before_a_units_first_report(scenario_con):
+    """L first reported on 10-06; a late file for 10-02 holds until 10-06 (found by test_reference)."""
+    sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-02,L,voluntary_si,4\n", name="early.csv")
+    days = sprint.series(scenario_con, unit="L", metric="voluntary_si", start=date(2025, 10, 1), end=date(2025, 10, 7))
+    assert days["value"].tolist() == [4, 4, 4, 4, 10, 10]  # 10-02 .. 10-07
+    assert row(sprint.progress(scenario_con, as_of=date(2025, 10, 5)), "L")["value"] == 4

@@ -22,6 +22,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class Served(str):
+    """The dashboard's URL, which also knows the server's process id (for its memory)."""
+
+    pid: int
+
+
 @contextmanager
 def dashboard(db: Path, *, refresh_seconds: float = 2.0, inbox: str | None = None):
     """Run `streamlit run app.py` on the store `db`; yield its URL; stop and reap it afterwards."""
@@ -34,7 +40,8 @@ def dashboard(db: Path, *, refresh_seconds: float = 2.0, inbox: str | None = Non
          f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
          "--server.fileWatcherType=none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = Served(f"http://127.0.0.1:{port}")
+    url.pid = server.pid
     try:
         deadline = time.time() + 60
         while True:
