@@ -324,28 +324,34 @@ SELECT DISTINCT day AS date, unit_raw AS unit_code, metric_raw AS metric, count 
 FROM long_rows
 """
 
-# For each row of the file, the stored count whose span holds its date: the latest report
-# before it, or the row it corrects (the span filter lets the scan skip old row groups).
+# For each row of the file, from the stored spans around its date: the count it corrects (one on
+# the same date), and the report before it (the span reaching its date from an earlier one). The
+# span filter lets the scan skip old row groups.
 PREVIOUS_SQL = """
 CREATE OR REPLACE TEMP TABLE previous AS
 SELECT k.date, k.unit_code, k.metric, k.value,
-       c.date AS stored_date, c.value AS stored_value, c.valid_until AS stored_until,
-       c.date IS DISTINCT FROM k.date AS is_new,
-       c.date IS DISTINCT FROM k.date OR c.value <> k.value AS changes
+       any_value(c.value) FILTER (c.date = k.date) AS stored_value,
+       any_value(c.date) FILTER (c.date < k.date) AS before_date,
+       any_value(c.value) FILTER (c.date < k.date) AS before_value,
+       any_value(c.valid_until) FILTER (c.date < k.date) AS before_until,
+       count(c.date) FILTER (c.date = k.date) = 0 AS is_new
 FROM checked k
 LEFT JOIN counts c ON c.unit_code = k.unit_code AND c.metric = k.metric AND c.date <= k.date
-    AND c.valid_until > k.date AND c.valid_until > (SELECT min(date) FROM checked)
+    AND c.valid_until >= k.date AND c.valid_until >= (SELECT min(date) FROM checked)
+GROUP BY k.date, k.unit_code, k.metric, k.value
 """
 
 # The rows of a file that change the store: a new date for a unit and metric, or a corrected value.
-CHANGED_SQL = "CREATE OR REPLACE TEMP VIEW changed AS SELECT * FROM previous WHERE changes"
+CHANGED_SQL = """
+CREATE OR REPLACE TEMP VIEW changed AS SELECT * FROM previous WHERE is_new OR stored_value <> value
+"""
 
 # How many rows are new and corrected; whether each new row extends an open span (one per unit
 # and metric): then EXTEND_SPANS_SQL will do. A row with no span before it (a first report, or
 # one dated before the first) does not. And whether the file holds more than one day.
 ASSESS_SQL = """
-SELECT count(*), count(*) FILTER (is_new), count(*) FILTER (changes AND NOT is_new),
-       coalesce(bool_and(coalesce(stored_until = 'infinity'::DATE, false)) FILTER (is_new), true)
+SELECT count(*), count(*) FILTER (is_new), count(*) FILTER (NOT is_new AND stored_value <> value),
+       coalesce(bool_and(coalesce(before_until = 'infinity'::DATE, false)) FILTER (is_new), true)
            AND count(*) FILTER (is_new) = count(DISTINCT (unit_code, metric)) FILTER (is_new),
        count(DISTINCT date) > 1
 FROM previous
@@ -361,11 +367,7 @@ IN_FILE_SQL = {  # the previous row of the file itself: none when the file holds
 
 COUNTS_WARNINGS_SQL = """
 WITH in_file AS ({in_file}), stored AS (
-    -- a stored row on the same date is the one being corrected: the previous one is before it
-    SELECT p.date, p.unit_code, p.metric,
-        CASE WHEN p.stored_date < p.date THEN p.stored_value END AS stored_value,
-        CASE WHEN p.stored_date < p.date THEN p.stored_date END AS stored_date
-    FROM previous p
+    SELECT date, unit_code, metric, before_value AS stored_value, before_date AS stored_date FROM previous
 ), previous_report AS (
     SELECT f.date, f.unit_code, f.metric, f.value,
         CASE WHEN s.stored_date > f.file_date OR f.file_date IS NULL THEN s.stored_value ELSE f.file_value END AS previous_value,
@@ -398,7 +400,7 @@ EXTEND_SPANS_SQL = """
 UPDATE counts c SET valid_until = n.date
 FROM changed n
 WHERE n.is_new AND c.valid_until = 'infinity'::DATE
-  AND c.unit_code = n.unit_code AND c.metric = n.metric AND c.date = n.stored_date
+  AND c.unit_code = n.unit_code AND c.metric = n.metric AND c.date = n.before_date
 """
 
 # Otherwise a new date splits a span: recompute valid_until on the tail of each key it was added

@@ -45,7 +45,7 @@ def national_units() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit_code", "name", "parent_code"])
 
 
-def national_counts(units: pd.DataFrame, days: int) -> pd.DataFrame:
+def national_counts(units: pd.DataFrame, days: int, first_day: date = FIRST_DAY) -> pd.DataFrame:
     """Long counts (date, unit_code, metric, value) for every commune and day, a few missed."""
     rng = np.random.default_rng(SEED)
     communes = units.loc[units["unit_code"].str.contains("-"), "unit_code"].to_numpy()
@@ -66,7 +66,7 @@ def national_counts(units: pd.DataFrame, days: int) -> pd.DataFrame:
     counts = pd.concat(frames, ignore_index=True)
     missed = (rng.random(len(counts)) < MISSED_REPORT_SHARE) & (counts["day"] > 0)
     counts = counts[~missed]
-    counts.insert(0, "date", pd.to_datetime(FIRST_DAY) + pd.to_timedelta(counts.pop("day"), unit="D"))
+    counts.insert(0, "date", pd.to_datetime(first_day) + pd.to_timedelta(counts.pop("day"), unit="D"))
     return counts.sort_values(["date", "unit_code", "metric"], kind="stable").reset_index(drop=True)
 
 
@@ -95,21 +95,29 @@ def national_targets(units: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([national, province, leaf], ignore_index=True)
 
 
+def write_national(folder: Path, *, days: int = FULL_DAYS, first_day: date = FIRST_DAY) -> dict[str, Path]:
+    """Write the national units, targets and counts files (CSV, as a user would send them) into
+    `folder`; the counts cover `days` days from `first_day`."""
+    units = national_units()
+    counts = national_counts(units, days, first_day)
+    targets = national_targets(units, counts)
+    paths = {kind: Path(folder) / f"national-{kind}.csv" for kind in ("units", "targets", "counts")}
+    units.to_csv(paths["units"], index=False)
+    targets.to_csv(paths["targets"], index=False)
+    counts.assign(date=counts["date"].dt.strftime("%Y-%m-%d")).to_csv(paths["counts"], index=False)
+    return paths
+
+
 def build_national(con, *, days: int = FULL_DAYS, folder: Path | None = None) -> dict:
     """Load the national units, targets and `days` days of counts (from 2025-08-31) into an
     initialised store, through the validated loaders. Returns how many of each were loaded."""
-    units = national_units()
-    counts = national_counts(units, days)
-    targets = national_targets(units, counts)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        paths = {kind: Path(tmp) / f"national-{kind}.csv" for kind in ("units", "targets", "counts")}
-        units.to_csv(paths["units"], index=False)
-        targets.to_csv(paths["targets"], index=False)
-        counts.assign(date=counts["date"].dt.strftime("%Y-%m-%d")).to_csv(paths["counts"], index=False)
-        load_units(con, paths["units"], uploaded_by="demo")
-        load_targets(con, paths["targets"], uploaded_by="demo")
-        ingest(con, paths["counts"], uploaded_by="demo", today=FIRST_DAY + timedelta(days=FULL_DAYS))
-    return {"units": len(units), "targets": len(targets), "counts": len(counts)}
+        paths = write_national(Path(tmp), days=days)
+        loaded = {"units": load_units(con, paths["units"], uploaded_by="demo").rows,
+                  "targets": load_targets(con, paths["targets"], uploaded_by="demo").rows}
+        loaded["counts"] = ingest(con, paths["counts"], uploaded_by="demo",
+                                  today=FIRST_DAY + timedelta(days=FULL_DAYS)).rows
+    return loaded
 
 
 def national_day_file(con, day: date) -> pd.DataFrame:

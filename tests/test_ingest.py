@@ -103,6 +103,16 @@ def test_large_jumps_and_drops_are_warnings_not_errors(scenario_con):
     assert "70.9 %" in result.warnings[0].message  # 117 -> 200
 
 
+def test_a_correction_is_compared_with_the_report_before_it(scenario_con):
+    """B reported 70 on 10-10 and 76 on 10-15; correcting 10-15 to 150 jumps from 70, not from 76
+    (the value it replaces), and the check says one row is corrected."""
+    result = sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-15,B,voluntary_si,150\n",
+                           name="fix.csv", commit=False)
+    assert (result.new, result.corrected) == (0, 1)
+    assert [w.message.split(" by ")[0] for w in result.warnings] == ["this count jumps"]
+    assert "114.3 %" in result.warnings[0].message and "10/10/2025" in result.warnings[0].message  # 70 -> 150
+
+
 def test_check_without_commit_changes_nothing(scenario_con):
     before = snapshot(scenario_con)
     result = sprint.ingest(scenario_con, DATA / "good" / "wide.csv", commit=False)
