@@ -88,8 +88,8 @@ def median_ms(function, runs: int) -> tuple[float, object]:
 
 
 def row(label: str, ms: float, against: float | None = None) -> None:
-    ratio = f"{ms / against:6.2f}x" if against else ""
-    print(f"  {label:<52} {ms:9.1f} ms  {ratio}")
+    """A time, or with `against` the ratio of two times."""
+    print(f"  {label:<60} {ms / against:8.2f}x" if against else f"  {label:<60} {ms:8.1f} ms")
 
 
 def compare(con, runs: int) -> None:

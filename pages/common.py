@@ -40,6 +40,8 @@ def get_store(path: str):
     """
     is_new = not Path(path).exists()
     con = sprint.connect(path)
+    # the dashboard shares the machine: DuckDB spills to disk beyond this rather than grow the process
+    con.execute("SET memory_limit = ?", [os.environ.get("SPRINT_MEMORY_LIMIT", "1GB")])
     sprint.init_store(con)
     if is_new:
         demo.build_demo(con)

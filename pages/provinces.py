@@ -80,6 +80,7 @@ if common.require_data():
         if trend.empty:
             st.info(common.t("no_children", unit=common.unit_label(scope)))
         else:
+            st.caption(common.t("trends_help"))
             st.plotly_chart(charts.trend_lines(trend, mine, common.plotly_separators()), key="trends")
 
         rates = common.read(sprint.late_payment, as_of=as_of, parent=scope)

@@ -10,8 +10,6 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from . import demo as demo_module
-from . import national
 from .campaigns import load_campaign, load_metrics, load_shipped_campaigns
 from .errors import SprintError, StoreBusyError, ValidationError
 from .export import spreadsheet_safe
@@ -97,8 +95,8 @@ def cli(context, db) -> None:
 @click.option("--demo", is_flag=True, help="Also load the demo units, targets and counts.")
 @click.option("--scale", type=click.Choice(["demo", "national"]), default="demo", show_default=True,
               help="With --demo: the 375-unit demo, or every commune of the nation (3,356 units).")
-@click.option("--days", type=click.IntRange(1, national.FULL_DAYS), default=national.FULL_DAYS, show_default=True,
-              help="With --scale national: days of reports from 2025-08-31.")
+@click.option("--days", type=click.IntRange(1, 123), default=123, show_default=True,
+              help="With --scale national: days of reports from 2025-08-31 (123: to the campaign's end).")
 @click.option("--reset", is_flag=True, help="Delete the store file first (start again).")
 def init(db, demo, scale, days, reset):
     """Create the store with the shipped campaigns and their national targets."""
@@ -114,9 +112,13 @@ def init(db, demo, scale, days, reset):
             click.echo(f"{path} already holds counts, so the demo was not loaded "
                        "(--reset replaces the store with the demo).", err=True)
         elif demo and scale == "national":
-            national.build_national(con, days=days, folder=path.parent)
+            from .national import build_national  # the generators load only for the commands that use them
+
+            build_national(con, days=days, folder=path.parent)
         elif demo:
-            demo_module.build_demo(con)
+            from .demo import build_demo
+
+            build_demo(con)
     except SprintError as exc:
         _fail(str(exc))
     counts = con.execute("SELECT count(*), count(DISTINCT unit_code) FROM counts").fetchall()[0]
@@ -320,6 +322,8 @@ def simulate(inbox, db, every, start, days):
 
     inbox = inbox or default_inbox(db)
     inbox.mkdir(parents=True, exist_ok=True)
+    from . import demo as demo_module
+
     first = start or demo_module.LAST_LOADED_DAY + pd.Timedelta(days=1)
     sent = 0
     for day, frame in demo_module.days_after(first - pd.Timedelta(days=1)):

@@ -70,6 +70,8 @@ LABELS: dict[str, tuple[str, str]] = {
                        "Click a province's bar to see its grassroots units."),
     "all_provinces": ("(tất cả các tỉnh)", "(all provinces)"),
     "trends": ("Xu hướng từng đơn vị (% chỉ tiêu năm)", "Each unit's trend (% of annual plan)"),
+    "trends_help": ("Mỗi đường là một đơn vị (di chuột để xem tên); đơn vị của bạn được tô màu.",
+                    "Each line is one unit (hover to see its name); your unit is in colour."),
     "no_children": ("{unit} không có đơn vị trực thuộc có chỉ tiêu.", "{unit} has no sub-units with targets."),
     # leaderboard
     "level": ("Cấp", "Level"),
