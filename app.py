@@ -68,9 +68,10 @@ def live_status() -> None:
     if len(latest):
         st.caption(common.t("latest_uploads"))
         for upload in latest.itertuples():
-            who = upload.first_unit if upload.units == 1 else f"{i18n.number(upload.units, common.lang())} {common.t('units')}"
+            who = (common.plain(upload.first_unit) if upload.units == 1
+                   else f"{i18n.number(upload.units, common.lang())} {common.t('units')}")
             st.caption(f"• {who} — {i18n.moment(upload.received_at, common.lang())} · "
-                       f"{i18n.number(upload.rows, common.lang())} {common.t('rows')} ({upload.file_name})")
+                       f"{i18n.number(upload.rows, common.lang())} {common.t('rows')} ({common.plain(upload.file_name)})")
 
 
 with st.sidebar:

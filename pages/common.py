@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -92,8 +93,20 @@ def lang() -> str:
     return st.session_state.get("lang", "vi")
 
 
+# what makes Markdown of text: links and images, HTML, emphasis, code, maths, tables and
+# Streamlit's :colour[…] and :material/…: directives
+MARKDOWN = re.compile(r"([\\`*_\[\]()<>!|~:$])")
+
+
+def plain(text) -> str:
+    """User-provided text (a file name, a unit name) for Markdown: shown as written, never as a
+    link, an image, a colour or a directive."""
+    return MARKDOWN.sub(r"\\\1", str(text))
+
+
 def t(key: str, **values) -> str:
-    return i18n.t(key, lang(), **values)
+    """The label in the chosen language; the values filled in are shown as text (see plain)."""
+    return i18n.t(key, lang(), **{name: plain(value) for name, value in values.items()})
 
 
 def as_of():

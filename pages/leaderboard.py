@@ -43,7 +43,7 @@ if common.require_data():
         for cell, row in zip(podium, board.head(3).itertuples()):
             with cell.container(border=True, key=f"podium-{row.Index + 1}"):
                 st.caption(f"{common.t('rank')} {row.rank}")
-                st.markdown(f"**{row.unit_name}**  \n{i18n.percent(row.score, lang)}")
+                st.markdown(f"**{common.plain(row.unit_name)}**  \n{i18n.percent(row.score, lang)}")
         if mine is not None:
             around = sprint.neighbours(board, mine)
             if around.empty:
@@ -54,7 +54,7 @@ if common.require_data():
                     key = row["position"]
                     with cell.container(border=True):
                         st.caption(common.t(key))
-                        st.markdown(f"**#{row['rank']} {row['unit_name']}**")
+                        st.markdown(f"**#{row['rank']} {common.plain(row['unit_name'])}**")
                         st.markdown(f"{i18n.percent(row['score'], lang)}"
                                     + ("" if key == "you" else
                                        f" ({i18n.number(row['score_difference'], lang, 2)} {common.t('points')})"))
@@ -93,5 +93,5 @@ if common.require_data():
         else:
             cells = st.columns(len(movers))
             for cell, row in zip(cells, movers.itertuples()):
-                cell.metric(row.unit_name, f"#{row.rank}", f"▲ {row.places_gained} {common.t('places')}",
+                cell.metric(common.plain(row.unit_name), f"#{row.rank}", f"▲ {row.places_gained} {common.t('places')}",
                             delta_color="normal", delta_arrow="off")

@@ -248,6 +248,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "csv_unreadable": ("không đọc được dòng này (hãy kiểm tra dấu ngoặc kép)",
                        "this line cannot be read as CSV (check its quotes)"),
     "no_rows": ("tệp chỉ có dòng tiêu đề, không có dòng số liệu nào", "the file has a header but no rows"),
+    "no_values": ("mọi ô số liệu trong tệp đều trống: tệp không báo cáo số nào",
+                  "every count cell in the file is empty: it reports nothing"),
     "column_unnamed": ("cột này không có tên trong dòng tiêu đề", "this column has no name in the header"),
     "column_twice": ("cột này xuất hiện hai lần trong dòng tiêu đề", "this column appears twice in the header"),
     "column_unknown": ("không có cột '{0}'; các cột là: {1}", "unknown column '{0}'; the columns are: {1}"),
@@ -292,6 +294,14 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                        "unknown parent unit; it is neither in this file nor in the store"),
     "parent_cycle": ("các đơn vị cấp trên của đơn vị này vòng trở lại chính nó; hãy sửa một mã cấp trên",
                      "this unit's parents lead back to itself (a cycle); fix one of the parent codes"),
+    "parent_has_counts": ("đơn vị {0} đã có số liệu báo cáo của chính mình nên không thể có đơn vị cấp dưới "
+                          "(số liệu đó sẽ bị bỏ khỏi tổng); hãy liên hệ quản trị viên",
+                          "unit {0} has reports of its own, so it cannot get sub-units (its reports would drop "
+                          "out of every total); ask an administrator"),
+    "unit_with_counts_moved": ("đơn vị này đã có số liệu báo cáo; chuyển sang cấp trên {0} (đang là {1}) sẽ làm đổi "
+                               "tổng của cả hai; hãy liên hệ quản trị viên",
+                               "this unit has reports; moving it under {0} (it is under {1}) would change both "
+                               "totals; ask an administrator"),
     "target_unit_unknown": ("không có mã đơn vị này; hãy nạp danh sách đơn vị trước",
                             "unknown unit code; load the unit list first"),
     "milestone_missing": ("thiếu ngày mốc", "the milestone date is missing"),

@@ -226,9 +226,9 @@ def whole_number_sql(expr: str) -> str:
     """SQL for the digits of a whole number written with or without thousands separators."""
     return f"""CASE
         WHEN regexp_full_match({expr}, '[0-9]+') THEN {expr}
-        WHEN regexp_full_match({expr}, '[0-9]{{1,3}}(,[0-9]{{3}})+')
-          OR regexp_full_match({expr}, '[0-9]{{1,3}}([.][0-9]{{3}})+')
-          OR regexp_full_match({expr}, '[0-9]{{1,3}}( [0-9]{{3}})+')
+        WHEN regexp_full_match({expr}, '[1-9][0-9]{{0,2}}(,[0-9]{{3}})+')
+          OR regexp_full_match({expr}, '[1-9][0-9]{{0,2}}([.][0-9]{{3}})+')
+          OR regexp_full_match({expr}, '[1-9][0-9]{{0,2}}( [0-9]{{3}})+')
         THEN regexp_replace({expr}, '[,. ]', '', 'g') END"""
 
 
@@ -242,7 +242,9 @@ def number_problem_sql(expr: str, what: str) -> str:
         WHEN ({digits}) IS NOT NULL AND length(ltrim({digits}, '0')) > {MAX_VALUE_DIGITS}
             THEN 'number_too_large' || chr(31) || '{what}'
         WHEN ({digits}) IS NOT NULL THEN NULL
-        WHEN regexp_full_match({expr}, '[0-9]+[.,][0-9]+') AND NOT regexp_full_match({expr}, '[0-9]{{1,3}}[.,][0-9]{{3}}')
+        -- 0,500 is one half in Vietnamese, not five hundred: a group of zero is no thousands group
+        WHEN regexp_full_match({expr}, '0+[.,][0-9]+')
+          OR (regexp_full_match({expr}, '[0-9]+[.,][0-9]+') AND NOT regexp_full_match({expr}, '[0-9]{{1,3}}[.,][0-9]{{3}}'))
             THEN 'number_fraction' || chr(31) || '{what}'
         WHEN regexp_full_match({expr}, '[0-9][0-9,.  ]*[0-9]') THEN 'number_separators'
         ELSE 'number_invalid' END"""
@@ -521,6 +523,8 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
         create_sql, problems = _long_rows_sql(cur, header, name)
         if not problems:
             cur.execute(create_sql)
+            if not cur.execute("SELECT count(*) FROM long_rows").fetchall()[0][0]:  # a wide file of empty cells
+                problems = [Problem(name, 2, None, None, "no_values")]
         if not problems and not cur.execute(COUNTS_CLEAN_SQL, {"today": today}).fetchall()[0][0]:
             problems = _problems(cur, COUNTS_CHECK_SQL.format(
                 number_problem=number_problem_sql("value_raw", "count")), {"today": today}, name)
@@ -608,6 +612,16 @@ WITH RECURSIVE f AS (
     FROM merged WHERE line IS NOT NULL AND parent_code IS NOT NULL
       AND parent_code IN (SELECT unit_code FROM merged)
       AND unit_code NOT IN (SELECT unit_code FROM reachable)
+    UNION ALL
+    SELECT f.line, 'parent_code', f.parent_code, 'parent_has_counts' || chr(31) || f.parent_code
+    FROM f JOIN unit_levels l ON l.unit_code = f.parent_code
+    WHERE l.is_leaf AND EXISTS (SELECT 1 FROM counts c WHERE c.unit_code = f.parent_code)
+    UNION ALL
+    SELECT f.line, 'parent_code', f.parent_code,
+        'unit_with_counts_moved' || chr(31) || f.parent_code || chr(31) || u.parent_code
+    FROM f JOIN units u USING (unit_code)
+    WHERE f.parent_code IS DISTINCT FROM u.parent_code
+      AND EXISTS (SELECT 1 FROM counts c JOIN unit_tree t ON t.descendant = c.unit_code WHERE t.ancestor = f.unit_code)
     UNION ALL
     SELECT line, 'population', population_raw,
         CASE WHEN population_raw IS NOT NULL THEN {population_problem} END FROM f

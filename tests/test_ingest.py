@@ -179,6 +179,28 @@ def test_units_file_rejections(con, text, line, column, message):
     assert snapshot(con) == before
 
 
+@pytest.mark.parametrize("text, line, message", [
+    ("A-1,Under A,A\n", 2, "unit A has reports of its own, so it cannot get sub-units"),
+    ("B,Leaf B,P2\n", 2, "moving it under P2 (it is under P1) would change both totals"),
+    ("P1,Province One,P2\n", 2, "moving it under P2 (it is under VN)"),
+])
+def test_units_file_cannot_hide_or_move_reported_counts(scenario_con, text, line, message):
+    """A leaf with reports turned into a parent would drop its reports from every total, silently;
+    a unit with reports moved would change two totals: both are rejected, naming the line."""
+    before = snapshot(scenario_con)
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.load_units(scenario_con, ("unit_code,name,parent_code\n" + text).encode(), name="units.csv")
+    assert any(p.line == line and p.column == "parent_code" and message in p.message
+               for p in caught.value.problems), caught.value.problems
+    assert snapshot(scenario_con) == before
+
+
+def test_units_file_may_add_under_a_parent_and_rename_a_unit_with_reports(scenario_con):
+    sprint.load_units(scenario_con, b"unit_code,name,parent_code\nP1-NEW,New leaf,P1\nA,Leaf A renamed,P1\n",
+                      name="units.csv")
+    assert scenario_con.execute("SELECT name FROM units WHERE unit_code = 'A'").fetchall() == [("Leaf A renamed",)]
+
+
 def test_targets_file_replaces_the_campaign_targets(scenario_con):
     assert scenario_con.execute("SELECT count(*) FROM targets").fetchone()[0] == 12
     sprint.load_targets(scenario_con, b"unit_code,metric,milestone,target\nA,health,30/11/2025,1.000\n", name="t.csv")

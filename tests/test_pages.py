@@ -211,3 +211,15 @@ def test_a_bookmark_opens_the_page_as_a_unit_head(demo_store):
     plain = open_page(PAGES[0])
     assert plain.session_state["my_unit"] is None
     assert plain.sidebar.selectbox(key="my_unit").value is None
+
+
+def test_user_text_is_shown_as_text_never_as_markdown(demo_store):
+    """A committed file named like a link shows in every user's sidebar as its name, not a link."""
+    con = sprint.connect(demo_store)
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131000\n",
+                  name="[Đăng nhập lại](https:evil.example).csv")
+    con.close()
+    at = open_page(PAGES[0])
+    shown = "\n".join(c.value for c in at.sidebar.caption)
+    assert r"\[Đăng nhập lại\]\(https\:evil.example\).csv" in shown
+    assert "[Đăng nhập lại](https:evil.example)" not in shown
