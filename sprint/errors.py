@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from .i18n import problem_text
 
 SEPARATOR = "\x1f"  # between a problem code and its details, as SQL writes them (chr(31))
+MAX_PROBLEMS = 200  # problems listed for one file; one more problem then says how many were left out
 
 
 class SprintError(Exception):
@@ -68,6 +69,7 @@ class ValidationError(SprintError):
     def __init__(self, file: str, problems: list[Problem]):
         self.file = file
         self.problems = problems
-        count = len(problems)
+        left_out = [int(p.params[0]) for p in problems if p.code == "more_problems"]
+        count = len(problems) - len(left_out) + sum(left_out)
         head = f"{file} was rejected ({count} problem{'s' if count != 1 else ''}); nothing was saved."
         super().__init__("\n".join([head, *(str(p) for p in problems)]))

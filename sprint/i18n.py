@@ -248,6 +248,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "csv_unreadable": ("không đọc được dòng này (hãy kiểm tra dấu ngoặc kép)",
                        "this line cannot be read as CSV (check its quotes)"),
     "no_rows": ("tệp chỉ có dòng tiêu đề, không có dòng số liệu nào", "the file has a header but no rows"),
+    "more_problems": ("và {0} lỗi khác nữa; {1} lỗi đầu tiên được liệt kê ở trên",
+                      "and {0} more problems; the first {1} are listed above"),
     "no_values": ("mọi ô số liệu trong tệp đều trống: tệp không báo cáo số nào",
                   "every count cell in the file is empty: it reports nothing"),
     "column_unnamed": ("cột này không có tên trong dòng tiêu đề", "this column has no name in the header"),

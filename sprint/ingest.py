@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .errors import Problem, SprintError, ValidationError
+from .errors import MAX_PROBLEMS, Problem, SprintError, ValidationError
 from .store import next_upload_id, transaction, vietnam_today, write_lock
 from .structure import mark_changed, rebuild_structure
 
@@ -256,8 +256,15 @@ def date_sql(expr: str) -> str:
 
 
 def _problems(cur, sql: str, params: dict, name: str) -> list[Problem]:
-    rows = cur.execute(sql, params).fetchall()
-    return [Problem.from_sql(name, line, column, value, coded) for line, column, value, coded in rows]
+    """The problems a checking statement finds: the first MAX_PROBLEMS, then one that says how
+    many more there are (a file of 490,000 bad rows is not a 26 MB message)."""
+    rows = cur.execute(sql, params).fetchmany(MAX_PROBLEMS + 1)
+    problems = [Problem.from_sql(name, line, column, value, coded) for line, column, value, coded in rows]
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    total = cur.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
+    more = str(total - MAX_PROBLEMS)
+    return [*problems[:MAX_PROBLEMS], Problem(name, None, None, None, "more_problems", (more, str(MAX_PROBLEMS)))]
 
 
 # ---------------------------------------------------------------- counts

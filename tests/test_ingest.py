@@ -244,3 +244,14 @@ def test_a_later_campaign_is_data(con, tmp_path):
     sprint.load_campaign(con, path)
     assert sprint.campaign_for(con, date(2026, 11, 1))["campaign_id"] == "2026"
     assert sprint.campaign_for(con, date(2025, 11, 1))["campaign_id"] == "2025"
+
+
+def test_the_error_list_is_capped_with_a_count(scenario_con):
+    rows = "".join(f"2025-10-17,A,voluntary_si,-{n}\n" for n in range(1, 451))
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.ingest(scenario_con, ("date,unit_code,metric,value\n" + rows).encode(), name="many.csv")
+    problems = caught.value.problems
+    assert len(problems) == 201 and problems[199].line == 201
+    assert problems[-1].message == "and 250 more problems; the first 200 are listed above"
+    assert str(caught.value).startswith("many.csv was rejected (450 problems); nothing was saved.")
+    assert len(str(caught.value).splitlines()) == 202
