@@ -5,6 +5,11 @@ sender that can should write `name.part` and rename it, which is never taken ear
 file moves to processed/, a rejected one to rejected/ with NAME.errors.txt beside it. Every
 outcome is appended to inbox.log. The file is moved only after its commit, and a file already
 taken is recognised by its SHA-256: a restart between the two re-takes nothing.
+
+Taking and withdrawing are both one rename of the file, so they cannot both happen: the watcher
+claims a file (NAME → .NAME.taking) before it reads it, and a sender that gave up waiting
+withdraws it (NAME → .NAME.withdrawn). A sender told "nothing was saved" is right, and its file
+never turns up later to overwrite a correction sent since.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from .store import VIETNAM
 
 TAKEN_SUFFIXES = (".csv", *EXCEL_SUFFIXES)
 PROCESSED, REJECTED, LOG = "processed", "rejected", "inbox.log"
+CLAIMED, WITHDRAWN = ".taking", ".withdrawn"
 
 
 @dataclass
@@ -36,8 +42,21 @@ class Outcome:
 
 
 def _prepare(directory: Path) -> None:
+    """Create processed/ and rejected/; put back a file claimed by a process that died while
+    taking it (its SHA-256 tells if it was committed before that)."""
     for sub in (PROCESSED, REJECTED):
         (directory / sub).mkdir(parents=True, exist_ok=True)
+    for claimed in directory.glob(f".*{CLAIMED}"):
+        os.rename(claimed, directory / claimed.name[1:-len(CLAIMED)])
+
+
+def _move(path: Path, name: str) -> Path | None:
+    """Rename `path` to `name` beside it, atomically; None if it was gone (someone else moved it)."""
+    try:
+        os.rename(path, path.with_name(name))
+    except FileNotFoundError:
+        return None
+    return path.with_name(name)
 
 
 def pending(directory: Path, *, settle: float = 2.0) -> list[Path]:
@@ -68,21 +87,25 @@ def _log(directory: Path, line: str) -> None:
         handle.write(f"{stamp} {line}\n")
 
 
-def take(con, path: Path, *, uploaded_by: str = "inbox") -> Outcome:
-    """Ingest one file from the inbox and move it to processed/ or rejected/."""
+def take(con, path: Path, *, uploaded_by: str = "inbox") -> Outcome | None:
+    """Claim one file of the inbox, ingest it and move it to processed/ or rejected/; None if its
+    sender withdrew it first."""
     directory = path.parent
+    claimed = _move(path, f".{path.name}{CLAIMED}")
+    if claimed is None:
+        return None
     try:
-        result = ingest(con, path, uploaded_by=uploaded_by)
+        result = ingest(con, claimed, name=path.name, uploaded_by=uploaded_by)
     except Exception as exc:  # a file the store cannot take must not stop the watcher
         reason = str(exc) if isinstance(exc, SprintError) else f"{path.name} could not be taken: {exc}"
         destination = _free_name(directory / REJECTED, path.name)
-        shutil.move(path, destination)
+        shutil.move(claimed, destination)
         destination.with_name(destination.name + ".errors.txt").write_text(reason + "\n", encoding="utf-8")
         count = len(exc.problems) if isinstance(exc, ValidationError) else 1
         _log(directory, f"rejected {path.name}: {count} problem(s)")
         return Outcome(path.name, destination, False, reason)
     destination = _free_name(directory / PROCESSED, path.name)
-    shutil.move(path, destination)
+    shutil.move(claimed, destination)
     lines = [result.summary(), *(f"warning: {w}" for w in result.warnings)]
     _log(directory, f"taken {path.name}: {result.summary()}")
     return Outcome(path.name, destination, True, "\n".join(lines))
@@ -92,7 +115,8 @@ def process_once(con, directory: str | Path, *, settle: float = 2.0) -> list[Out
     """Take every file that is ready now."""
     directory = Path(directory)
     _prepare(directory)
-    return [take(con, path) for path in pending(directory, settle=settle)]
+    outcomes = (take(con, path) for path in pending(directory, settle=settle))
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def watch(con, directory: str | Path, *, interval: float = 1.0, settle: float = 2.0,
@@ -134,7 +158,7 @@ def handoff(file: str | Path, directory: str | Path, *, timeout: float = 120.0) 
     shutil.copyfile(file, part)
     os.replace(part, directory / name)
     deadline = time.time() + timeout
-    while time.time() < deadline:
+    while True:
         if (directory / PROCESSED / name).exists():
             return Outcome(file.name, directory / PROCESSED / name, True,
                            f"{file.name}: taken by the program that owns the store (see {directory / LOG}).")
@@ -142,6 +166,12 @@ def handoff(file: str | Path, directory: str | Path, *, timeout: float = 120.0) 
         if errors.exists():
             text = errors.read_text(encoding="utf-8").replace(name, file.name)
             return Outcome(file.name, directory / REJECTED / name, False, text.strip())
+        if time.time() >= deadline:
+            withdrawn = _move(directory / name, f".{name}{WITHDRAWN}")
+            if withdrawn is not None:
+                withdrawn.unlink()
+                raise SprintError(
+                    f"{file.name} was not taken within {timeout:.0f} s, so it was withdrawn: nothing of it was "
+                    "saved. Is the dashboard or `python -m sprint watch` running? Send the file again.")
+            deadline = time.time() + timeout  # the owner has just claimed it: its verdict is coming
         time.sleep(0.2)
-    raise SprintError(f"{file.name} is waiting in {directory} but nobody took it within {timeout:.0f} s; "
-                      "is the dashboard or `python -m sprint watch` running?")

@@ -136,9 +136,35 @@ def test_handoff_waits_for_the_owner_verdict(scenario_con, tmp_path):
     assert not bad.committed and "bad.csv, line 2, column unit_code: unknown unit code" in bad.message
 
 
-def test_handoff_without_an_owner_says_so(tmp_path):
-    with pytest.raises(sprint.SprintError, match="nobody took it"):
-        handoff(day_file(tmp_path, date(2025, 10, 20), 1), tmp_path / "inbox", timeout=0.5)
+def test_handoff_without_an_owner_withdraws_the_file(scenario_con, tmp_path):
+    """Told "nothing was saved", the sender is right: the file is gone from the queue, and a
+    watcher started later does not take it over a correction sent since."""
+    inbox = tmp_path / "inbox"
+    with pytest.raises(sprint.SprintError, match="it was withdrawn: nothing of it was saved"):
+        handoff(day_file(tmp_path, date(2025, 10, 20), 999), inbox, timeout=0.5)
+    sprint.ingest(scenario_con, day_file(tmp_path, date(2025, 10, 20), 130, name="correction.csv"))
+    assert process_once(scenario_con, inbox, settle=0) == []
+    assert not [p for p in inbox.iterdir() if p.is_file() and p.name != "inbox.log"]
+    value = scenario_con.execute("SELECT value FROM counts WHERE unit_code = 'A' AND date = '2025-10-20'").fetchall()
+    assert value == [(130,)]
+
+
+def test_a_file_claimed_by_a_watcher_that_died_is_taken_on_restart(scenario_con, tmp_path):
+    path = day_file(tmp_path, date(2025, 10, 20), 130)
+    os.rename(path, tmp_path / f".{path.name}.taking")  # claimed, then kill -9 before the commit
+    outcomes = process_once(scenario_con, tmp_path, settle=0)
+    assert [o.committed for o in outcomes] == [True]
+    assert listing(tmp_path / PROCESSED) == {"2025-10-20.csv"}
+
+
+def test_a_withdrawn_file_is_not_taken(scenario_con, tmp_path):
+    """The race: the sender withdraws between the watcher's listing and its claim."""
+    from sprint.inbox import take
+
+    path = day_file(tmp_path, date(2025, 10, 20), 130)
+    os.rename(path, tmp_path / f".{path.name}.withdrawn")
+    assert take(scenario_con, path) is None
+    assert scenario_con.execute("SELECT count(*) FROM counts WHERE date = '2025-10-20'").fetchall() == [(0,)]
 
 
 def test_writers_and_readers_together_equal_the_serial_result(tmp_store):
