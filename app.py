@@ -1,80 +1,23 @@
-"""The sprint dashboard: `streamlit run app.py`.
+"""The sprint dashboard's server: `streamlit run app.py`.
 
-The entry point draws the shared sidebar (language, as-of date, my unit, live status) and runs
-the page chosen in the navigation. Pages only render what `sprint` computes.
+Streamlit serves it as an ASGI app (st.App). Its lifespan runs before the first connection: it
+opens the store (building the demo store on a first start) and starts watching the inbox, so
+files dropped overnight are taken at once, not when someone first opens a page. Every browser
+session then runs dashboard.py: the navigation, the shared sidebar and the chosen page.
 """
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import streamlit as st
 
-import sprint
 from pages import common
-from sprint import i18n
-
-common.route_through_app()
-st.set_page_config(page_title="Sprint BHXH", page_icon=":material/trending_up:", layout="wide")
-st.session_state.setdefault("lang", "en" if st.query_params.get("lang") == "en" else "vi")
-st.session_state.setdefault("as_of_follows_latest", True)
-
-PAGES = [
-    st.Page("pages/progress.py", title=common.t("page_progress"), icon=":material/trending_up:", url_path="progress", default=True),
-    st.Page("pages/provinces.py", title=common.t("page_provinces"), icon=":material/map:", url_path="provinces"),
-    st.Page("pages/leaderboard.py", title=common.t("page_leaderboard"), icon=":material/leaderboard:", url_path="leaderboard"),
-    st.Page("pages/upload.py", title=common.t("page_upload"), icon=":material/upload_file:", url_path="upload"),
-    st.Page("pages/admin.py", title=common.t("page_admin"), icon=":material/settings:", url_path="admin"),
-]
-page = st.navigation(PAGES)
-
-try:
-    common.begin_rerun()
-except sprint.SprintError as failure:  # e.g. another program holds the store
-    st.error(str(failure))
-    st.stop()
 
 
-def _as_of_changed() -> None:
-    st.session_state["as_of_follows_latest"] = st.session_state.get("as_of") == common.read(sprint.latest_date)
+@asynccontextmanager
+async def lifespan(_app):
+    common.get_store(common.store_path())
+    yield
 
 
-with st.sidebar:
-    st.segmented_control(common.t("language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
-                         key="lang", required=True)
-    latest = common.read(sprint.latest_date)
-    if latest is not None:
-        if st.session_state["as_of_follows_latest"] or "as_of" not in st.session_state:
-            st.session_state["as_of"] = latest
-        st.date_input(common.t("as_of"), key="as_of", max_value=latest, format="DD/MM/YYYY",
-                      on_change=_as_of_changed)
-    units = common.read(sprint.units)
-    choices = [None, *units.loc[units["depth"] > 0, "unit_code"]]  # searchable: type a name or a code
-    bookmarked = st.query_params.get("unit")  # a unit head's bookmark: ?unit=66-EAKAR
-    if "my_unit" not in st.session_state and bookmarked and bookmarked in choices:
-        st.session_state["my_unit"] = bookmarked
-    st.selectbox(common.t("my_unit"), choices, key="my_unit",
-                 format_func=common.unit_formatter())
-
-
-@st.fragment(run_every=common.REFRESH_SECONDS)
-def live_status() -> None:
-    """Poll the data version; when a report has landed, rerun the whole page with the new figures."""
-    current = sprint.data_version(common.cursor())
-    seen = st.session_state.get("seen_version")
-    st.session_state["seen_version"] = current
-    if seen is not None and seen != current:
-        st.rerun()
-    latest = common.read(sprint.upload_history, kinds=("counts",), outcome="committed", limit=3)
-    st.caption(f":green[●] {common.t('live')} · {common.t('last_updated')} "
-               f"{i18n.moment(latest['received_at'].iloc[0] if len(latest) else None, common.lang())}")
-    if len(latest):
-        st.caption(common.t("latest_uploads"))
-        for upload in latest.itertuples():
-            who = (common.plain(upload.first_unit) if upload.units == 1
-                   else f"{i18n.number(upload.units, common.lang())} {common.t('units')}")
-            st.caption(f"• {who} — {i18n.moment(upload.received_at, common.lang())} · "
-                       f"{i18n.number(upload.rows, common.lang())} {common.t('rows')} ({common.plain(upload.file_name)})")
-
-
-with st.sidebar:
-    live_status()
-
-page.run()
+app = st.App("dashboard.py", lifespan=lifespan)

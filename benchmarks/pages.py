@@ -37,7 +37,7 @@ def main() -> None:
     arguments = parser.parse_args()
     os.environ["SPRINT_DB"] = str(arguments.store)
     os.environ["SPRINT_INBOX"] = "off"
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
     at.session_state["my_unit"] = "66"
     started = time.perf_counter()
     at.run()

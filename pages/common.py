@@ -17,11 +17,11 @@ REFRESH_SECONDS = float(os.environ.get("SPRINT_REFRESH_SECONDS", "3"))
 
 
 def route_through_app() -> None:
-    """Make sure this run went through app.py.
+    """Make sure this run went through dashboard.py.
 
-    A `pages/` folder beside app.py makes Streamlit route a process's first request (and every
-    AppTest run) the old v1 way, straight to the page script and past app.py, until app.py's
-    st.navigation has run. The pages are listed explicitly in app.py: turn v1 off and run again.
+    A `pages/` folder beside dashboard.py makes Streamlit route a process's first request (and
+    every AppTest run) the old v1 way, straight to the page script and past dashboard.py, until
+    its st.navigation has run. The pages are listed explicitly there: turn v1 off and run again.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
@@ -58,7 +58,7 @@ def cursor():
 
 
 def begin_rerun() -> None:
-    """Read the store's data versions once for this rerun (app.py calls it before the page)."""
+    """Read the store's data versions once for this rerun (dashboard.py calls it before the page)."""
     cur = cursor()
     st.session_state["_versions"] = sprint.data_versions(cur)
     st.session_state["_upload_version"] = sprint.upload_version(cur)

@@ -12,7 +12,7 @@ import sprint
 from conftest import DATA, fresh_store
 from sprint import i18n
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 PAGES = ["pages/progress.py", "pages/provinces.py", "pages/leaderboard.py", "pages/upload.py", "pages/admin.py"]
 
 

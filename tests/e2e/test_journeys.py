@@ -95,3 +95,15 @@ def test_a_click_on_a_province_bar_drills_down(live_store):
         picked = page.locator(".st-key-provinces_parent")
         expect(picked).not_to_contain_text("(tất cả các tỉnh)", timeout=15_000)
         expect(page.locator(".st-key-gaps .js-plotly-plot g.point path")).to_have_count(10, timeout=15_000)
+
+
+def test_the_inbox_is_taken_from_the_start_without_a_browser(live_store, tmp_path):
+    """Files dropped while the dashboard was down are taken when it starts, before anyone opens it."""
+    inbox = live_store.parent / "inbox"
+    inbox.mkdir()
+    (inbox / "overnight.csv").write_text("date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131000\n")
+    with dashboard(live_store, inbox=str(inbox)):
+        deadline = time.monotonic() + 30
+        while not (inbox / "processed" / "overnight.csv").exists():
+            assert time.monotonic() < deadline, f"not taken: {sorted(p.name for p in inbox.iterdir())}"
+            time.sleep(0.2)
