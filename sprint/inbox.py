@@ -64,9 +64,11 @@ def pending(directory: Path, *, settle: float = 2.0) -> list[Path]:
     now = time.time()
     ready = []
     for path in Path(directory).iterdir():
-        if not path.is_file() or path.name.startswith(".") or not path.name.lower().endswith(TAKEN_SUFFIXES):
+        if path.name.startswith(".") or not path.name.lower().endswith(TAKEN_SUFFIXES):
             continue
-        stat = path.stat()
+        if not path.is_symlink() and not path.is_file():
+            continue
+        stat = path.lstat()
         if now - stat.st_mtime >= settle:
             ready.append((stat.st_mtime, path.name, path))
     return [path for _, _, path in sorted(ready)]
@@ -95,6 +97,9 @@ def take(con, path: Path, *, uploaded_by: str = "inbox") -> Outcome | None:
     if claimed is None:
         return None
     try:
+        if claimed.is_symlink():  # the inbox reads only what was put into it, never what a link points at
+            raise SprintError(f"{path.name} is a link to another file, not a file: it was not read. "
+                              "Put the file itself into the inbox.")
         result = ingest(con, claimed, name=path.name, uploaded_by=uploaded_by)
     except Exception as exc:  # a file the store cannot take must not stop the watcher
         reason = str(exc) if isinstance(exc, SprintError) else f"{path.name} could not be taken: {exc}"

@@ -217,3 +217,16 @@ def test_writers_and_readers_together_equal_the_serial_result(tmp_store):
             sprint.ingest(serial, files[name], name=name)
     pd.testing.assert_frame_equal(concurrent, sprint.progress(serial, as_of=date(2025, 10, 27)))
     assert len([h for h in history if h[0] in files]) == 16
+
+
+def test_a_link_in_the_inbox_is_refused_without_reading_its_target(scenario_con, tmp_path):
+    outside = day_file(tmp_path, date(2025, 10, 20), 130, name="outside.csv")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "link.csv").symlink_to(outside)
+    stamp = time.time() - 10
+    os.utime(inbox / "link.csv", (stamp, stamp), follow_symlinks=False)
+    outcomes = process_once(scenario_con, inbox, settle=1)
+    assert [o.committed for o in outcomes] == [False] and "is a link to another file" in outcomes[0].message
+    assert (inbox / REJECTED / "link.csv").is_symlink() and outside.exists()
+    assert scenario_con.execute("SELECT count(*) FROM counts WHERE date = '2025-10-20'").fetchall() == [(0,)]
