@@ -11,22 +11,25 @@ lang = common.lang()
 st.title(common.t("page_admin"))
 
 
-def load(loader, upload, key: str) -> None:
+def load(loader, upload, key: str, options: dict) -> None:
     """Load the file (a button callback, so it runs once per click) and keep the verdict."""
     try:
-        result = loader(common.cursor(), upload.getvalue(), name=upload.name, uploaded_by=common.my_unit())
+        result = loader(common.cursor(), upload.getvalue(), name=upload.name, uploaded_by=common.my_unit(),
+                        **options)
     except sprint.SprintError as failure:
         st.session_state[f"{key}_outcome"] = (upload.name, failure)
     else:
         st.session_state[f"{key}_outcome"] = (upload.name, result)
 
 
-def load_section(label: str, loader, key: str) -> None:
+def load_section(label: str, loader, key: str, confirm: str | None = None) -> None:
+    """A file picker and its Load button; `confirm` names a loader option the user must tick."""
     upload = st.file_uploader(label, type=["csv", "xlsx"], key=f"{key}_file")
     if upload is None:
         st.session_state.pop(f"{key}_outcome", None)
         return
-    st.button(common.t("load"), key=f"{key}_load", on_click=load, args=(loader, upload, key))
+    options = {confirm: st.checkbox(common.t(confirm), key=f"{key}_{confirm}")} if confirm else {}
+    st.button(common.t("load"), key=f"{key}_load", on_click=load, args=(loader, upload, key, options))
     name, outcome = st.session_state.get(f"{key}_outcome", (None, None))
     if name != upload.name:
         return
@@ -51,7 +54,7 @@ with units_tab:
                      "depth": common.t("level"), "population": common.t("population"),
                      "labour_force": common.t("labour_force")})
 with targets_tab:
-    load_section(common.t("targets_file"), sprint.load_targets, "targets")
+    load_section(common.t("targets_file"), sprint.load_targets, "targets", confirm="replace_all")
     targets = common.read(sprint.targets)
     shown = targets.assign(milestone=i18n.days(targets["milestone"], lang),
                            target=i18n.numbers(targets["target"], lang),

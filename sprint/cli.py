@@ -195,11 +195,13 @@ def load_units(db, uploaded_by, file):
 @cli.command("load-targets")
 @db_option
 @by_option
+@click.option("--replace-all", is_flag=True,
+              help="The file is the whole targets table: drop the campaign's targets it leaves out.")
 @file_argument
 @_guarded
-def load_targets(db, uploaded_by, file):
+def load_targets(db, uploaded_by, replace_all, file):
     """Replace the campaign's targets with a targets file (unit_code,metric,milestone,target)."""
-    _load(load_targets_file, db, [file], uploaded_by)
+    _load(functools.partial(load_targets_file, replace_all=replace_all), db, [file], uploaded_by)
 
 
 @cli.command("load-campaign")

@@ -70,6 +70,8 @@ LABELS: dict[str, tuple[str, str]] = {
                        "Click a province's bar to see its grassroots units."),
     "all_provinces": ("(tất cả các tỉnh)", "(all provinces)"),
     "trends": ("Xu hướng từng đơn vị (% chỉ tiêu năm)", "Each unit's trend (% of annual plan)"),
+    "replace_all": ("Tệp này là toàn bộ bảng chỉ tiêu: xóa các chỉ tiêu của đợt thi đua không có trong tệp",
+                    "This file is the whole targets table: drop the campaign's targets it leaves out"),
     "trends_help": ("Mỗi đường là một đơn vị (di chuột để xem tên); đơn vị của bạn được tô màu.",
                     "Each line is one unit (hover to see its name); your unit is in colour."),
     "no_children": ("{unit} không có đơn vị trực thuộc có chỉ tiêu.", "{unit} has no sub-units with targets."),
@@ -312,6 +314,12 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "milestone_outside": ("ngày này không thuộc đợt thi đua nào (mốc phải sau ngày gốc và không muộn hơn ngày kết thúc)",
                           "this date is in no campaign (a milestone falls after a campaign's baseline and on "
                           "or before its end)"),
+    "milestone_not_a_milestone": ("ngày này không phải là mốc của đợt thi đua; các mốc là {0}",
+                                  "this date is not one of the campaign's milestones: {0}"),
+    "targets_dropped": ("tệp này sẽ xóa {0} chỉ tiêu mà đợt thi đua đang có ({1}…); hãy đưa chúng vào tệp, "
+                        "hoặc xác nhận tệp thay toàn bộ chỉ tiêu (dòng lệnh: --replace-all)",
+                        "this file would drop {0} targets the campaign has ({1}…); put them in the file, or "
+                        "confirm that it replaces every target (command line: --replace-all)"),
     "milestone_other_campaign": ("mỗi tệp chỉ tiêu dành cho một đợt thi đua; mốc này thuộc đợt khác",
                                  "a targets file is for one campaign; this milestone belongs to another"),
     "target_conflict": ("dòng {0} đã ghi chỉ tiêu cho cùng đơn vị, chỉ số và mốc",

@@ -727,6 +727,10 @@ WITH f AS (
              WHEN milestone IS NULL THEN 'milestone_invalid'
              WHEN campaign_id IS NULL THEN 'milestone_outside'
              WHEN count(DISTINCT campaign_id) OVER () > 1 THEN 'milestone_other_campaign'
+             WHEN milestone NOT IN (SELECT p.milestone FROM phases p WHERE p.campaign_id = placed.campaign_id)
+                 THEN 'milestone_not_a_milestone' || chr(31) || (
+                     SELECT string_agg(strftime(p.milestone, '%d/%m/%Y'), ', ' ORDER BY p.milestone)
+                     FROM phases p WHERE p.campaign_id = placed.campaign_id)
         END FROM placed
     UNION ALL
     SELECT line, 'target', target_raw, {target_problem} FROM placed
@@ -758,24 +762,57 @@ def _targets_problems(cur, header: list[str], name: str) -> list[Problem]:
         target_problem=number_problem_sql("target_raw", "target")), {}, name)
 
 
-def _commit_targets(cur, header: list[str], upload_id: int) -> int:
+# The file's rows, with the campaign their milestones belong to (the checks made sure there is one).
+NEW_TARGETS_SQL = """
+CREATE OR REPLACE TEMP TABLE new_targets AS
+SELECT DISTINCT c.campaign_id, trim({code}) AS unit_code, lower(trim({metric})) AS metric,
+       {milestone_expr} AS milestone, CAST({digits} AS BIGINT) AS target
+FROM staged JOIN campaigns c ON {milestone_expr} > c.baseline AND {milestone_expr} <= c.ends
+"""
+
+# What the campaign has that the file does not: how many, and the first few.
+DROPPED_TARGETS_SQL = """
+SELECT count(*), string_agg(unit_code || ' ' || metric || ' ' || strftime(milestone, '%d/%m/%Y'), ', '
+                            ORDER BY unit_code, metric, milestone) FILTER (n <= 5)
+FROM (SELECT t.*, row_number() OVER (ORDER BY t.unit_code, t.metric, t.milestone) AS n
+      FROM targets t ANTI JOIN new_targets USING (campaign_id, unit_code, metric, milestone)
+      WHERE t.campaign_id IN (SELECT campaign_id FROM new_targets))
+"""
+
+
+def _stage_targets(cur, header: list[str]) -> None:
     columns = _target_columns(header)
-    milestone = date_sql(columns["milestone"])
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE new_targets AS
-        SELECT DISTINCT c.campaign_id, trim({columns['code']}) AS unit_code,
-               lower(trim({columns['metric']})) AS metric, {milestone} AS milestone,
-               CAST({whole_number_sql(columns['target'])} AS BIGINT) AS target
-        FROM staged JOIN campaigns c ON {milestone} > c.baseline AND {milestone} <= c.ends""")
+    cur.execute(NEW_TARGETS_SQL.format(code=columns["code"], metric=columns["metric"],
+                                       milestone_expr=date_sql(columns["milestone"]),
+                                       digits=whole_number_sql(columns["target"])))
+
+
+def _commit_targets(cur, header: list[str], upload_id: int) -> int:
+    _stage_targets(cur, header)
     cur.execute("DELETE FROM targets WHERE campaign_id IN (SELECT campaign_id FROM new_targets)")
     cur.execute("INSERT INTO targets SELECT *, ? FROM new_targets", [upload_id])
     return cur.execute("SELECT count(*) FROM new_targets").fetchall()[0][0]
 
 
-def load_targets(con, source, *, name: str | None = None, uploaded_by: str | None = None) -> IngestResult:
-    """Replace every target of the file's campaign with the file's rows."""
-    return _load_reference(con, source, kind="targets", check=_targets_problems, commit=_commit_targets,
-                           name=name, uploaded_by=uploaded_by)
+def _targets_checker(replace_all: bool):
+    """The checks of a targets file; unless replace_all, dropping a target the campaign has is one."""
+    def check(cur, header: list[str], name: str) -> list[Problem]:
+        problems = _targets_problems(cur, header, name)
+        if problems or replace_all:
+            return problems
+        _stage_targets(cur, header)
+        dropped, examples = cur.execute(DROPPED_TARGETS_SQL).fetchall()[0]
+        return [Problem(name, None, None, None, "targets_dropped", (str(dropped), examples))] if dropped else []
+    return check
+
+
+def load_targets(con, source, *, name: str | None = None, uploaded_by: str | None = None,
+                 replace_all: bool = False) -> IngestResult:
+    """Replace every target of the file's campaign with the file's rows. A file that leaves out
+    targets the campaign has (the dispatch's national ones, say) is rejected, saying which,
+    unless replace_all confirms that it is the whole table."""
+    return _load_reference(con, source, kind="targets", check=_targets_checker(replace_all),
+                           commit=_commit_targets, name=name, uploaded_by=uploaded_by)
 
 
 def upload_history(con, *, unit: str | None = None, kinds: tuple[str, ...] | None = None,

@@ -22,7 +22,7 @@ def fresh_store(path=":memory:"):
 def load_scenario(con):
     """The tree VN → P1 (A, B), P2 (F reports Fridays only, L starts after the baseline)."""
     sprint.load_units(con, SCENARIO / "units.csv")
-    sprint.load_targets(con, SCENARIO / "targets.csv")
+    sprint.load_targets(con, SCENARIO / "targets.csv", replace_all=True)
     sprint.ingest(con, SCENARIO / "counts-1.csv")
     sprint.ingest(con, SCENARIO / "counts-2-correction.csv")
     return con

@@ -22,7 +22,7 @@ def run(tmp_store):
 def scenario_store(run):
     assert run("init").exit_code == 0
     assert run("load-units", str(SCENARIO / "units.csv")).exit_code == 0
-    assert run("load-targets", str(SCENARIO / "targets.csv")).exit_code == 0
+    assert run("load-targets", str(SCENARIO / "targets.csv"), "--replace-all").exit_code == 0
     result = run("ingest", str(SCENARIO / "counts-1.csv"), str(SCENARIO / "counts-2-correction.csv"))
     assert result.exit_code == 0, result.output
     return run
@@ -192,6 +192,6 @@ def test_csv_output_neutralises_formula_cells(run, tmp_path):
     units.write_text('unit_code,name,parent_code\nX,"=HYPERLINK(""http://evil.example"")",VN\n', encoding="utf-8")
     assert run("load-units", str(units)).exit_code == 0
     (tmp_path / "t.csv").write_text("unit_code,metric,milestone,target\nX,health,2025-10-31,10\n")
-    assert run("load-targets", str(tmp_path / "t.csv")).exit_code == 0
+    assert run("load-targets", str(tmp_path / "t.csv"), "--replace-all").exit_code == 0
     output = run("progress", "--as-of", "2025-10-17", "--unit", "X", "--format", "csv").output
     assert "'=HYPERLINK" in output and "\n=HYPERLINK" not in output.replace(",=", "\n=")

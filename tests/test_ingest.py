@@ -203,8 +203,30 @@ def test_units_file_may_add_under_a_parent_and_rename_a_unit_with_reports(scenar
 
 def test_targets_file_replaces_the_campaign_targets(scenario_con):
     assert scenario_con.execute("SELECT count(*) FROM targets").fetchone()[0] == 12
-    sprint.load_targets(scenario_con, b"unit_code,metric,milestone,target\nA,health,30/11/2025,1.000\n", name="t.csv")
+    sprint.load_targets(scenario_con, b"unit_code,metric,milestone,target\nA,health,30/11/2025,1.000\n", name="t.csv",
+                        replace_all=True)
     assert scenario_con.execute("SELECT unit_code, metric, target FROM targets").fetchall() == [("A", "health", 1000)]
+
+
+def test_a_targets_file_that_would_drop_targets_says_which_and_waits_for_confirmation(con):
+    """One line would replace every target of the campaign, the dispatch's national ones too."""
+    one_line = b"unit_code,metric,milestone,target\nVN,unemployment,2025-12-31,15600000\n"
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.load_targets(con, one_line, name="t.csv")
+    assert caught.value.problems[0].message.startswith(
+        "this file would drop 6 targets the campaign has (VN compulsory_si 30/11/2025, VN compulsory_si 31/12/2025, "
+        "VN health 30/11/2025, VN health 31/12/2025, VN voluntary_si 30/11/2025…)")
+    assert con.execute("SELECT count(*) FROM targets").fetchall() == [(6,)]
+    sprint.load_targets(con, one_line, name="t.csv", replace_all=True)
+    assert con.execute("SELECT unit_code, metric FROM targets").fetchall() == [("VN", "unemployment")]
+
+
+def test_a_milestone_must_be_one_of_the_campaigns(scenario_con):
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.load_targets(scenario_con, b"unit_code,metric,milestone,target\nA,health,2025-11-15,10\n",
+                            name="t.csv", replace_all=True)
+    assert [(p.line, p.column, p.message) for p in caught.value.problems] == [
+        (2, "milestone", "this date is not one of the campaign's milestones: 31/10/2025, 30/11/2025, 31/12/2025")]
 
 
 def test_a_targets_file_without_national_rows_stays_whole_after_init_again(scenario_con):

@@ -38,7 +38,7 @@ TIES_COUNTS = b"""date,unit_code,metric,value
 @pytest.fixture
 def ties(con):
     sprint.load_units(con, TIES_UNITS, name="u.csv")
-    sprint.load_targets(con, TIES_TARGETS, name="t.csv")
+    sprint.load_targets(con, TIES_TARGETS, name="t.csv", replace_all=True)
     sprint.ingest(con, TIES_COUNTS, name="c.csv")
     return con
 
@@ -57,7 +57,7 @@ def test_rank_change_is_yesterday_minus_today(ties):
 
 def test_a_unit_not_ranked_yesterday_has_no_rank_change(ties):
     sprint.load_units(ties, b"unit_code,name,parent_code\nN,New,P\n", name="n.csv")
-    sprint.load_targets(ties, TIES_TARGETS + b"N,health,2025-10-31,100\n", name="t2.csv")
+    sprint.load_targets(ties, TIES_TARGETS + b"N,health,2025-10-31,100\n", name="t2.csv", replace_all=True)
     sprint.ingest(ties, b"date,unit_code,metric,value\n2025-10-10,N,health,99\n", name="n.csv")
     board = sprint.leaderboard(ties, as_of=date(2025, 10, 10), metric="health", parent="P")
     new = board[board["unit_code"] == "N"].iloc[0]
@@ -109,7 +109,7 @@ def test_unknown_metric_is_a_clear_error(ties):
 def test_all_metrics_score_uses_exact_attainments(con):
     sprint.load_units(con, b"unit_code,name,parent_code\nP,P,VN\nU,U,P\n", name="u.csv")
     sprint.load_targets(con, b"unit_code,metric,milestone,target\nU,health,2025-10-31,3\n"
-                        b"U,compulsory_si,2025-10-31,4\n", name="t.csv")
+                        b"U,compulsory_si,2025-10-31,4\n", name="t.csv", replace_all=True)
     sprint.ingest(con, b"date,unit_code,metric,value\n2025-10-10,U,health,1\n2025-10-10,U,compulsory_si,1\n",
                   name="c.csv")
     board = sprint.leaderboard(con, as_of=date(2025, 10, 10), level="grassroots")

@@ -145,7 +145,8 @@ def test_reporting_completeness(scenario_con):
 
 def test_late_payment_rate(con):
     sprint.load_units(con, b"unit_code,name,parent_code\nQN,Quang Ninh,VN\nQN-1,Ha Long,QN\n", name="u.csv")
-    sprint.load_targets(con, b"unit_code,metric,milestone,target\nQN,revenue,2025-12-31,9527000\n", name="t.csv")
+    sprint.load_targets(con, b"unit_code,metric,milestone,target\nQN,revenue,2025-12-31,9527000\n", name="t.csv",
+                        replace_all=True)
     sprint.ingest(con, b"date,unit_code,metric,value\n2025-09-30,QN-1,late_debt,227400\n", name="c.csv")
     rate = sprint.late_payment(con, as_of=date(2025, 9, 30), level="province").iloc[0]
     assert rate["late_payment_pct"] == 2.39  # 227.4 / 9,527 bn
@@ -180,7 +181,8 @@ def test_a_rejected_or_unchanged_file_changes_no_data_version(scenario_con):
 
 def test_loading_targets_changes_every_data_version(scenario_con):
     before = sprint.data_versions(scenario_con)
-    sprint.load_targets(scenario_con, b"unit_code,metric,milestone,target\nA,voluntary_si,2025-10-31,130\n", name="t.csv")
+    sprint.load_targets(scenario_con, b"unit_code,metric,milestone,target\nA,voluntary_si,2025-10-31,130\n", name="t.csv",
+                        replace_all=True)
     after = sprint.data_versions(scenario_con)
     assert all(after[u] > before[u] for u in before)
 

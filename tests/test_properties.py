@@ -48,7 +48,7 @@ def targets_for(units_csv: bytes) -> bytes:
 def store_with(units_csv):
     con = fresh_store()
     sprint.load_units(con, units_csv, name="units.csv")
-    sprint.load_targets(con, targets_for(units_csv), name="targets.csv")
+    sprint.load_targets(con, targets_for(units_csv), name="targets.csv", replace_all=True)
     return con
 
 

@@ -135,7 +135,7 @@ def load(parents, targets, files):
     units = ["unit_code,name,parent_code"] + [f"{u},Unit {u},{p}" for u, p in parents.items() if p]
     sprint.load_units(con, "\n".join(units).encode(), name="units.csv")
     rows = ["unit_code,metric,milestone,target"] + [f"{u},{m},{t},{v}" for (u, m, t), v in targets.items()]
-    sprint.load_targets(con, "\n".join(rows).encode(), name="targets.csv")
+    sprint.load_targets(con, "\n".join(rows).encode(), name="targets.csv", replace_all=True)
     for index, file in enumerate(files):
         sprint.ingest(con, counts_csv(file), name=f"counts-{index}.csv")
     return con
