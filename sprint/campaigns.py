@@ -31,17 +31,65 @@ def load_metrics(con) -> None:
         )
 
 
+def _date(value, where: str, problems: list[str]):
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        problems.append(f"{where}: {value!r} is not a date written 2025-12-31")
+        return None
+
+
+def _campaign_problems(spec) -> list[str]:
+    """Every way a campaign file is wrong, each naming where (its JSON path); converts the dates."""
+    if not isinstance(spec, dict):
+        return ["the file holds no campaign object"]
+    problems = [f"{key}: missing" for key in ("campaign_id", "name", "baseline", "phases") if key not in spec]
+    if problems:
+        return problems
+    spec["baseline"] = _date(spec["baseline"], "baseline", problems)
+    if not isinstance(spec["phases"], list) or not spec["phases"]:
+        return [*problems, "phases: a list of at least one phase is needed"]
+    for index, phase in enumerate(spec["phases"]):
+        where = f"phases[{index}]"
+        if not isinstance(phase, dict) or {"phase", "starts", "milestone"} - set(phase):
+            problems.append(f"{where}: needs phase, starts and milestone")
+            continue
+        phase["starts"] = _date(phase["starts"], f"{where}.starts", problems)
+        phase["milestone"] = _date(phase["milestone"], f"{where}.milestone", problems)
+        if phase["starts"] and phase["milestone"] and phase["starts"] > phase["milestone"]:
+            problems.append(f"{where}: starts after its milestone")
+        if spec["baseline"] and phase["milestone"] and phase["milestone"] <= spec["baseline"]:
+            problems.append(f"{where}.milestone: on or before the baseline {spec['baseline']}")
+    milestones = {p.get("milestone") for p in spec["phases"] if isinstance(p, dict)}
+    spec.setdefault("targets", [])
+    for index, target in enumerate(spec["targets"] if isinstance(spec["targets"], list) else [None]):
+        where = f"targets[{index}]"
+        if not isinstance(target, dict) or {"unit_code", "metric", "milestone", "target"} - set(target):
+            problems.append(f"{where}: needs unit_code, metric, milestone and target")
+            continue
+        milestone = _date(target["milestone"], f"{where}.milestone", problems)
+        if milestone and milestone not in milestones:
+            problems.append(f"{where}.milestone: {target['milestone']} is not one of the phases' milestones")
+        if isinstance(target["target"], bool) or not isinstance(target["target"], int) or target["target"] < 0:
+            problems.append(f"{where}.target: {target['target']!r} is not a whole number of people, 0 or more")
+    return problems
+
+
+def _reject_campaign(path, problems: list[str]) -> None:
+    if problems:
+        raise SprintError(f"{path} is not a valid campaign file; nothing was loaded:\n- " + "\n- ".join(problems))
+
+
 def parse_campaign(path: Path) -> dict:
+    """A campaign file, checked: every problem is named (where in the file, what is wrong)."""
     try:
         spec = json.loads(Path(path).read_text(encoding="utf-8"))
-        spec["baseline"] = date.fromisoformat(spec["baseline"])
-        for phase in spec["phases"]:
-            phase["starts"] = date.fromisoformat(phase["starts"])
-            phase["milestone"] = date.fromisoformat(phase["milestone"])
-        spec.setdefault("targets", [])
-        spec["ends"] = max(p["milestone"] for p in spec["phases"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SprintError(f"{path}: not a campaign file ({exc}).") from exc
+    except OSError as exc:
+        raise SprintError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
+    except ValueError as exc:
+        raise SprintError(f"{path}: not a campaign file: it is not JSON ({exc}).") from exc
+    _reject_campaign(path, _campaign_problems(spec))
+    spec["ends"] = max(p["milestone"] for p in spec["phases"])
     return spec
 
 
@@ -54,6 +102,12 @@ def load_campaign(con, path: str | Path) -> str:
     spec = parse_campaign(Path(path))
     campaign_id = spec["campaign_id"]
     root = spec.get("root", {"unit_code": "VN", "name": "Bảo hiểm xã hội Việt Nam"})
+    metrics = {m for (m,) in con.execute("SELECT metric FROM metrics").fetchall()}
+    units = {u for (u,) in con.execute("SELECT unit_code FROM units").fetchall()} | {root["unit_code"]}
+    unknown = [f"targets[{i}].{key}: unknown {key.split('_')[0]} {t[key]!r}"
+               for i, t in enumerate(spec["targets"])
+               for key, known in (("unit_code", units), ("metric", metrics)) if t[key] not in known]
+    _reject_campaign(path, unknown)
     with transaction(con):
         is_new = not con.execute(
             "SELECT count(*) FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchall()[0][0]

@@ -277,3 +277,30 @@ def test_the_error_list_is_capped_with_a_count(scenario_con):
     assert problems[-1].message == "and 250 more problems; the first 200 are listed above"
     assert str(caught.value).startswith("many.csv was rejected (450 problems); nothing was saved.")
     assert len(str(caught.value).splitlines()) == 202
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: c.pop("baseline"), "baseline: missing"),
+    (lambda c: c["targets"][0].update(target="lots"), "targets[0].target: 'lots' is not a whole number"),
+    (lambda c: c["targets"][0].update(target=-5), "targets[0].target: -5 is not a whole number"),
+    (lambda c: c["targets"][0].update(unit_code="NOPE"), "targets[0].unit_code: unknown unit 'NOPE'"),
+    (lambda c: c["targets"][0].update(metric="pension"), "targets[0].metric: unknown metric 'pension'"),
+    (lambda c: c["targets"][0].update(milestone="2025-11-15"), "targets[0].milestone: 2025-11-15 is not one of"),
+    (lambda c: c.update(baseline="2026-01-31"), "phases[0].milestone: on or before the baseline"),
+    (lambda c: c["phases"][0].update(starts="31/10/2025"), "phases[0].starts: '31/10/2025' is not a date"),
+])
+def test_a_bad_campaign_file_is_refused_naming_every_problem(con, tmp_path, change, message):
+    import json
+
+    from sprint.campaigns import CAMPAIGNS_DIR
+
+    campaign = json.loads(next(CAMPAIGNS_DIR.glob("2025-*.json")).read_text(encoding="utf-8"))
+    campaign["campaign_id"] = "2026-test"
+    change(campaign)
+    path = tmp_path / "campaign.json"
+    path.write_text(json.dumps(campaign), encoding="utf-8")
+    before = snapshot(con)
+    with pytest.raises(sprint.SprintError, match="is not a valid campaign file; nothing was loaded") as caught:
+        sprint.load_campaign(con, path)
+    assert message in str(caught.value)
+    assert snapshot(con) == before
