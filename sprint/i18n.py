@@ -240,6 +240,14 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "line_not_utf8": ("dòng này có ký tự không phải UTF-8; hãy lưu tệp dạng 'CSV UTF-8'",
                       "this line has characters that are not UTF-8; save the file as 'CSV UTF-8'"),
     "excel_unreadable": ("không đọc được tệp Excel này ({0})", "this Excel workbook cannot be read ({0})"),
+    "excel_second_sheet": ("trang tính '{0}' cũng có dữ liệu nhưng chỉ trang '{1}' được đọc; mỗi tệp chỉ gửi một trang tính",
+                           "the sheet '{0}' holds data too, but only '{1}' is read; send one sheet per file"),
+    "excel_error_cell": ("ô này là lỗi của Excel ({0}), không phải một con số; hãy sửa công thức rồi gửi lại",
+                         "this cell is an Excel error ({0}), not a number; fix the formula and send the file again"),
+    "excel_formula_not_calculated": ("ô này có công thức mà Excel chưa tính ra giá trị; hãy mở tệp trong Excel, "
+                                     "lưu lại rồi gửi",
+                                     "this cell holds a formula Excel has not calculated; open the file in Excel, "
+                                     "save it and send it again"),
     "excel_empty": ("trang tính đầu tiên của tệp Excel trống", "the workbook's first sheet is empty"),
     "too_few_values": ("dòng này thiếu giá trị; dòng tiêu đề có {0} cột",
                        "this line has too few values; the header names {0} columns"),

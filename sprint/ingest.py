@@ -102,16 +102,41 @@ def _excel_cell(value) -> str | None:
     return str(value)
 
 
-def _stage_excel(cur, data: bytes, name: str) -> list[str]:
-    from python_calamine import CalamineWorkbook
+EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+
+
+def _excel_rows(data: bytes, name: str) -> list[tuple]:
+    """The rows of the workbook's first visible sheet. An error cell (#N/A) or a formula Excel
+    never calculated is a problem, not a blank, and so is data on a second visible sheet: the
+    file would otherwise say less than its sender sees."""
+    import openpyxl
 
     try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises several types for a damaged workbook
+        values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        written = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises several types for a damaged workbook
         raise ValidationError(name, [Problem(name, 1, None, None, "excel_unreadable", (str(exc),))]) from exc
+    visible = [sheet.title for sheet in values.worksheets if sheet.sheet_state == "visible"]
+    rows = list(values[visible[0]].iter_rows(values_only=True)) if visible else []
     if not rows:
         raise ValidationError(name, [Problem(name, 1, None, None, "excel_empty")])
+    problems = [Problem(name, None, None, other, "excel_second_sheet", (other, visible[0])) for other in visible[1:]
+                if any(v is not None for row in values[other].iter_rows(values_only=True) for v in row)]
+    header = [str(_excel_cell(v) or "").strip() for v in rows[0]]
+    for line, (row, formulas) in enumerate(zip(rows, written[visible[0]].iter_rows(values_only=True)), start=1):
+        for index, (value, formula) in enumerate(zip(row, formulas)):
+            column = header[index] if index < len(header) and header[index] else f"#{index + 1}"
+            if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+                problems.append(Problem(name, line, column, value, "excel_error_cell", (value,)))
+            elif value is None and isinstance(formula, str) and formula.startswith("="):
+                problems.append(Problem(name, line, column, formula, "excel_formula_not_calculated"))
+    if problems:
+        raise ValidationError(name, _capped(name, problems, len(problems)))
+    return rows
+
+
+def _stage_excel(cur, data: bytes, name: str) -> list[str]:
+    rows = _excel_rows(data, name)
     header = [str(_excel_cell(v) or "").strip() for v in rows[0]]
     frame = pd.DataFrame(rows[1:], dtype=object).reindex(columns=range(len(header))).map(_excel_cell)
     frame.columns = [f"c{i + 1}" for i in range(len(header))]
@@ -255,16 +280,22 @@ def date_sql(expr: str) -> str:
     return (f"coalesce(try_strptime({expr}, '%Y-%m-%d'), try_strptime({expr}, '%d/%m/%Y'))::DATE")
 
 
+def _capped(name: str, problems: list[Problem], total: int) -> list[Problem]:
+    """The first MAX_PROBLEMS problems, then one that says how many more there are (a file of
+    490,000 bad rows is not a 26 MB message)."""
+    if total <= MAX_PROBLEMS:
+        return problems
+    more = Problem(name, None, None, None, "more_problems", (str(total - MAX_PROBLEMS), str(MAX_PROBLEMS)))
+    return [*problems[:MAX_PROBLEMS], more]
+
+
 def _problems(cur, sql: str, params: dict, name: str) -> list[Problem]:
-    """The problems a checking statement finds: the first MAX_PROBLEMS, then one that says how
-    many more there are (a file of 490,000 bad rows is not a 26 MB message)."""
+    """The problems a checking statement finds, capped (see _capped)."""
     rows = cur.execute(sql, params).fetchmany(MAX_PROBLEMS + 1)
     problems = [Problem.from_sql(name, line, column, value, coded) for line, column, value, coded in rows]
     if len(problems) <= MAX_PROBLEMS:
         return problems
-    total = cur.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
-    more = str(total - MAX_PROBLEMS)
-    return [*problems[:MAX_PROBLEMS], Problem(name, None, None, None, "more_problems", (more, str(MAX_PROBLEMS)))]
+    return _capped(name, problems, cur.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0])
 
 
 # ---------------------------------------------------------------- counts

@@ -18,7 +18,7 @@ def test_formula_cells_are_neutralised():
 
 def test_excel_download_reads_back():
     frame = pd.DataFrame({"unit_name": ["=cmd", "Đắk Lắk"], "score": [90.5, 80.25]})
-    back = pd.read_excel(BytesIO(excel_bytes(frame)), engine="calamine")
+    back = pd.read_excel(BytesIO(excel_bytes(frame)), engine="openpyxl")
     assert back["unit_name"].tolist() == ["'=cmd", "Đắk Lắk"]
     assert back["score"].tolist() == [90.5, 80.25]
 

@@ -149,6 +149,66 @@ def test_excel_errors_name_the_row(scenario_con, tmp_path):
     assert [(p.line, p.column) for p in caught.value.problems] == [(2, "value")]
 
 
+def workbook(path, *sheets):
+    """An .xlsx with (title, state, rows) sheets, saved at path."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, state, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.sheet_state = state
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+HEADER_ROW = ["date", "unit_code", "metric", "value"]
+
+
+def test_excel_reads_the_visible_sheet_not_a_hidden_first_one(scenario_con, tmp_path):
+    path = workbook(tmp_path / "day.xlsx",
+                    ("old", "hidden", [HEADER_ROW, ["2025-10-20", "A", "voluntary_si", 999]]),
+                    ("today", "visible", [HEADER_ROW, ["2025-10-20", "A", "voluntary_si", 130]]))
+    assert sprint.ingest(scenario_con, path).committed
+    assert stored(scenario_con, "2025-10-20", "A") == 130
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("=NA()", "this cell holds a formula Excel has not calculated"),
+    ("=1/0", "this cell holds a formula Excel has not calculated"),
+])
+def test_excel_formula_without_a_value_is_not_a_blank(scenario_con, tmp_path, cell, message):
+    path = workbook(tmp_path / "day.xlsx", ("today", "visible", [
+        HEADER_ROW, ["2025-10-20", "A", "voluntary_si", 130], ["2025-10-20", "B", "voluntary_si", cell]]))
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.ingest(scenario_con, path)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(3, "value")]
+    assert caught.value.problems[0].message.startswith(message)
+
+
+def test_excel_error_cell_is_not_a_blank(scenario_con, tmp_path):
+    import openpyxl
+
+    path = workbook(tmp_path / "day.xlsx", ("today", "visible", [HEADER_ROW, ["2025-10-20", "A", "voluntary_si", 1]]))
+    book = openpyxl.load_workbook(path)
+    book["today"]["D2"].value, book["today"]["D2"].data_type = "#N/A", "e"  # as Excel saves a failed lookup
+    book.save(path)
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.ingest(scenario_con, path)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, "value")]
+    assert "this cell is an Excel error (#N/A)" in caught.value.problems[0].message
+
+
+def test_excel_with_data_on_a_second_sheet_says_so(scenario_con, tmp_path):
+    path = workbook(tmp_path / "day.xlsx",
+                    ("Đắk Lắk", "visible", [HEADER_ROW, ["2025-10-20", "A", "voluntary_si", 130]]),
+                    ("Quảng Ninh", "visible", [HEADER_ROW, ["2025-10-20", "B", "voluntary_si", 80]]))
+    with pytest.raises(sprint.ValidationError, match="the sheet 'Quảng Ninh' holds data too, but only 'Đắk Lắk' is read"):
+        sprint.ingest(scenario_con, path)
+
+
 def test_a_damaged_workbook_is_a_clear_error(scenario_con):
     with pytest.raises(sprint.ValidationError, match="cannot be read"):
         sprint.ingest(scenario_con, b"PK\x03\x04 not really a zip", name="broken.xlsx")
@@ -304,3 +364,4 @@ def test_a_bad_campaign_file_is_refused_naming_every_problem(con, tmp_path, chan
         sprint.load_campaign(con, path)
     assert message in str(caught.value)
     assert snapshot(con) == before
+    assert con.execute("SELECT count(*) FROM campaigns WHERE campaign_id = '2026-test'").fetchall() == [(0,)]
