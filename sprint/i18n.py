@@ -240,6 +240,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "line_not_utf8": ("dòng này có ký tự không phải UTF-8; hãy lưu tệp dạng 'CSV UTF-8'",
                       "this line has characters that are not UTF-8; save the file as 'CSV UTF-8'"),
     "excel_unreadable": ("không đọc được tệp Excel này ({0})", "this Excel workbook cannot be read ({0})"),
+    "line_too_long": ("dòng này dài hơn 2.000.000 ký tự; có thể một ô thiếu dấu ngoặc kép đóng",
+                      "this line is longer than 2,000,000 characters; a cell may be missing its closing quote"),
     "excel_second_sheet": ("trang tính '{0}' cũng có dữ liệu nhưng chỉ trang '{1}' được đọc; mỗi tệp chỉ gửi một trang tính",
                            "the sheet '{0}' holds data too, but only '{1}' is read; send one sheet per file"),
     "excel_error_cell": ("ô này là lỗi của Excel ({0}), không phải một con số; hãy sửa công thức rồi gửi lại",

@@ -6,6 +6,7 @@ and the number/date rules; each kind has its own checks and its own commit.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -31,6 +32,8 @@ TARGETS_COLUMNS = ("unit_code", "metric", "milestone", "target")
 JUMP_WARNING_PCT = 20
 MAX_VALUE_DIGITS = 13
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+MAX_LINE = 2_000_000  # DuckDB's reader rejects a longer line
+csv.field_size_limit(MAX_LINE + 1)  # Python's reader must follow every cell DuckDB's can
 
 
 @dataclass
@@ -71,11 +74,17 @@ def _source_bytes(source, name: str | None) -> tuple[bytes, str]:
         raise SprintError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
 
 
+def _utf16_without_bom(head: bytes) -> bool:
+    """Text saved as UTF-16 without its mark: a NUL beside every character, all on one side."""
+    even, odd = head[0::2], head[1::2]
+    return len(head) >= 8 and (odd.count(0) >= 0.9 * len(odd) or even.count(0) >= 0.9 * len(even))
+
+
 def _decode(data: bytes, name: str) -> str:
     problem = None
     if not data.strip(b"\xef\xbb\xbf \r\n\t"):
         problem = "file_empty"
-    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff") or _utf16_without_bom(data[:4096]):
         problem = "file_utf16"
     elif b"\x00" in data[:4096]:
         problem = "file_binary"
@@ -177,19 +186,19 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
             "SELECT line, column_name, error_type FROM csv_rejects ORDER BY line, column_idx"
         ).fetchall()
         if not plain:
+            lines = _record_lines(text, delimiter)
             cur.execute("""
             CREATE OR REPLACE TEMP TABLE staged AS
-            WITH lines AS (
-                SELECT unnest(range(1, len(ls) + 1)) AS line, unnest(ls) AS text
-                FROM (SELECT string_split(content, chr(10)) AS ls FROM read_text($path))
-            ), numbered AS (
-                SELECT row_number() OVER (ORDER BY line) AS row_no, line
-                FROM lines WHERE line > 1 AND text <> ''
+            WITH numbered AS (
+                SELECT unnest(range(1, len($lines) + 1)) AS row_no, unnest($lines) AS line
             )
             SELECT n.line, r.* EXCLUDE (row_no)
             FROM raw_rows r JOIN numbered n USING (row_no)
             WHERE concat_ws('', *COLUMNS('^c[0-9]+$')) <> ''
-            """, {"path": tmp.name})
+            """, {"lines": lines})
+            if not rejects and cur.execute("SELECT count(*) FROM raw_rows").fetchall()[0][0] != len(lines):
+                # the two readers disagree on where rows start: refuse rather than lose a row
+                rejects = [(None, None, "ROWS UNCLEAR")]
     finally:
         os.unlink(tmp.name)
     if rejects:
@@ -197,10 +206,34 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
         for line, column_name, error_type in rejects:
             first_per_line.setdefault(line, (column_name, error_type))
         raise ValidationError(name, [
-            _structure_problem(name, header, line, column_name, error_type)
+            Problem(name, line, _longest_cell(text, line, header, delimiter), None, "line_too_long")
+            if error_type == "LINE SIZE OVER MAXIMUM"
+            else _structure_problem(name, header, line, column_name, error_type)
             for line, (column_name, error_type) in first_per_line.items()
         ])
     return header
+
+
+def _record_lines(text: str, delimiter: str) -> list[int]:
+    """The line each row starts on, read as DuckDB reads the file: a quoted cell may span lines
+    (the next row starts after it), and blank lines are no rows."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', doublequote=True)
+    starts, end = [], 0
+    try:
+        for record in reader:
+            if record:
+                starts.append(end + 1)
+            end = reader.line_num
+    except csv.Error:  # DuckDB's reader rejects the file too, naming the line
+        pass
+    return starts[1:]
+
+
+def _longest_cell(text: str, line: int, header: list[str], delimiter: str) -> str | None:
+    """The column of a line's longest cell (where a lost closing quote or a pasted blob is)."""
+    cells = text.split("\n")[line - 1].split(delimiter)
+    longest = max(range(len(cells)), key=lambda index: len(cells[index]))
+    return header[longest] if longest < len(header) else None
 
 
 def _structure_problem(name, header, line, column_name, error_type) -> Problem:

@@ -365,3 +365,20 @@ def test_a_bad_campaign_file_is_refused_naming_every_problem(con, tmp_path, chan
     assert message in str(caught.value)
     assert snapshot(con) == before
     assert con.execute("SELECT count(*) FROM campaigns WHERE campaign_id = '2026-test'").fetchall() == [(0,)]
+
+
+def test_a_line_over_two_million_characters_names_its_line_and_column(scenario_con):
+    huge = ("date,unit_code,metric,value\n2025-10-17,A,voluntary_si,1\n2025-10-17,B,voluntary_si,"
+            + "9" * 2_100_000 + "\n2025-10-17,B,health,5\n").encode()
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.ingest(scenario_con, huge, name="pasted.csv")
+    assert [(p.line, p.column) for p in caught.value.problems] == [(3, "value")]
+    assert caught.value.problems[0].message.startswith("this line is longer than 2,000,000 characters")
+
+
+def test_a_quoted_cell_longer_than_pythons_default_csv_limit_is_read_whole(scenario_con):
+    note = "x" * 200_000  # no count, but the file's other rows must not be lost for it
+    text = f'date,unit_code,metric,value\n2025-10-17,A,voluntary_si,"{note}"\n2025-10-17,B,voluntary_si,-3\n'
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.ingest(scenario_con, text.encode(), name="note.csv")
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, "value"), (3, "value")]
