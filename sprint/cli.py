@@ -8,12 +8,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
+import duckdb
 import pandas as pd
 
 from .campaigns import load_campaign, load_metrics, load_shipped_campaigns
 from .errors import SprintError, StoreBusyError, ValidationError
 from .export import spreadsheet_safe
-from .inbox import handoff, process_once, watch as watch_inbox
+from .inbox import handoff, prepare_inbox, process_once, watch as watch_inbox
 from .ingest import ingest as ingest_file
 from .ingest import load_targets as load_targets_file
 from .ingest import load_units as load_units_file
@@ -166,13 +167,18 @@ def _load(loader, db, files, uploaded_by) -> None:
 
 
 def _guarded(function):
-    """Turn a SprintError into its message on stderr and exit code 1 (never a traceback)."""
+    """Turn a SprintError into its message on stderr and exit code 1; a file or store the
+    system refuses becomes one sentence too (never a traceback)."""
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
             return function(*args, **kwargs)
         except SprintError as exc:
             _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{exc.filename or 'A file'} cannot be used: {exc.strerror or exc}.")
+        except duckdb.Error as exc:
+            _fail(f"The store failed: {exc}. Nothing was changed.")
     return wrapper
 
 
@@ -294,6 +300,7 @@ read_command("history", upload_history, click.option("--unit", default=None),
 @_guarded
 def watch(db, directory, interval, settle, once):
     """Ingest every CSV or Excel file dropped into DIRECTORY (→ processed/ or rejected/)."""
+    prepare_inbox(directory)  # an inbox that cannot be used is said at once, not every second
     con = _open(db)
 
     def report(outcome):

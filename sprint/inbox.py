@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .errors import SprintError, ValidationError
+from .errors import SprintError, StoreError, ValidationError
 from .ingest import EXCEL_SUFFIXES, ingest
 from .store import VIETNAM
 
@@ -41,7 +41,7 @@ class Outcome:
     message: str
 
 
-def _prepare(directory: Path) -> None:
+def prepare_inbox(directory: Path) -> None:
     """Create processed/ and rejected/; put back a file claimed by a process that died while
     taking it (its SHA-256 tells if it was committed before that)."""
     for sub in (PROCESSED, REJECTED):
@@ -101,6 +101,10 @@ def take(con, path: Path, *, uploaded_by: str = "inbox") -> Outcome | None:
             raise SprintError(f"{path.name} is a link to another file, not a file: it was not read. "
                               "Put the file itself into the inbox.")
         result = ingest(con, claimed, name=path.name, uploaded_by=uploaded_by)
+    except StoreError as exc:  # the store's fault, not the file's: back in the queue, to take later
+        _move(claimed, path.name)
+        _log(directory, f"waiting {path.name}: {exc}")
+        raise
     except Exception as exc:  # a file the store cannot take must not stop the watcher
         reason = str(exc) if isinstance(exc, SprintError) else f"{path.name} could not be taken: {exc}"
         destination = _free_name(directory / REJECTED, path.name)
@@ -119,7 +123,7 @@ def take(con, path: Path, *, uploaded_by: str = "inbox") -> Outcome | None:
 def process_once(con, directory: str | Path, *, settle: float = 2.0) -> list[Outcome]:
     """Take every file that is ready now."""
     directory = Path(directory)
-    _prepare(directory)
+    prepare_inbox(directory)
     outcomes = (take(con, path) for path in pending(directory, settle=settle))
     return [outcome for outcome in outcomes if outcome is not None]
 
@@ -129,12 +133,11 @@ def watch(con, directory: str | Path, *, interval: float = 1.0, settle: float = 
     """Take files as they land until `stop` is set (or forever)."""
     stop = stop or threading.Event()
     directory = Path(directory)
-    _prepare(directory)
     while not stop.is_set():
         try:
             outcomes = process_once(con, directory, settle=settle)
-        except OSError as exc:  # the folder went away or is not readable: say so, keep watching
-            logging.getLogger("sprint.inbox").warning("cannot read the inbox %s: %s", directory, exc)
+        except (OSError, StoreError) as exc:  # the folder or the store failed: say so, keep watching
+            logging.getLogger("sprint.inbox").warning("the inbox %s waits: %s", directory, exc)
             outcomes = []
         for outcome in outcomes:
             if on_outcome:
@@ -156,7 +159,7 @@ def start_watcher(con, directory: str | Path, *, interval: float = 1.0, settle: 
 def handoff(file: str | Path, directory: str | Path, *, timeout: float = 120.0) -> Outcome:
     """Give a file to the process that owns the store, through its inbox, and wait for the verdict."""
     directory = Path(directory)
-    _prepare(directory)
+    prepare_inbox(directory)
     file = Path(file)
     name = f"cli-{os.getpid()}-{time.time_ns()}-{file.name}"
     part = directory / f".{name}.part"

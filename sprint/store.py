@@ -190,15 +190,30 @@ def migrate(con) -> int:
 
 @contextmanager
 def transaction(con):
-    """One write: serialised with every other write of this process, all of it or none of it."""
+    """One write: serialised with every other write of this process, all of it or none of it.
+
+    A write the disk refuses (full, read-only) is rolled back, so the connection can write again
+    once there is room, and becomes a StoreError that says so in one sentence.
+    """
     with write_lock:
         con.execute("BEGIN TRANSACTION")
         try:
             yield con
-        except BaseException:
-            con.execute("ROLLBACK")
+            commit(con)
+        except BaseException as exc:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # a failed COMMIT has already ended the transaction
+            if isinstance(exc, (duckdb.IOException, duckdb.TransactionException)):
+                raise StoreError(f"The store could not save the change: {exc}. Nothing of it was kept; "
+                                 "free some disk space (or make the store writable) and try again.") from exc
             raise
-        con.execute("COMMIT")
+
+
+def commit(con) -> None:
+    """COMMIT (a function of its own, so the fault tests can make the disk refuse it)."""
+    con.execute("COMMIT")
 
 
 def data_version(con, *, unit: str | None = None) -> int:
