@@ -28,7 +28,7 @@ page = st.navigation(PAGES)
 try:
     common.begin_rerun()
 except sprint.SprintError as failure:  # e.g. another program holds the store
-    st.error(str(failure))
+    st.error(common.plain(failure))
     st.stop()
 
 

@@ -37,7 +37,7 @@ def load_section(label: str, loader, key: str, confirm: str | None = None) -> No
         st.error(common.t("rejected", file=name, count=i18n.number(len(outcome.problems), lang)))
         st.dataframe(common.problems_table(outcome.problems), hide_index=True)
     elif isinstance(outcome, sprint.SprintError):
-        st.error(str(outcome))
+        st.error(common.plain(outcome))
     else:
         st.success(common.t("loaded", file=name, rows=i18n.number(outcome.rows, lang)))
 

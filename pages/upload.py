@@ -49,7 +49,7 @@ if upload is not None and outcome is not None and outcome[0] == upload.name:
     elif verdict == "taken":
         st.info(common.t("already_taken", file=name))
     elif verdict == "failed":
-        st.error(detail)
+        st.error(common.plain(detail))
     else:
         st.error(common.t("rejected", file=name, count=i18n.number(len(detail), lang)))
         st.dataframe(common.problems_table(detail), hide_index=True)
@@ -62,7 +62,7 @@ elif upload is not None:
         st.error(common.t("rejected", file=upload.name, count=i18n.number(len(rejection.problems), lang)))
         st.dataframe(common.problems_table(rejection.problems), hide_index=True)
     except sprint.SprintError as failure:
-        st.error(str(failure))
+        st.error(common.plain(failure))
     else:
         if check.already_taken:
             st.info(common.t("already_taken", file=upload.name))
