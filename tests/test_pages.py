@@ -223,3 +223,31 @@ def test_user_text_is_shown_as_text_never_as_markdown(demo_store):
     shown = "\n".join(c.value for c in at.sidebar.caption)
     assert r"\[Đăng nhập lại\]\(https\:evil.example\).csv" in shown
     assert "[Đăng nhập lại](https:evil.example)" not in shown
+
+
+def test_a_report_recomputes_only_the_pages_of_its_own_subtree(demo_store, monkeypatch):
+    calls = []
+    original = sprint.progress
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("unit"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sprint, "progress", counting)
+    at = open_page(PAGES[0], my_unit="22")  # Quảng Ninh's head
+    assert at.selectbox(key="progress_scope").value == "22" and "22" in calls
+    con = sprint.connect(demo_store)
+    quang_ninh_leaf = con.execute("SELECT unit_code FROM units WHERE parent_code = '22' ORDER BY 1 LIMIT 1").fetchall()[0][0]
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131000\n", name="ea-kar.csv")
+    con.close()
+    calls.clear()
+    at.run()
+    at.run()
+    assert "22" not in calls  # a report from Đắk Lắk: Quảng Ninh's figures come from the cache
+    con = sprint.connect(demo_store)
+    sprint.ingest(con, f"date,unit_code,metric,value\n2025-11-20,{quang_ninh_leaf},health,50000\n".encode(),
+                  name="quang-ninh.csv")
+    con.close()
+    at.run()
+    at.run()
+    assert "22" in calls  # a report from Quảng Ninh: its page computes again
