@@ -343,5 +343,11 @@ NOUNS = {"count": ("số liệu", "count"), "population": ("dân số", "populat
 def problem_text(code: str, params: tuple, lang: str) -> str:
     """The sentence for a problem code and its details, in lang."""
     index = 0 if lang == "vi" else 1
-    words = [NOUNS[p][index] if p in NOUNS else p for p in params]
+    counts = COUNT_DETAILS.get(code, ())
+    words = [NOUNS[p][index] if p in NOUNS else number(int(p), lang) if i in counts else p
+             for i, p in enumerate(params)]
     return PROBLEMS[code][index].format(*words)
+
+
+# the details that are counts, written as the language writes numbers (4.868; not years or codes)
+COUNT_DETAILS = {"targets_dropped": (0,), "more_problems": (0, 1)}
