@@ -391,17 +391,14 @@ WHERE r.day IS NULL OR r.day > $today OR year(r.day) NOT IN (SELECT year(baselin
    OR r.count IS NULL OR r.count >= 10 ** {MAX_VALUE_DIGITS}
 """
 
-COUNTS_CHECKED_SQL = """
-CREATE OR REPLACE TEMP TABLE checked AS
-SELECT DISTINCT day AS date, unit_raw AS unit_code, metric_raw AS metric, count AS value
-FROM long_rows
-"""
-
-# For each row of the file, from the stored spans around its date: the count it corrects (one on
-# the same date), and the report before it (the span reaching its date from an earlier one). The
-# span filter lets the scan skip old row groups.
+# For each row of the checked file (its distinct date, unit, metric and count), from the stored
+# spans around its date: the count it corrects (one on the same date), and the report before it
+# (the span reaching its date from an earlier one). The span filter skips old row groups.
 PREVIOUS_SQL = """
 CREATE OR REPLACE TEMP TABLE previous AS
+WITH checked AS (
+    SELECT DISTINCT day AS date, unit_raw AS unit_code, metric_raw AS metric, count AS value FROM long_rows
+)
 SELECT k.date, k.unit_code, k.metric, k.value,
        any_value(c.value) FILTER (c.date = k.date) AS stored_value,
        any_value(c.date) FILTER (c.date < k.date) AS before_date,
@@ -410,7 +407,7 @@ SELECT k.date, k.unit_code, k.metric, k.value,
        count(c.date) FILTER (c.date = k.date) = 0 AS is_new
 FROM checked k
 LEFT JOIN counts c ON c.unit_code = k.unit_code AND c.metric = k.metric AND c.date <= k.date
-    AND c.valid_until >= k.date AND c.valid_until >= (SELECT min(date) FROM checked)
+    AND c.valid_until >= k.date AND c.valid_until >= (SELECT min(day) FROM long_rows)
 GROUP BY k.date, k.unit_code, k.metric, k.value
 """
 
@@ -421,12 +418,14 @@ CREATE OR REPLACE TEMP VIEW changed AS SELECT * FROM previous WHERE is_new OR st
 
 # How many rows are new and corrected; whether each new row extends an open span (one per unit
 # and metric): then EXTEND_SPANS_SQL will do. A row with no span before it (a first report, or
-# one dated before the first) does not. And whether the file holds more than one day.
+# one dated before the first) does not. Whether the file holds more than one day, and how many of
+# its rows move more than $pct % from the stored report before them (none: no warning to name).
 ASSESS_SQL = """
 SELECT count(*), count(*) FILTER (is_new), count(*) FILTER (NOT is_new AND stored_value <> value),
        coalesce(bool_and(coalesce(before_until = 'infinity'::DATE, false)) FILTER (is_new), true)
            AND count(*) FILTER (is_new) = count(DISTINCT (unit_code, metric)) FILTER (is_new),
-       count(DISTINCT date) > 1
+       count(DISTINCT date) > 1,
+       count(*) FILTER (before_value > 0 AND abs(value - before_value) > $pct / 100.0 * before_value)
 FROM previous
 """
 
@@ -434,8 +433,8 @@ FROM previous
 # or the stored count before it, whichever is later.
 IN_FILE_SQL = {  # the previous row of the file itself: none when the file holds one day
     True: """SELECT *, lag(value) OVER w AS file_value, lag(date) OVER w AS file_date
-             FROM checked WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)""",
-    False: "SELECT *, NULL::BIGINT AS file_value, NULL::DATE AS file_date FROM checked",
+             FROM previous WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)""",
+    False: "SELECT *, NULL::BIGINT AS file_value, NULL::DATE AS file_date FROM previous",
 }
 
 COUNTS_WARNINGS_SQL = """
@@ -601,7 +600,6 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
                 number_problem=number_problem_sql("value_raw", "count")), {"today": today}, name)
         if problems:
             raise ValidationError(name, problems)
-    cur.execute(COUNTS_CHECKED_SQL)
     if not commit:
         return _assess(cur, name, preview=True)[0]
     with write_lock:  # what changes is worked out under the lock: another writer may have just committed
@@ -612,7 +610,7 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
         with transaction(cur):
             upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
                                        rows=result.rows, outcome="committed", problems=result.warnings)
-            cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM checked",
+            cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM previous",
                         [upload_id])
             if result.corrected:
                 cur.execute(CORRECTED_COUNTS_SQL, {"upload_id": upload_id})
@@ -631,10 +629,12 @@ def _assess(cur, name: str, *, preview: bool) -> tuple[IngestResult, bool]:
     extend open spans."""
     cur.execute(PREVIOUS_SQL)
     cur.execute(CHANGED_SQL)
-    rows, new, corrected, extends_only, several_days = cur.execute(ASSESS_SQL).fetchall()[0]
+    rows, new, corrected, extends_only, several_days, jumps = cur.execute(
+        ASSESS_SQL, {"pct": JUMP_WARNING_PCT}).fetchall()[0]
     warnings = _problems(cur, COUNTS_WARNINGS_SQL.format(in_file=IN_FILE_SQL[several_days]),
-                         {"pct": JUMP_WARNING_PCT}, name)
-    shown = cur.execute("SELECT * FROM checked ORDER BY date, unit_code, metric LIMIT 200").df() if preview else None
+                         {"pct": JUMP_WARNING_PCT}, name) if several_days or jumps else []
+    shown = cur.execute("SELECT date, unit_code, metric, value FROM previous ORDER BY date, unit_code, metric "
+                        "LIMIT 200").df() if preview else None
     return IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
                         unchanged=rows - new - corrected, warnings=warnings, preview=shown), extends_only
 
