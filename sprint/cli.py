@@ -300,8 +300,8 @@ read_command("history", upload_history, click.option("--unit", default=None),
 @_guarded
 def watch(db, directory, interval, settle, once):
     """Ingest every CSV or Excel file dropped into DIRECTORY (→ processed/ or rejected/)."""
+    con = _open(db)  # first: only the store's owner may put back files claimed by a watcher that died
     prepare_inbox(directory)  # an inbox that cannot be used is said at once, not every second
-    con = _open(db)
 
     def report(outcome):
         click.echo(outcome.message if outcome.committed else f"rejected: {outcome.message}")

@@ -416,29 +416,23 @@ CHANGED_SQL = """
 CREATE OR REPLACE TEMP VIEW changed AS SELECT * FROM previous WHERE is_new OR stored_value <> value
 """
 
-# How many rows are new and corrected; whether each new row extends an open span (one per unit
-# and metric): then EXTEND_SPANS_SQL will do. A row with no span before it (a first report, or
-# one dated before the first) does not. Whether the file holds more than one day, and how many of
-# its rows move more than $pct % from the stored report before them (none: no warning to name).
+# How many rows are new and corrected; and whether each new row extends an open span (one per
+# unit and metric): then EXTEND_SPANS_SQL will do. A row with no span before it (a first report,
+# or one dated before the first) does not.
 ASSESS_SQL = """
 SELECT count(*), count(*) FILTER (is_new), count(*) FILTER (NOT is_new AND stored_value <> value),
        coalesce(bool_and(coalesce(before_until = 'infinity'::DATE, false)) FILTER (is_new), true)
-           AND count(*) FILTER (is_new) = count(DISTINCT (unit_code, metric)) FILTER (is_new),
-       count(DISTINCT date) > 1,
-       count(*) FILTER (before_value > 0 AND abs(value - before_value) > $pct / 100.0 * before_value)
+           AND count(*) FILTER (is_new) = count(DISTINCT (unit_code, metric)) FILTER (is_new)
 FROM previous
 """
 
 # The previous report of each row's unit and metric: the latest earlier row of the file itself,
 # or the stored count before it, whichever is later.
-IN_FILE_SQL = {  # the previous row of the file itself: none when the file holds one day
-    True: """SELECT *, lag(value) OVER w AS file_value, lag(date) OVER w AS file_date
-             FROM previous WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)""",
-    False: "SELECT *, NULL::BIGINT AS file_value, NULL::DATE AS file_date FROM previous",
-}
-
 COUNTS_WARNINGS_SQL = """
-WITH in_file AS ({in_file}), stored AS (
+WITH in_file AS (
+    SELECT *, lag(value) OVER w AS file_value, lag(date) OVER w AS file_date
+    FROM previous WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)
+), stored AS (
     SELECT date, unit_code, metric, before_value AS stored_value, before_date AS stored_date FROM previous
 ), previous_report AS (
     SELECT f.date, f.unit_code, f.metric, f.value,
@@ -629,10 +623,8 @@ def _assess(cur, name: str, *, preview: bool) -> tuple[IngestResult, bool]:
     extend open spans."""
     cur.execute(PREVIOUS_SQL)
     cur.execute(CHANGED_SQL)
-    rows, new, corrected, extends_only, several_days, jumps = cur.execute(
-        ASSESS_SQL, {"pct": JUMP_WARNING_PCT}).fetchall()[0]
-    warnings = _problems(cur, COUNTS_WARNINGS_SQL.format(in_file=IN_FILE_SQL[several_days]),
-                         {"pct": JUMP_WARNING_PCT}, name) if several_days or jumps else []
+    rows, new, corrected, extends_only = cur.execute(ASSESS_SQL).fetchall()[0]
+    warnings = _problems(cur, COUNTS_WARNINGS_SQL, {"pct": JUMP_WARNING_PCT}, name)
     shown = cur.execute("SELECT date, unit_code, metric, value FROM previous ORDER BY date, unit_code, metric "
                         "LIMIT 200").df() if preview else None
     return IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
@@ -883,7 +875,7 @@ def upload_history(con, *, unit: str | None = None, kinds: tuple[str, ...] | Non
                    outcome: str | None = None, limit: int = 50) -> pd.DataFrame:
     """The latest uploads, newest first: upload_id, received_at, kind, file_name, uploaded_by,
     rows, outcome, units (how many units the upload reported for), first_unit, messages. `unit` keeps the
-    uploads that reported for it or its children; `kinds` keeps counts, units or targets uploads;
+    uploads that reported for it or any unit below it; `kinds` keeps counts, units or targets uploads;
     `outcome` keeps the committed or the rejected ones (the first committed counts upload is
     when the figures were last updated)."""
     return con.execute(
@@ -893,7 +885,7 @@ def upload_history(con, *, unit: str | None = None, kinds: tuple[str, ...] | Non
             WHERE ($kinds IS NULL OR list_contains($kinds, u.kind)) AND ($outcome IS NULL OR u.outcome = $outcome)
               AND ($unit IS NULL OR EXISTS (
                 SELECT 1 FROM count_history h WHERE h.upload_id = u.upload_id AND h.unit_code IN (
-                    SELECT unit_code FROM units WHERE unit_code = $unit OR parent_code = $unit)))
+                    SELECT descendant FROM unit_tree WHERE ancestor = $unit)))
             ORDER BY u.upload_id DESC LIMIT $limit
         ), reported AS (
             SELECT upload_id, count(DISTINCT unit_code) AS units, min(unit_code) AS first_unit

@@ -2,6 +2,7 @@
 import json
 from datetime import date
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -152,23 +153,31 @@ def test_simulate_then_watch_once(tmp_store, tmp_path):
 
 @pytest.mark.parametrize("command, function, arguments", [
     (["movers", "--level", "grassroots"], "top_movers", {"level": "grassroots"}),
-    (["reporting", "--unit", "P1"], "reporting", {"unit": "P1"}),
-    (["matrix"], "attainment_matrix", {}),
+    (["reporting", "--unit", "66"], "reporting", {"unit": "66"}),
+    (["matrix", "--parent", "66"], "attainment_matrix", {"parent": "66"}),
     (["late-payment", "--level", "province"], "late_payment", {"level": "province"}),
-    (["coverage"], "coverage", {}),
+    (["coverage", "--level", "province"], "coverage", {"level": "province"}),
 ])
-def test_every_read_has_a_command_printing_the_same_rows(scenario_store, tmp_store, command, function, arguments):
+def test_every_read_has_a_command_printing_the_same_rows(demo_store_file, tmp_path, command, function, arguments):
+    import shutil
+
     import sprint
 
-    result = scenario_store(*command, "--as-of", "2025-10-17", "--format", "json")
+    store = tmp_path / "demo.duckdb"
+    shutil.copy(demo_store_file, store)
+    result = CliRunner().invoke(cli, [*command, "--as-of", "2025-11-20", "--format", "json", "--db", str(store)])
     assert result.exit_code == 0, result.output
-    con = sprint.connect(tmp_store)
-    frame = getattr(sprint, function)(con, as_of=date(2025, 10, 17), **arguments)
+    con = sprint.connect(store)
+    frame = getattr(sprint, function)(con, as_of=date(2025, 11, 20), **arguments)
     con.close()
     frame = frame.reset_index() if frame.index.name else frame
-    assert len(json.loads(result.output)) == len(frame)
-    if len(frame):
-        assert [row[frame.columns[0]] for row in json.loads(result.output)] == frame.iloc[:, 0].tolist()
+    printed = json.loads(result.output)
+    assert len(printed) == len(frame) > 0
+    assert list(printed[0]) == list(frame.columns)
+    for column in frame.columns:  # every cell: the command prints the function's rows
+        expected = [None if pd.isna(v) else v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else v
+                    for v in frame[column].tolist()]
+        assert [row[column] for row in printed] == pytest.approx(expected, nan_ok=True), column
 
 
 def test_series_and_trend_commands(scenario_store):

@@ -1,11 +1,16 @@
 """Counts files: every rule of the data contract, and all-or-nothing."""
+import importlib
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sprint
 from conftest import DATA
+
+ingest_module = importlib.import_module("sprint.ingest")  # the module; sprint.ingest is the function
 
 BAD = sorted((DATA / "bad").glob("*.csv"))
 GOOD = {
@@ -382,3 +387,35 @@ def test_a_quoted_cell_longer_than_pythons_default_csv_limit_is_read_whole(scena
     with pytest.raises(sprint.ValidationError) as caught:
         sprint.ingest(scenario_con, text.encode(), name="note.csv")
     assert [(p.line, p.column) for p in caught.value.problems] == [(2, "value"), (3, "value")]
+
+
+def test_the_history_of_a_unit_covers_its_whole_subtree(scenario_con):
+    names = lambda unit: set(sprint.upload_history(scenario_con, unit=unit)["file_name"])  # noqa: E731
+    assert names("VN") == names("P1") | names("P2") and "counts-1.csv" in names("VN")
+    assert "counts-1.csv" in names("A")
+
+
+CELLS = {
+    "date": ["2025-10-20", "20/10/2025", "2025-13-01", "", "2027-01-01", "2024-10-20", "20-10-2025"],
+    "unit_code": ["A", "B", "P1", "NOPE", ""],
+    "metric": ["voluntary_si", "health", "pension", ""],
+    "value": ["12", "1.234", "0,500", "-3", "1.5", "12,34", "99999999999999", "abc", ""],
+}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(*(st.sampled_from(CELLS[c]) for c in ("date", "unit_code", "metric", "value"))),
+                min_size=1, max_size=6))
+def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_con, rows):
+    """COUNTS_CLEAN_SQL restates COUNTS_CHECK_SQL's rules in one cheap pass: they must always agree,
+    or a bad file would be taken."""
+    lines = ["date,unit_code,metric,value"] + [",".join(f'"{cell}"' for cell in row) for row in rows]
+    cur = scenario_con.cursor()
+    ingest_module.read_file(cur, "\n".join(lines).encode(), "f.csv")
+    create_sql, _ = ingest_module._long_rows_sql(cur, ["date", "unit_code", "metric", "value"], "f.csv")
+    cur.execute(create_sql)
+    today = {"today": date(2026, 11, 24)}
+    clean = cur.execute(ingest_module.COUNTS_CLEAN_SQL, today).fetchall()[0][0]
+    named = cur.execute(ingest_module.COUNTS_CHECK_SQL.format(
+        number_problem=ingest_module.number_problem_sql("value_raw", "count")), today).fetchall()
+    assert clean == (not named), (rows, named)

@@ -1,4 +1,5 @@
-"""Faults: a full disk, a read-only inbox, kill -9 during ingest and during the watcher.
+"""Faults: a full disk, a read-only inbox, kill -9 during ingest and during the watcher, a second
+process. (Writers at once inside one process: tests/test_inbox.py.)
 
 Each test asserts that the store opens afterwards, holds all or nothing of each file, and that
 no file is taken twice or after its sender was told it failed. The full disk is a real one (a 16 MB
@@ -22,7 +23,7 @@ from click.testing import CliRunner
 
 import sprint
 import sprint.store
-from conftest import DATA, fresh_store, load_scenario
+from conftest import fresh_store, load_scenario
 from sprint.cli import cli
 from sprint.inbox import PROCESSED, REJECTED, process_once
 
@@ -107,10 +108,6 @@ def weeks_csv(folder: Path, name: str, offset: int) -> Path:
         f"2025-10-{d:02d},{unit},{metric},{d * 7 + offset}\n" for d in range(18, 31) for unit in "AB"
         for metric in ("voluntary_si", "health", "compulsory_si", "unemployment", "revenue")))
     return path
-
-
-def figures(con) -> list:
-    return con.execute("SELECT * EXCLUDE (upload_id) FROM counts ORDER BY ALL").fetchall()
 
 
 def test_a_full_disk_refuses_the_file_in_one_sentence_and_the_store_writes_again(full_disk, tmp_path):
@@ -227,35 +224,6 @@ def test_kill_9_during_the_watcher_takes_every_file_once(tmp_path, seed):
     stored = con.execute("""SELECT count(*) FROM count_history h JOIN uploads u USING (upload_id)
                             WHERE u.file_name LIKE '2025-10-__.csv'""").fetchall()
     assert stored == [(2 * len(days),)]  # each file whole
-    con.close()
-
-
-def test_a_rejected_file_changes_nothing_under_any_fault(tmp_path, tmp_store):
-    """The corpus of bad files, sent to a store: not one of them changes a figure."""
-    con = scenario_store(tmp_store)
-    before = figures(con)
-    for path in sorted((DATA / "bad").glob("*.csv")):
-        with pytest.raises(sprint.ValidationError):
-            sprint.ingest(con, path)
-    assert figures(con) == before
-    con.close()
-
-
-def test_writers_at_once_in_one_process_keep_every_file_whole(tmp_store):
-    import threading
-
-    con = scenario_store(tmp_store)
-    files = [(HEADER + f"2025-10-{20 + i:02d},A,voluntary_si,{200 + i}\n2025-10-{20 + i:02d},B,voluntary_si,{300 + i}\n")
-             .encode() for i in range(8)]
-    threads = [threading.Thread(target=sprint.ingest, args=(con, data), kwargs={"name": f"w{i}.csv"})
-               for i, data in enumerate(files)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    stored = con.execute("""SELECT u.file_name, count(*) FROM count_history h JOIN uploads u USING (upload_id)
-                            WHERE u.file_name LIKE 'w_.csv' GROUP BY ALL""").fetchall()
-    assert sorted(stored) == [(f"w{i}.csv", 2) for i in range(8)]
     con.close()
 
 
