@@ -137,9 +137,39 @@ def compare(con, runs: int) -> None:
         ("trend, 34 provinces, every day", lambda: sprint.trend(con, parent="VN", metric="health",
                                                                 start=date(2025, 8, 31), end=d)),
         ("reporting, every commune", lambda: sprint.reporting(con, as_of=d)),
+        ("late payment, the provinces", lambda: sprint.late_payment(con, as_of=d, level="province")),
+        ("coverage, every unit", lambda: sprint.coverage(con, as_of=d)),
+        ("target path, the nation", lambda: sprint.target_path(con, unit="VN", metric="health", as_of=d)),
+        ("upload history, 30 latest", lambda: sprint.upload_history(con, limit=30)),
+        ("upload history of a province, 30 latest", lambda: sprint.upload_history(con, unit="66", limit=30)),
+        ("units (3,356, with labels)", lambda: sprint.units(con)),
+        ("targets (43,621)", lambda: sprint.targets(con)),
         ("data_versions (read once per page rerun)", lambda: sprint.data_versions(con)),
     ]:
         row(label, median_ms(function, runs)[0])
+
+
+def load_reference(con, folder: Path, runs: int) -> None:
+    """Units and targets files of the nation, each load rebuilding the derived structure."""
+    print("loading the reference files (each rebuilds the tree closure and the effective targets)")
+    units, targets = folder / "units.csv", folder / "targets.csv"
+    national.national_units().to_csv(units, index=False)
+    con.execute("COPY (SELECT unit_code, metric, milestone, target FROM targets) TO '" + str(targets) + "' (HEADER)")
+    for label, load in [("units file, 3,356 rows", lambda: sprint.load_units(con, units)),
+                        ("targets file, 43,621 rows", lambda: sprint.load_targets(con, targets, replace_all=True))]:
+        row(label, median_ms(load, runs)[0])
+
+
+def ingest_excel_day(con, folder: Path) -> None:
+    """A national day sent as an Excel workbook, wide (one row per commune)."""
+    day = sprint.latest_date(con) + timedelta(days=1)
+    long = national.national_day_file(con, day)
+    wide = long.pivot(index=["date", "unit_code"], columns="metric", values="value").reset_index()
+    path = folder / f"day-{day}.xlsx"
+    wide.to_excel(path, index=False)
+    ms, result = median_ms(lambda: sprint.ingest(con, path), 1)
+    row(f"sprint.ingest of the same day as .xlsx ({len(wide):,} rows x 6 metrics)", ms)
+    assert result.committed
 
 
 def ingest_day(con, folder: Path, runs: int) -> None:
@@ -181,7 +211,9 @@ def main() -> None:
                   f"{built['counts']:,} counts in {time.perf_counter() - started:.1f} s; "
                   f"file {path.stat().st_size / 1e6:.0f} MB")
         compare(con, arguments.runs)
+        load_reference(con, Path(folder), 3)
         ingest_day(con, Path(folder), 5)
+        ingest_excel_day(con, Path(folder))
         con.close()
 
 
