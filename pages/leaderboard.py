@@ -65,14 +65,13 @@ if common.require_data():
             target=i18n.numbers(board["target"], lang),
             gap=i18n.numbers(board["gap"], lang),
             status=board["status"].map(lambda s: i18n.status_label(s, lang) if isinstance(s, str) else ""),
-            you=(board["unit_code"] == mine).map({True: "★", False: ""}),
+            unit_name=board["unit_name"].where(board["unit_code"] != mine, "★ " + board["unit_name"]),
         )
-        columns = ["you", "rank", "change", "unit_code", "unit_name", "score"]
+        columns = ["rank", "change", "unit_code", "unit_name", "score"]
         if metric != "all":
             columns += ["value", "target", "gap", "status"]
         shown = shown[columns]
         config = {
-            "you": st.column_config.TextColumn("", width="small"),
             "rank": st.column_config.NumberColumn(common.t("rank"), format="%d", width="small"),
             "change": st.column_config.TextColumn(common.t("change"), width="small"),
             "unit_code": common.t("unit"), "unit_name": common.t("name"),

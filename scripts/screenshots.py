@@ -1,4 +1,5 @@
-"""Screenshots of every page in both languages, into docs/screenshots/ (headless Chromium).
+"""Screenshots of every page in both languages, at 1440 px and at a phone's 390 px, into
+docs/screenshots/ (headless Chromium).
 
     python scripts/screenshots.py            # builds a fresh demo store in a temporary folder
 """
@@ -28,17 +29,20 @@ def main() -> None:
         demo.build_demo(con)
         con.close()
         with dashboard(db, refresh_seconds=60) as url, browser_page(height=2600) as page:
-            for lang in ("vi", "en"):
-                for name in PAGES:
-                    path = "" if name == "progress" else name  # the default page lives at /
-                    page.goto(f"{url}/{path}?lang={lang}")
-                    page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30_000)
-                    page.wait_for_timeout(2500)
-                    if page.get_by_text("Page not found").count():
-                        print(f"warning: {name} ({lang}) showed 'Page not found'")
-                    path = out / f"{name}-{lang}.png"
-                    page.screenshot(path=str(path), full_page=True)
-                    print(path)
+            for width, suffix in ((1440, ""), (390, "-phone")):
+                page.set_viewport_size({"width": width, "height": 2600 if width > 400 else 844})
+                for lang in ("vi", "en"):
+                    for name in PAGES:
+                        path = "" if name == "progress" else name  # the default page lives at /
+                        page.goto(f"{url}/{path}?lang={lang}")
+                        page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30_000)
+                        page.wait_for_timeout(2500)
+                        if page.get_by_text("Page not found").count():
+                            print(f"warning: {name} ({lang}) showed 'Page not found'")
+                        path = out / f"{name}-{lang}{suffix}.png"
+                        page.screenshot(path=str(path), full_page=True)
+                        print(path)
+            page.set_viewport_size({"width": 1440, "height": 2600})
             # a unit head's view, and a rejected upload
             page.goto(f"{url}/leaderboard?unit=66-EAKAR")
             page.wait_for_selector(".st-key-podium-1", timeout=30_000)
