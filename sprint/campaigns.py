@@ -67,6 +67,9 @@ def _campaign_problems(spec) -> list[str]:
         if not isinstance(target, dict) or {"unit_code", "metric", "milestone", "target"} - set(target):
             problems.append(f"{where}: needs unit_code, metric, milestone and target")
             continue
+        for key in ("unit_code", "metric"):
+            if not isinstance(target[key], str):
+                problems.append(f"{where}.{key}: {target[key]!r} is not a code written as text")
         milestone = _date(target["milestone"], f"{where}.milestone", problems)
         if milestone and milestone not in milestones:
             problems.append(f"{where}.milestone: {target['milestone']} is not one of the phases' milestones")

@@ -353,6 +353,7 @@ def test_the_error_list_is_capped_with_a_count(scenario_con):
     (lambda c: c["targets"][0].update(milestone="2025-11-15"), "targets[0].milestone: 2025-11-15 is not one of"),
     (lambda c: c.update(baseline="2026-01-31"), "phases[0].milestone: on or before the baseline"),
     (lambda c: c["phases"][0].update(starts="31/10/2025"), "phases[0].starts: '31/10/2025' is not a date"),
+    (lambda c: c["targets"][0].update(unit_code=["VN"]), "targets[0].unit_code: ['VN'] is not a code written as text"),
 ])
 def test_a_bad_campaign_file_is_refused_naming_every_problem(con, tmp_path, change, message):
     import json
