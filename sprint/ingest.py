@@ -104,6 +104,8 @@ def _excel_cell(value) -> str | None:
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, str):
+        return value.strip()
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
@@ -157,6 +159,12 @@ def _stage_excel(cur, data: bytes, name: str) -> list[str]:
     return header
 
 
+# `staged` holds a file's cells as text (c1..cn, and the line each row is on), trimmed of spaces,
+# NULL where empty; blank rows are left out.
+TRIMMED_CELLS = "nullif(trim(COLUMNS('^c[0-9]+$')), '')"
+NOT_BLANK = "WHERE concat_ws('', *COLUMNS('^c[0-9]+$')) <> ''"
+
+
 def _stage_csv(cur, text: str, name: str) -> list[str]:
     # one line ending, so that DuckDB's reader and the line numbers below agree (old Mac files end lines in \r)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -174,11 +182,12 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
             f"""
             CREATE OR REPLACE TEMP TABLE {"staged" if plain else "raw_rows"} AS
             SELECT * FROM (
-                SELECT row_number() OVER () {"+ 1 AS line" if plain else "AS row_no"}, *
+                SELECT row_number() OVER () {"+ 1 AS line" if plain else "AS row_no"},
+                       {TRIMMED_CELLS if plain else "*"}
                 FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
                               auto_detect = false, columns = $columns, store_rejects = true,
                               rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans'))
-            {"WHERE concat_ws('', *COLUMNS('^c[0-9]+$')) <> ''" if plain else ""}
+            {NOT_BLANK if plain else ""}
             """,
             {"path": tmp.name, "delim": delimiter, "columns": columns},
         )
@@ -187,14 +196,13 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
         ).fetchall()
         if not plain:
             lines = _record_lines(text, delimiter)
-            cur.execute("""
+            cur.execute(f"""
             CREATE OR REPLACE TEMP TABLE staged AS
             WITH numbered AS (
                 SELECT unnest(range(1, len($lines) + 1)) AS row_no, unnest($lines) AS line
             )
-            SELECT n.line, r.* EXCLUDE (row_no)
-            FROM raw_rows r JOIN numbered n USING (row_no)
-            WHERE concat_ws('', *COLUMNS('^c[0-9]+$')) <> ''
+            SELECT * FROM (SELECT n.line, {TRIMMED_CELLS} FROM raw_rows r JOIN numbered n USING (row_no))
+            {NOT_BLANK}
             """, {"lines": lines})
             if not rejects and cur.execute("SELECT count(*) FROM raw_rows").fetchall()[0][0] != len(lines):
                 # the two readers disagree on where rows start: refuse rather than lose a row
@@ -334,7 +342,7 @@ def _problems(cur, sql: str, params: dict, name: str) -> list[Problem]:
 # ---------------------------------------------------------------- counts
 
 COUNTS_CHECK_SQL = """
-WITH r AS (SELECT * FROM long_rows), known AS (
+WITH r AS (SELECT * FROM long_cells), known AS (
     SELECT r.*, u.unit_code IS NOT NULL AS unit_known,
         NOT coalesce(l.is_leaf, true) AS unit_has_children,
         m.metric IS NOT NULL AS metric_known
@@ -416,36 +424,42 @@ CHANGED_SQL = """
 CREATE OR REPLACE TEMP VIEW changed AS SELECT * FROM previous WHERE is_new OR stored_value <> value
 """
 
-# How many rows are new and corrected; and whether each new row extends an open span (one per
-# unit and metric): then EXTEND_SPANS_SQL will do. A row with no span before it (a first report,
-# or one dated before the first) does not.
+# How many rows are new and corrected; whether each new row extends an open span (one per unit
+# and metric): then EXTEND_SPANS_SQL will do (a row with no span before it, a first report or one
+# dated before the first, does not); and whether the file has one date per unit and metric.
 ASSESS_SQL = """
 SELECT count(*), count(*) FILTER (is_new), count(*) FILTER (NOT is_new AND stored_value <> value),
        coalesce(bool_and(coalesce(before_until = 'infinity'::DATE, false)) FILTER (is_new), true)
-           AND count(*) FILTER (is_new) = count(DISTINCT (unit_code, metric)) FILTER (is_new)
+           AND count(*) FILTER (is_new) = count(DISTINCT (unit_code, metric)) FILTER (is_new),
+       count(*) = count(DISTINCT (unit_code, metric))
 FROM previous
 """
 
-# The previous report of each row's unit and metric: the latest earlier row of the file itself,
-# or the stored count before it, whichever is later.
-COUNTS_WARNINGS_SQL = """
+# The previous report of each row's unit and metric: the stored count before it when the file
+# has one date per unit and metric (a day's file); otherwise the latest earlier row of the file
+# itself, or the stored count before it, whichever is later.
+STORED_BEFORE_SQL = """
+SELECT date, unit_code, metric, value, before_value AS previous_value, before_date AS previous_date FROM previous
+"""
+
+FILE_OR_STORED_BEFORE_SQL = """
 WITH in_file AS (
     SELECT *, lag(value) OVER w AS file_value, lag(date) OVER w AS file_date
     FROM previous WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)
-), stored AS (
-    SELECT date, unit_code, metric, before_value AS stored_value, before_date AS stored_date FROM previous
-), previous_report AS (
-    SELECT f.date, f.unit_code, f.metric, f.value,
-        CASE WHEN s.stored_date > f.file_date OR f.file_date IS NULL THEN s.stored_value ELSE f.file_value END AS previous_value,
-        CASE WHEN s.stored_date > f.file_date OR f.file_date IS NULL THEN s.stored_date ELSE f.file_date END AS previous_date
-    FROM in_file f LEFT JOIN stored s USING (date, unit_code, metric)
 )
+SELECT date, unit_code, metric, value,
+    CASE WHEN before_date > file_date OR file_date IS NULL THEN before_value ELSE file_value END AS previous_value,
+    CASE WHEN before_date > file_date OR file_date IS NULL THEN before_date ELSE file_date END AS previous_date
+FROM in_file
+"""
+
+COUNTS_WARNINGS_SQL = """
 SELECT min(l.line) AS line, any_value(l.value_col), p.value::VARCHAR,
     CASE WHEN p.value > p.previous_value THEN 'count_jump' ELSE 'count_drop' END
     || chr(31) || round(100.0 * abs(p.value - p.previous_value) / p.previous_value, 1)::VARCHAR
     || chr(31) || p.previous_value::VARCHAR || chr(31) || strftime(p.previous_date, '%d/%m/%Y')
-FROM previous_report p
-JOIN long_rows l ON l.unit_raw = p.unit_code AND l.metric_raw = p.metric AND l.day = p.date
+FROM ({previous_report}) p
+JOIN long_cells l ON l.unit_raw = p.unit_code AND l.metric_raw = p.metric AND l.day = p.date
 WHERE p.previous_value > 0 AND abs(p.value - p.previous_value) > $pct / 100.0 * p.previous_value
 GROUP BY p.date, p.unit_code, p.metric, p.value, p.previous_value, p.previous_date
 ORDER BY line
@@ -492,12 +506,9 @@ def _long_rows_sql(cur, header: list[str], name: str) -> tuple[str, list[Problem
         if problems:
             return "", problems
         return _parsed(f"""
-            SELECT line, nullif(trim({_col(header, 'date')}), '') AS date_raw,
-                   nullif(trim({_col(header, 'unit_code')}), '') AS unit_raw,
-                   nullif(lower(trim({_col(header, 'metric')})), '') AS metric_raw,
-                   nullif(trim({_col(header, 'value')}), '') AS value_raw,
-                   'date' AS date_col, 'unit_code' AS unit_col, 'metric' AS metric_col, 'value' AS value_col
-            FROM staged"""), []
+            SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, 'unit_code')} AS unit_raw,
+                   lower({_col(header, 'metric')}) AS metric_raw, {_col(header, 'value')} AS value_raw
+            FROM staged""", wide=False), []
     metric_columns = tuple(c for c in header if c not in WIDE_KEYS)
     known_metrics = tuple(m for (m,) in cur.execute("SELECT metric FROM metrics ORDER BY sort_order").fetchall())
     problems = _check_header(name, header, WIDE_KEYS, known_metrics)
@@ -506,23 +517,26 @@ def _long_rows_sql(cur, header: list[str], name: str) -> tuple[str, list[Problem
     if problems:
         return "", problems
     selects = " UNION ALL ".join(
-        f"""SELECT line, nullif(trim({_col(header, 'date')}), '') AS date_raw,
-                   nullif(trim({_col(header, 'unit_code')}), '') AS unit_raw,
-                   '{metric}' AS metric_raw, nullif(trim({_col(header, metric)}), '') AS value_raw,
-                   'date' AS date_col, 'unit_code' AS unit_col, '{metric}' AS metric_col,
-                   '{metric}' AS value_col
-            FROM staged WHERE nullif(trim({_col(header, metric)}), '') IS NOT NULL"""
+        f"""SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, 'unit_code')} AS unit_raw,
+                   '{metric}' AS metric_raw, {_col(header, metric)} AS value_raw
+            FROM staged WHERE {_col(header, metric)} IS NOT NULL"""
         for metric in metric_columns
     )
-    return _parsed(selects), []
+    return _parsed(selects, wide=True), []
 
 
-def _parsed(rows_sql: str) -> str:
+def _parsed(rows_sql: str, *, wide: bool) -> str:
     """CREATE long_rows from the long rows' text, with the date and count parsed once (NULL
-    where unreadable; the checks say why)."""
+    where unreadable; the checks say why), and the view long_cells that adds the file's column
+    of each cell (in a wide file, a metric's value is in the metric's own column)."""
+    metric_col, value_col = ("metric_raw", "metric_raw") if wide else ("'metric'", "'value'")
     return f"""CREATE OR REPLACE TEMP TABLE long_rows AS
         SELECT *, {date_sql('date_raw')} AS day, TRY_CAST({whole_number_sql('value_raw')} AS BIGINT) AS count
-        FROM ({rows_sql})"""
+        FROM ({rows_sql});
+        CREATE OR REPLACE TEMP VIEW long_cells AS
+        SELECT *, 'date' AS date_col, 'unit_code' AS unit_col, {metric_col} AS metric_col,
+               {value_col} AS value_col
+        FROM long_rows"""
 
 
 def _sha(data: bytes) -> str:
@@ -623,8 +637,10 @@ def _assess(cur, name: str, *, preview: bool) -> tuple[IngestResult, bool]:
     extend open spans."""
     cur.execute(PREVIOUS_SQL)
     cur.execute(CHANGED_SQL)
-    rows, new, corrected, extends_only = cur.execute(ASSESS_SQL).fetchall()[0]
-    warnings = _problems(cur, COUNTS_WARNINGS_SQL, {"pct": JUMP_WARNING_PCT}, name)
+    rows, new, corrected, extends_only, one_date_per_key = cur.execute(ASSESS_SQL).fetchall()[0]
+    previous_report = STORED_BEFORE_SQL if one_date_per_key else FILE_OR_STORED_BEFORE_SQL
+    warnings = _problems(cur, COUNTS_WARNINGS_SQL.format(previous_report=previous_report),
+                         {"pct": JUMP_WARNING_PCT}, name)
     shown = cur.execute("SELECT date, unit_code, metric, value FROM previous ORDER BY date, unit_code, metric "
                         "LIMIT 200").df() if preview else None
     return IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
@@ -642,8 +658,7 @@ def _staged_rows(cur) -> int:
 
 UNITS_CHECK_SQL = """
 WITH RECURSIVE f AS (
-    SELECT line, nullif(trim({code}), '') AS unit_code, nullif(trim({name}), '') AS name,
-           nullif(trim({parent}), '') AS parent_code,
+    SELECT line, {code} AS unit_code, {name} AS name, {parent} AS parent_code,
            {population} AS population_raw, {labour} AS labour_raw
     FROM staged
 ), merged AS (
@@ -709,7 +724,7 @@ def _units_problems(cur, header: list[str], name: str) -> list[Problem]:
 
 
 def _optional_text(header: list[str], column: str) -> str:
-    return f"nullif(trim({_col(header, column)}), '')" if column in header else "NULL::VARCHAR"
+    return _col(header, column) if column in header else "NULL::VARCHAR"
 
 
 def _commit_units(cur, header: list[str], upload_id: int) -> int:
@@ -717,8 +732,8 @@ def _commit_units(cur, header: list[str], upload_id: int) -> int:
                                 for c in UNITS_OPTIONAL)
     cur.execute(f"""
         INSERT INTO units
-        SELECT trim({_col(header, 'unit_code')}), trim({_col(header, 'name')}),
-               nullif(trim({_col(header, 'parent_code')}), ''), {population}, {labour_force}
+        SELECT {_col(header, 'unit_code')}, {_col(header, 'name')}, {_col(header, 'parent_code')},
+               {population}, {labour_force}
         FROM staged
         ON CONFLICT DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code,
             population = coalesce(EXCLUDED.population, units.population),
@@ -759,8 +774,8 @@ def load_units(con, source, *, name: str | None = None, uploaded_by: str | None 
 
 TARGETS_CHECK_SQL = """
 WITH f AS (
-    SELECT line, nullif(trim({code}), '') AS unit_code, nullif(lower(trim({metric})), '') AS metric,
-           nullif(trim({milestone}), '') AS milestone_raw, nullif(trim({target}), '') AS target_raw,
+    SELECT line, {code} AS unit_code, lower({metric}) AS metric,
+           {milestone} AS milestone_raw, {target} AS target_raw,
            {milestone_expr} AS milestone, TRY_CAST({digits} AS BIGINT) AS target
     FROM staged
 ), placed AS (
@@ -804,8 +819,7 @@ SELECT line, column_name, value, message FROM problems WHERE message IS NOT NULL
 
 def _target_columns(header: list[str]) -> dict[str, str]:
     return {"code": _col(header, "unit_code"), "metric": _col(header, "metric"),
-            "milestone": f"nullif(trim({_col(header, 'milestone')}), '')",
-            "target": f"nullif(trim({_col(header, 'target')}), '')"}
+            "milestone": _col(header, "milestone"), "target": _col(header, "target")}
 
 
 def _targets_problems(cur, header: list[str], name: str) -> list[Problem]:
@@ -821,7 +835,7 @@ def _targets_problems(cur, header: list[str], name: str) -> list[Problem]:
 # The file's rows, with the campaign their milestones belong to (the checks made sure there is one).
 NEW_TARGETS_SQL = """
 CREATE OR REPLACE TEMP TABLE new_targets AS
-SELECT DISTINCT c.campaign_id, trim({code}) AS unit_code, lower(trim({metric})) AS metric,
+SELECT DISTINCT c.campaign_id, {code} AS unit_code, lower({metric}) AS metric,
        {milestone_expr} AS milestone, CAST({digits} AS BIGINT) AS target
 FROM staged JOIN campaigns c ON {milestone_expr} > c.baseline AND {milestone_expr} <= c.ends
 """

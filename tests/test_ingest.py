@@ -108,6 +108,17 @@ def test_large_jumps_and_drops_are_warnings_not_errors(scenario_con):
     assert "70.9 %" in result.warnings[0].message  # 117 -> 200
 
 
+def test_a_file_of_several_days_compares_each_row_with_the_day_before_it_in_the_file(scenario_con):
+    """A stored 117 before 20/10; the file says 200 on 20/10 (70.9 % up on the store) and 420 on
+    21/10, which is compared with the file's own 200 (110.0 %), not with the stored 117."""
+    result = sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-20,A,voluntary_si,200\n"
+                           b"2025-10-21,A,voluntary_si,420\n", name="two-days.csv", commit=False)
+    assert [(w.line, w.message.split(" by ")[0]) for w in result.warnings] == [
+        (2, "this count jumps"), (3, "this count jumps")]
+    assert "70.9 %" in result.warnings[0].message
+    assert "110.0 %" in result.warnings[1].message and "20/10/2025" in result.warnings[1].message
+
+
 def test_a_correction_is_compared_with_the_report_before_it(scenario_con):
     """B reported 70 on 10-10 and 76 on 10-15; correcting 10-15 to 150 jumps from 70, not from 76
     (the value it replaces), and the check says one row is corrected."""
