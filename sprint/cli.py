@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import json
 import sys
 from datetime import date, datetime
@@ -11,6 +12,8 @@ import click
 import duckdb
 import pandas as pd
 
+from . import accounts as accounts_module
+from .audit import KINDS, audit_log
 from .campaigns import load_campaign, load_metrics, load_shipped_campaigns
 from .errors import SprintError, StoreBusyError, ValidationError
 from .export import spreadsheet_safe
@@ -71,7 +74,8 @@ def _output(frame: pd.DataFrame, output_format: str) -> None:
     frame = frame.reset_index() if frame.index.name else frame.copy()
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+            whole_days = (frame[column].dt.normalize() == frame[column]) | frame[column].isna()
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d" if whole_days.all() else "%Y-%m-%d %H:%M:%S")
     if output_format == "json":
         click.echo(json.dumps(json.loads(frame.to_json(orient="records", double_precision=15)),
                               ensure_ascii=False, indent=1))
@@ -131,8 +135,10 @@ def default_inbox(db: Path | None) -> Path:
     return _store_path(db).parent / "inbox"
 
 
-def _handoff_all(db, files) -> None:
-    inbox = default_inbox(db)
+def _handoff_all(db, files, as_name: str | None) -> None:
+    """Give the files to the program that owns the store, through its inbox; sent --as an
+    account, through that account's folder (inbox/@NAME), where the owner applies its scope."""
+    inbox = default_inbox(db) / f"@{as_name}" if as_name else default_inbox(db)
     click.echo(f"The store is in use by another program; handing the files to it through {inbox}.", err=True)
     rejected = False
     for file in files:
@@ -143,18 +149,34 @@ def _handoff_all(db, files) -> None:
         sys.exit(1)
 
 
-def _load(loader, db, files, uploaded_by) -> None:
+def _sender(con, as_name: str | None, *, admin_only: bool = False) -> dict:
+    """Who sends (the name the audit log keeps) and the scope of what they may send: without
+    --as, the server's administrator (cli:<os user>); with it, that account, under its rules."""
+    if as_name is None:
+        return {"uploaded_by": f"cli:{getpass.getuser()}"}
+    account = accounts_module.account(con, as_name)
+    if account is None:
+        _fail(f"There is no account {as_name} (or it is disabled).")
+    if admin_only and not account.is_admin:
+        _fail(f"{as_name} is not an administrator's account: only administrators load units and targets.")
+    if not account.may_upload:
+        _fail(f"{as_name} is a leader's account: leaders read the figures but do not send files.")
+    return {"uploaded_by": account.name, **({} if admin_only else {"scope": account.scope})}
+
+
+def _load(loader, db, files, as_name, *, admin_only: bool = False) -> None:
     try:
         con = _open(db)
     except StoreBusyError:
         if loader is not ingest_file:
             raise
-        _handoff_all(db, files)
+        _handoff_all(db, files, as_name)
         return
+    sender = _sender(con, as_name, admin_only=admin_only)
     rejected = False
     for file in files:
         try:
-            result = loader(con, file, uploaded_by=uploaded_by)
+            result = loader(con, file, **sender)
         except ValidationError as exc:
             rejected = True
             click.echo(str(exc), err=True)
@@ -185,29 +207,31 @@ def _guarded(function):
 files_argument = click.argument("files", nargs=-1, required=True,
                                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 file_argument = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-by_option = click.option("--by", "uploaded_by", default=None, help="Who sends the file (kept in the history).")
+as_option = click.option("--as", "as_name", default=None, metavar="NAME",
+                         help="Send as this account: its scope applies and its name is recorded "
+                              "(default: the server's administrator, recorded as cli:<os user>).")
 
 
 @cli.command("load-units")
 @db_option
-@by_option
+@as_option
 @file_argument
 @_guarded
-def load_units(db, uploaded_by, file):
+def load_units(db, as_name, file):
     """Add new units and update known ones from a units file (unit_code,name,parent_code)."""
-    _load(load_units_file, db, [file], uploaded_by)
+    _load(load_units_file, db, [file], as_name, admin_only=True)
 
 
 @cli.command("load-targets")
 @db_option
-@by_option
+@as_option
 @click.option("--replace-all", is_flag=True,
               help="The file is the whole targets table: drop the campaign's targets it leaves out.")
 @file_argument
 @_guarded
-def load_targets(db, uploaded_by, replace_all, file):
+def load_targets(db, as_name, replace_all, file):
     """Replace the campaign's targets with a targets file (unit_code,metric,milestone,target)."""
-    _load(functools.partial(load_targets_file, replace_all=replace_all), db, [file], uploaded_by)
+    _load(functools.partial(load_targets_file, replace_all=replace_all), db, [file], as_name, admin_only=True)
 
 
 @cli.command("load-campaign")
@@ -222,12 +246,12 @@ def load_campaign_command(db, file):
 
 @cli.command()
 @db_option
-@by_option
+@as_option
 @files_argument
 @_guarded
-def ingest(db, uploaded_by, files):
+def ingest(db, as_name, files):
     """Take the day's count files (CSV or Excel, long or wide). Exit 1 if any was rejected."""
-    _load(ingest_file, db, files, uploaded_by)
+    _load(ingest_file, db, files, as_name)
 
 
 as_of_option = click.option("--as-of", "as_of", type=AsOf(), default=None,
@@ -286,6 +310,10 @@ read_command("series", series, click.option("--unit", required=True), required_m
              end_option, click.option("--by-child", is_flag=True, help="One series per child of --unit."))
 read_command("trend", trend, click.option("--parent", required=True), required_metric, start_option,
              end_option)
+read_command("audit", audit_log, click.option("--since", type=AsOf(), default=None, help="Entries from this day on."),
+             click.option("--unit", default=None, help="Entries about this unit's subtree."),
+             click.option("--account", default=None), click.option("--kind", type=click.Choice(KINDS), default=None),
+             click.option("--limit", type=click.IntRange(1, 10_000_000), default=None, help="Default: every entry."))
 read_command("history", upload_history, click.option("--unit", default=None),
              click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True))
 
@@ -346,3 +374,73 @@ def simulate(inbox, db, every, start, days):
         part.replace(inbox / name)
         sent += 1
         click.echo(f"{name}: {len(frame)} rows written to {inbox}")
+
+
+@cli.group()
+def user():
+    """Accounts: who may sign in to the dashboard, with which role and unit."""
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@user.command("add")
+@db_option
+@click.argument("name")
+@click.option("--role", type=click.Choice(accounts_module.ROLES), required=True)
+@click.option("--unit", default=None, help="A unit head's unit (its code).")
+@click.option("--email", default=None, help="The e-mail a sign-in provider vouches for (OIDC deployments).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--no-password", is_flag=True, help="No password: the account signs in through the provider only.")
+@_guarded
+def user_add(db, name, role, unit, email, password_stdin, no_password):
+    """Add an account."""
+    con = _open(db)
+    password = None if no_password else _password(password_stdin)
+    accounts_module.add_account(con, name, role=role, unit=unit, email=email, password=password,
+                                by=f"cli:{getpass.getuser()}")
+    click.echo(f"Account {name} added ({role}{', ' + unit if unit else ''}).")
+
+
+@user.command("list")
+@db_option
+@format_option
+@_guarded
+def user_list(db, output_format):
+    """Every account: role, unit, e-mail, disabled, last sign-in."""
+    _output(accounts_module.accounts(_open(db)), output_format)
+
+
+@user.command("disable")
+@db_option
+@click.argument("name")
+@_guarded
+def user_disable(db, name):
+    """Disable an account: it is signed out at its next page load and cannot sign in."""
+    accounts_module.set_disabled(_open(db), name, True, by=f"cli:{getpass.getuser()}")
+    click.echo(f"Account {name} disabled.")
+
+
+@user.command("enable")
+@db_option
+@click.argument("name")
+@_guarded
+def user_enable(db, name):
+    """Enable a disabled account again."""
+    accounts_module.set_disabled(_open(db), name, False, by=f"cli:{getpass.getuser()}")
+    click.echo(f"Account {name} enabled.")
+
+
+@user.command("password")
+@db_option
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@_guarded
+def user_password(db, name, password_stdin):
+    """Set an account's password."""
+    con = _open(db)
+    accounts_module.set_password(con, name, _password(password_stdin), by=f"cli:{getpass.getuser()}")
+    click.echo(f"Password of {name} changed.")

@@ -18,6 +18,7 @@ import pandas as pd
 import vietnam_provinces as vp
 
 from .campaigns import CAMPAIGNS_DIR, parse_campaign
+from .accounts import add_demo_accounts
 from .ingest import ingest, load_targets, load_units
 
 SEED = 2440
@@ -299,12 +300,14 @@ def _csv(frame: pd.DataFrame) -> bytes:
 
 
 def build_demo(con, *, until: date = LAST_LOADED_DAY) -> None:
-    """Load the demo's units, targets and counts up to `until` into an initialised store."""
+    """Load the demo's units, targets and counts up to `until`, and the demo accounts (one per
+    role), into an initialised store."""
     units, targets, counts = demo_counts()
     load_units(con, _csv(_populations(units)), name="demo-units.csv", uploaded_by="demo")
     load_targets(con, _csv(targets), name="demo-targets.csv", uploaded_by="demo")
     loaded = counts[counts["date"] <= pd.Timestamp(until)].assign(date=lambda f: f["date"].dt.date)
     ingest(con, _csv(loaded), name="demo-counts.csv", uploaded_by="demo")
+    add_demo_accounts(con, EA_KAR)
 
 
 def days_after(day: date) -> list[tuple[date, pd.DataFrame]]:

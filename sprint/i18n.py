@@ -283,6 +283,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                           "số của đơn vị này được cộng từ đó",
                           "this unit has sub-units: report the counts of its grassroots units, its total "
                           "is computed from theirs"),
+    "unit_outside_scope": ("tài khoản của bạn chỉ được báo cáo cho {0} và các đơn vị trực thuộc; dòng này "
+                           "là của đơn vị khác, hãy bỏ dòng này hoặc để đơn vị đó tự gửi",
+                           "your account may report only for {0} and the units under it; this row is for "
+                           "another unit: remove it, or let that unit send it"),
     "metric_missing": ("thiếu chỉ số", "the metric is missing"),
     "metric_unknown": ("không có chỉ số này; hãy dùng một trong: {0}", "unknown metric; use one of {0}"),
     "number_missing": ("thiếu {0}", "the {0} is missing"),

@@ -1,5 +1,10 @@
 """The inbox: files dropped into a folder are ingested by the one process that owns the store.
 
+Files dropped into the inbox itself are recorded as sent by `inbox`, for any unit. A unit's
+folder, inbox/<UNIT>/, takes files for that unit's subtree only; inbox/@NAME/ takes files sent as
+account NAME (`python -m sprint ingest --as NAME` hands them there while the dashboard holds the
+store), under that account's scope. Each folder has its own processed/ and rejected/.
+
 A file is taken once it has not changed for `settle` seconds (no half-written file is read; a
 sender that can should write `name.part` and rename it, which is never taken early). A taken
 file moves to processed/, a rejected one to rejected/ with NAME.errors.txt beside it. Every
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -22,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .accounts import account
 from .errors import SprintError, StoreError, ValidationError
 from .ingest import EXCEL_SUFFIXES, ingest
 from .store import VIETNAM
@@ -29,6 +36,7 @@ from .store import VIETNAM
 TAKEN_SUFFIXES = (".csv", *EXCEL_SUFFIXES)
 PROCESSED, REJECTED, LOG = "processed", "rejected", "inbox.log"
 CLAIMED, WITHDRAWN = ".taking", ".withdrawn"
+HANDOFF_PREFIX = re.compile(r"^cli-[0-9]+-[0-9]+-")  # handoff() names its copies so; the history shows the sender's name
 
 
 @dataclass
@@ -89,18 +97,56 @@ def _log(directory: Path, line: str) -> None:
         handle.write(f"{stamp} {line}\n")
 
 
-def take(con, path: Path, *, uploaded_by: str = "inbox") -> Outcome | None:
+@dataclass
+class Sender:
+    """Who the files of one inbox folder come from, and the unit whose subtree they may report for
+    (None: any unit); `refused` says why that folder's files cannot be taken at all."""
+
+    uploaded_by: str = "inbox"
+    scope: str | None = None
+    refused: str | None = None
+
+
+def _sender(con, folder: str) -> Sender | None:
+    """The sender of a subfolder of the inbox: @NAME an account, UNIT a unit; None for any other."""
+    if folder.startswith("@"):
+        found = account(con, folder[1:])
+        if found is None or not found.may_upload:
+            return Sender(folder, refused=f"the account {folder[1:]} does not exist, is disabled or may not send "
+                                          "files: nothing in this folder is taken")
+        return Sender(found.name, found.scope)
+    if con.execute("SELECT count(*) FROM units WHERE unit_code = ?", [folder]).fetchall()[0][0]:
+        return Sender("inbox", folder)
+    return None
+
+
+def folders(con, directory: Path) -> list[tuple[Path, Sender]]:
+    """The inbox and its sender folders (see the module's description)."""
+    found = [(directory, Sender())]
+    for sub in sorted(directory.iterdir()):
+        if sub.is_dir() and not sub.is_symlink() and sub.name not in (PROCESSED, REJECTED):
+            sender = _sender(con, sub.name)
+            if sender is not None:
+                found.append((sub, sender))
+    return found
+
+
+def take(con, path: Path, sender: Sender | None = None) -> Outcome | None:
     """Claim one file of the inbox, ingest it and move it to processed/ or rejected/; None if its
     sender withdrew it first."""
+    sender = sender or Sender()
     directory = path.parent
+    name = HANDOFF_PREFIX.sub("", path.name)
     claimed = _move(path, f".{path.name}{CLAIMED}")
     if claimed is None:
         return None
     try:
         if claimed.is_symlink():  # the inbox reads only what was put into it, never what a link points at
-            raise SprintError(f"{path.name} is a link to another file, not a file: it was not read. "
+            raise SprintError(f"{name} is a link to another file, not a file: it was not read. "
                               "Put the file itself into the inbox.")
-        result = ingest(con, claimed, name=path.name, uploaded_by=uploaded_by)
+        if sender.refused:
+            raise SprintError(f"{name} was not read: {sender.refused}.")
+        result = ingest(con, claimed, name=name, uploaded_by=sender.uploaded_by, scope=sender.scope)
     except StoreError as exc:  # the store's fault, not the file's: back in the queue, to take later
         _move(claimed, path.name)
         _log(directory, f"waiting {path.name}: {exc}")
@@ -121,10 +167,13 @@ def take(con, path: Path, *, uploaded_by: str = "inbox") -> Outcome | None:
 
 
 def process_once(con, directory: str | Path, *, settle: float = 2.0) -> list[Outcome]:
-    """Take every file that is ready now."""
+    """Take every file that is ready now, in the inbox and its sender folders."""
     directory = Path(directory)
     prepare_inbox(directory)
-    outcomes = (take(con, path) for path in pending(directory, settle=settle))
+    outcomes = []
+    for folder, sender in folders(con, directory):
+        prepare_inbox(folder)
+        outcomes += [take(con, path, sender) for path in pending(folder, settle=settle)]
     return [outcome for outcome in outcomes if outcome is not None]
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from . import audit
 from .errors import MAX_PROBLEMS, Problem, SprintError, ValidationError
 from .store import next_upload_id, transaction, vietnam_today, write_lock
 from .structure import mark_changed, rebuild_structure
@@ -345,6 +346,7 @@ COUNTS_CHECK_SQL = """
 WITH r AS (SELECT * FROM long_cells), known AS (
     SELECT r.*, u.unit_code IS NOT NULL AS unit_known,
         NOT coalesce(l.is_leaf, true) AS unit_has_children,
+        $scope IS NULL OR r.unit_raw IN (SELECT descendant FROM unit_tree WHERE ancestor = $scope) AS in_scope,
         m.metric IS NOT NULL AS metric_known
     FROM r LEFT JOIN units u ON u.unit_code = r.unit_raw LEFT JOIN unit_levels l ON l.unit_code = r.unit_raw
     LEFT JOIN metrics m ON m.metric = r.metric_raw
@@ -361,6 +363,8 @@ WITH r AS (SELECT * FROM long_cells), known AS (
     SELECT line, unit_col, unit_raw,
         CASE WHEN unit_raw IS NULL THEN 'unit_missing'
              WHEN NOT unit_known THEN 'unit_unknown'
+             WHEN NOT in_scope THEN 'unit_outside_scope' || chr(31) ||
+                 (SELECT name || ' (' || unit_code || ')' FROM units WHERE unit_code = $scope)
              WHEN unit_has_children THEN 'unit_has_children'
         END
     FROM known
@@ -394,7 +398,8 @@ SELECT count(*) = 0 AND NOT EXISTS (
 FROM long_rows r
 LEFT JOIN unit_levels l ON l.unit_code = r.unit_raw
 LEFT JOIN metrics m ON m.metric = r.metric_raw
-WHERE r.day IS NULL OR r.day > $today OR year(r.day) NOT IN (SELECT year(baseline) FROM campaigns)
+LEFT JOIN unit_tree s ON s.ancestor = $scope AND s.descendant = r.unit_raw
+WHERE ($scope IS NOT NULL AND s.descendant IS NULL) OR r.day IS NULL OR r.day > $today OR year(r.day) NOT IN (SELECT year(baseline) FROM campaigns)
    OR l.is_leaf IS NOT TRUE OR m.metric IS NULL
    OR r.count IS NULL OR r.count >= 10 ** {MAX_VALUE_DIGITS}
 """
@@ -559,10 +564,24 @@ def _rejections_recorded(con, cur, *, kind, sha, uploaded_by, record: bool = Tru
         yield
     except ValidationError as exc:
         if record:
+            rows = _staged_rows(cur)
             with transaction(con):
-                _record_upload(con, kind=kind, name=exc.file, sha=sha, uploaded_by=uploaded_by,
-                               rows=_staged_rows(cur), outcome="rejected", problems=exc.problems)
+                upload_id = _record_upload(con, kind=kind, name=exc.file, sha=sha, uploaded_by=uploaded_by,
+                                           rows=rows, outcome="rejected", problems=exc.problems)
+                audit.record(con, kind, account=uploaded_by, outcome="rejected", upload_id=upload_id,
+                             file_name=exc.file, rows=rows, detail=f"{len(exc.problems)} problems")
         raise
+
+
+def _taken_before(cur, name: str, kind: str, upload_id: int, uploaded_by: str | None, *,
+                  record: bool = True) -> IngestResult:
+    """The result for a file whose bytes were committed before (upload `upload_id`): nothing
+    is taken again; the attempt goes into the audit log."""
+    if record:
+        with transaction(cur):
+            audit.record(cur, kind, account=uploaded_by, outcome="already_taken", upload_id=upload_id,
+                         file_name=name)
+    return IngestResult(name, kind, committed=False, already_taken=True, upload_id=upload_id)
 
 
 def _already_taken(con, sha: str, kind: str) -> int | None:
@@ -574,27 +593,31 @@ def _already_taken(con, sha: str, kind: str) -> int | None:
 
 
 def ingest(con, source, *, name: str | None = None, uploaded_by: str | None = None,
-           commit: bool = True, today: date | None = None) -> IngestResult:
+           scope: str | None = None, commit: bool = True, today: date | None = None) -> IngestResult:
     """Validate a counts file (long or wide; CSV or Excel) and commit it in one transaction.
 
     Raises ValidationError (listing every problem) when anything is wrong: then nothing of the
-    file is kept. With commit=False only checks and reports what would change. A file whose
-    bytes were already committed is not taken again.
+    file is kept. With a `scope` (a unit code: what a unit head's account may report for), a row
+    for any unit outside that unit's subtree is a problem. With commit=False only checks and
+    reports what would change. A file whose bytes were already committed is not taken again.
+    Every outcome goes into the audit log under `uploaded_by`.
     """
     today = today or vietnam_today()
     cur = con.cursor()
     try:
-        return _ingest(con, cur, source, name=name, uploaded_by=uploaded_by, commit=commit, today=today)
+        return _ingest(con, cur, source, name=name, uploaded_by=uploaded_by, scope=scope, commit=commit,
+                       today=today)
     finally:
         cur.close()
 
 
-def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResult:
+def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> IngestResult:
     data, name = _source_bytes(source, name)
     sha = _sha(data)
     taken = _already_taken(cur, sha, "counts")
     if taken is not None:
-        return IngestResult(name, "counts", committed=False, already_taken=True, upload_id=taken)
+        return _taken_before(cur, name, "counts", taken, uploaded_by, record=commit)
+    checks = {"today": today, "scope": scope}
     with _rejections_recorded(con, cur, kind="counts", sha=sha, uploaded_by=uploaded_by,
                               record=commit):
         _, name, header = read_file(cur, data, name)
@@ -603,9 +626,9 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
             cur.execute(create_sql)
             if not cur.execute("SELECT count(*) FROM long_rows").fetchall()[0][0]:  # a wide file of empty cells
                 problems = [Problem(name, 2, None, None, "no_values")]
-        if not problems and not cur.execute(COUNTS_CLEAN_SQL, {"today": today}).fetchall()[0][0]:
+        if not problems and not cur.execute(COUNTS_CLEAN_SQL, checks).fetchall()[0][0]:
             problems = _problems(cur, COUNTS_CHECK_SQL.format(
-                number_problem=number_problem_sql("value_raw", "count")), {"today": today}, name)
+                number_problem=number_problem_sql("value_raw", "count")), checks, name)
         if problems:
             raise ValidationError(name, problems)
     if not commit:
@@ -613,14 +636,17 @@ def _ingest(con, cur, source, *, name, uploaded_by, commit, today) -> IngestResu
     with write_lock:  # what changes is worked out under the lock: another writer may have just committed
         taken = _already_taken(cur, sha, "counts")
         if taken is not None:
-            return IngestResult(name, "counts", committed=False, already_taken=True, upload_id=taken)
+            return _taken_before(cur, name, "counts", taken, uploaded_by)
         result, extends_only = _assess(cur, name, preview=False)
         with transaction(cur):
             upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
                                        rows=result.rows, outcome="committed", problems=result.warnings)
             cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM previous",
                         [upload_id])
+            audit.record(cur, "counts", account=uploaded_by, outcome="committed", upload_id=upload_id,
+                         file_name=name, rows=result.rows, detail=f"new {result.new}, corrected {result.corrected}")
             if result.corrected:
+                audit.record_corrections(cur, account=uploaded_by, upload_id=upload_id, file_name=name)
                 cur.execute(CORRECTED_COUNTS_SQL, {"upload_id": upload_id})
             if result.new:
                 cur.execute(NEW_COUNTS_SQL, {"upload_id": upload_id})
@@ -758,6 +784,8 @@ def _load_reference(con, source, *, kind, check, commit, name, uploaded_by) -> I
                                        rows=0, outcome="committed")
             rows = commit(cur, header, upload_id)
             cur.execute("UPDATE uploads SET rows = ? WHERE upload_id = ?", [rows, upload_id])
+            audit.record(cur, kind, account=uploaded_by, outcome="committed", upload_id=upload_id,
+                         file_name=name, rows=rows)
             rebuild_structure(cur)
         return IngestResult(name, kind, committed=True, upload_id=upload_id, rows=rows)
     finally:

@@ -18,6 +18,7 @@ import pandas as pd
 import vietnam_provinces as vp
 
 from .campaigns import CAMPAIGNS_DIR, parse_campaign
+from .accounts import add_demo_accounts
 from .ingest import ingest, load_targets, load_units
 
 SEED = 2441
@@ -110,13 +111,16 @@ def write_national(folder: Path, *, days: int = FULL_DAYS, first_day: date = FIR
 
 def build_national(con, *, days: int = FULL_DAYS, folder: Path | None = None) -> dict:
     """Load the national units, targets and `days` days of counts (from 2025-08-31) into an
-    initialised store, through the validated loaders. Returns how many of each were loaded."""
+    initialised store, through the validated loaders, with the demo accounts (the unit head's is
+    Ea Kar's commune). Returns how many of each were loaded."""
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         paths = write_national(Path(tmp), days=days)
         loaded = {"units": load_units(con, paths["units"], uploaded_by="demo").rows,
                   "targets": load_targets(con, paths["targets"], uploaded_by="demo").rows}
         loaded["counts"] = ingest(con, paths["counts"], uploaded_by="demo",
                                   today=FIRST_DAY + timedelta(days=FULL_DAYS)).rows
+    ea_kar = con.execute("SELECT unit_code FROM units WHERE name = 'Xã Ea Kar' AND parent_code = '66'").fetchall()
+    add_demo_accounts(con, ea_kar[0][0])
     return loaded
 
 

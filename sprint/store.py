@@ -21,7 +21,7 @@ from .structure import STRUCTURE_TABLES_SQL, rebuild_structure
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA_SQL = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -124,8 +124,40 @@ def _to_version_2(con) -> None:
     rebuild_structure(con)
 
 
+# Version 3: accounts (who may sign in, with which role and unit) and the audit log (who did
+# what: every upload, correction, reference load, account change and sign-in).
+ACCOUNTS_SQL = """
+CREATE TABLE accounts (
+    name VARCHAR PRIMARY KEY,
+    role VARCHAR NOT NULL CHECK (role IN ('leader', 'unit', 'admin')),
+    unit_code VARCHAR,
+    email VARCHAR UNIQUE,
+    password_hash VARCHAR,
+    disabled BOOLEAN NOT NULL DEFAULT false,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE SEQUENCE audit_id_seq START 1;
+CREATE TABLE audit_log (
+    audit_id BIGINT NOT NULL DEFAULT nextval('audit_id_seq'),
+    logged_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    account VARCHAR,
+    address VARCHAR,
+    kind VARCHAR NOT NULL,
+    outcome VARCHAR,
+    unit_code VARCHAR,
+    upload_id BIGINT,
+    file_name VARCHAR,
+    rows BIGINT,
+    date DATE,
+    metric VARCHAR,
+    old_value BIGINT,
+    new_value BIGINT,
+    detail VARCHAR
+);
+"""
+
 # version -> what brings a store from version-1 to version. Version 1 is the first schema.
-MIGRATIONS = {1: lambda con: con.execute(SCHEMA_SQL), 2: _to_version_2}
+MIGRATIONS = {1: lambda con: con.execute(SCHEMA_SQL), 2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL)}
 
 write_lock = threading.RLock()
 

@@ -415,18 +415,19 @@ CELLS = {
 }
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(*(st.sampled_from(CELLS[c]) for c in ("date", "unit_code", "metric", "value"))),
-                min_size=1, max_size=6))
-def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_con, rows):
-    """COUNTS_CLEAN_SQL restates COUNTS_CHECK_SQL's rules in one cheap pass: they must always agree,
-    or a bad file would be taken."""
+                min_size=1, max_size=6),
+       st.sampled_from([None, "VN", "P1", "A", "B"]))
+def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_con, rows, scope):
+    """COUNTS_CLEAN_SQL restates COUNTS_CHECK_SQL's rules in one cheap pass, for any sender's
+    scope: they must always agree, or a bad file would be taken."""
     lines = ["date,unit_code,metric,value"] + [",".join(f'"{cell}"' for cell in row) for row in rows]
     cur = scenario_con.cursor()
     ingest_module.read_file(cur, "\n".join(lines).encode(), "f.csv")
     create_sql, _ = ingest_module._long_rows_sql(cur, ["date", "unit_code", "metric", "value"], "f.csv")
     cur.execute(create_sql)
-    today = {"today": date(2026, 11, 24)}
+    today = {"today": date(2026, 11, 24), "scope": scope}
     clean = cur.execute(ingest_module.COUNTS_CLEAN_SQL, today).fetchall()[0][0]
     named = cur.execute(ingest_module.COUNTS_CHECK_SQL.format(
         number_problem=ingest_module.number_problem_sql("value_raw", "count")), today).fetchall()

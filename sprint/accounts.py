@@ -1,0 +1,223 @@
+"""Accounts: who may sign in, and what each may do.
+
+Three roles. Leaders see every figure. A unit head sees every figure too, and reports for their
+own unit and the units under it. Administrators report for any unit and manage targets, units
+and accounts. Passwords are kept only as Argon2 hashes (argon2-cffi). A deployment that signs
+in through an OpenID Connect provider maps the identity's e-mail to an account instead.
+
+Repeated failed sign-ins slow down: after FREE_FAILURES failures in FAILURE_WINDOW, for the same
+account or from the same address, the next attempt must wait, twice as long after each further
+failure, up to MAX_WAIT. A successful sign-in starts the count again.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from . import audit
+from .errors import SprintError
+from .store import VIETNAM, transaction
+
+ROLES = ("leader", "unit", "admin")
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
+MIN_PASSWORD = 8
+FREE_FAILURES = 3
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_WAIT = timedelta(minutes=5)
+
+_hasher = PasswordHasher()
+
+
+class AccountError(SprintError):
+    """An account cannot be added, changed or used as asked; the message says why."""
+
+
+class SignInError(SprintError):
+    """A sign-in was refused. `wait` is set when it was refused for too many failures."""
+
+    def __init__(self, message: str, wait: timedelta | None = None):
+        super().__init__(message)
+        self.wait = wait
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    role: str
+    unit_code: str | None
+
+    @property
+    def scope(self) -> str | None:
+        """The unit whose subtree this account reports for; None for every unit (administrators)."""
+        return self.unit_code if self.role == "unit" else None
+
+    @property
+    def may_upload(self) -> bool:
+        return self.role in ("unit", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _now() -> datetime:
+    return datetime.now(VIETNAM)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"A password needs at least {MIN_PASSWORD} characters.")
+
+
+def add_account(con, name: str, *, role: str, unit: str | None = None, password: str | None = None,
+                email: str | None = None, by: str | None = None) -> Account:
+    """Add an account. A unit head needs a unit; every account needs a password or an e-mail
+    (the identity a configured sign-in provider vouches for)."""
+    if not NAME_PATTERN.fullmatch(name or ""):
+        raise AccountError(f"'{name}' cannot be an account name: use 2 to 40 lower-case letters, digits, "
+                           "dots, dashes or underscores, starting with a letter or digit.")
+    if role not in ROLES:
+        raise AccountError(f"'{role}' is not a role; use one of {', '.join(ROLES)}.")
+    if (role == "unit") != (unit is not None):
+        raise AccountError("A unit head's account needs --unit (the unit they report for); "
+                           "leaders and administrators have none.")
+    if password is None and not email:
+        raise AccountError("An account needs a password (or an e-mail, where sign-in goes through a provider).")
+    if password is not None:
+        _check_password(password)
+    with transaction(con):
+        if unit is not None and not con.execute("SELECT count(*) FROM units WHERE unit_code = ?",
+                                                [unit]).fetchall()[0][0]:
+            raise AccountError(f"There is no unit {unit}; load the units first.")
+        if con.execute("SELECT count(*) FROM accounts WHERE name = ? OR (email IS NOT NULL AND email = ?)",
+                       [name, email]).fetchall()[0][0]:
+            raise AccountError(f"There is already an account {name}" + (f" or one for {email}." if email else "."))
+        con.execute("INSERT INTO accounts (name, role, unit_code, email, password_hash) VALUES (?, ?, ?, ?, ?)",
+                    [name, role, unit, email or None, _hasher.hash(password) if password is not None else None])
+        audit.record(con, "account", account=by, outcome="added", unit_code=unit,
+                     detail=f"{name}: {role}" + (f", {email}" if email else ""))
+    return Account(name, role, unit)
+
+
+def accounts(con) -> pd.DataFrame:
+    """Every account with its role, unit, e-mail, whether it is disabled and its last sign-in."""
+    return con.execute("""
+        SELECT a.name, a.role, a.unit_code, u.name AS unit_name, a.email, a.disabled, a.created_at,
+               (SELECT max(l.logged_at) FROM audit_log l
+                WHERE l.kind = 'sign_in' AND l.outcome = 'ok' AND l.account = a.name) AS last_sign_in
+        FROM accounts a LEFT JOIN units u USING (unit_code)
+        ORDER BY a.role, a.name
+    """).df()
+
+
+def _existing(con, name: str) -> None:
+    if not con.execute("SELECT count(*) FROM accounts WHERE name = ?", [name]).fetchall()[0][0]:
+        raise AccountError(f"There is no account {name}.")
+
+
+def set_disabled(con, name: str, disabled: bool = True, *, by: str | None = None) -> None:
+    """Disable an account (it is signed out at its next page load and cannot sign in), or enable it."""
+    with transaction(con):
+        _existing(con, name)
+        con.execute("UPDATE accounts SET disabled = ? WHERE name = ?", [disabled, name])
+        audit.record(con, "account", account=by, outcome="disabled" if disabled else "enabled", detail=name)
+
+
+def set_password(con, name: str, password: str, *, by: str | None = None) -> None:
+    _check_password(password)
+    with transaction(con):
+        _existing(con, name)
+        con.execute("UPDATE accounts SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
+        audit.record(con, "account", account=by, outcome="password_changed", detail=name)
+
+
+def account(con, name: str | None) -> Account | None:
+    """The account of that name, if it exists and is not disabled."""
+    rows = con.execute("SELECT name, role, unit_code FROM accounts WHERE name = ? AND NOT disabled",
+                       [name]).fetchall()
+    return Account(*rows[0]) if rows else None
+
+
+def account_for_email(con, email: str | None, *, address: str | None = None) -> Account | None:
+    """The account a provider's identity maps to (by e-mail), recording the sign-in; None if there
+    is none (or it is disabled), which is recorded as a failed sign-in."""
+    rows = con.execute("SELECT name, role, unit_code FROM accounts WHERE email = ? AND NOT disabled",
+                       [email]).fetchall()
+    found = Account(*rows[0]) if rows else None
+    with transaction(con):
+        audit.record(con, "sign_in", account=found.name if found else email, address=address,
+                     outcome="ok" if found else "failed", detail="provider")
+    return found
+
+
+# Failed sign-ins counted since the later of the window's start and the last success, for the
+# account and for the address; the later of the two waits applies.
+FAILURES_SQL = """
+WITH attempts AS (
+    SELECT account, address, outcome, logged_at AS tried FROM audit_log
+    WHERE kind = 'sign_in' AND logged_at > $since AND (account = $name OR address = $address)
+), keyed AS (
+    SELECT 'account' AS per, * FROM attempts WHERE account = $name
+    UNION ALL
+    SELECT 'address', * FROM attempts WHERE address = $address
+), since_success AS (
+    SELECT per, tried, outcome FROM keyed k
+    WHERE tried > coalesce((SELECT max(tried) FROM keyed s WHERE s.per = k.per AND s.outcome = 'ok'), $since)
+)
+SELECT per, count(*), epoch($now) - epoch(max(tried)) FROM since_success WHERE outcome = 'failed' GROUP BY per
+"""
+
+
+def _wait(failures: int) -> timedelta:
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** (failures - FREE_FAILURES + 1)), MAX_WAIT)
+
+
+def wait_before_sign_in(con, name: str, address: str | None, *, now: datetime | None = None) -> timedelta:
+    """How long the next sign-in attempt for `name` (or from `address`) must wait (0 if none)."""
+    now = now or _now()
+    waits = [_wait(failures) - timedelta(seconds=elapsed) for _per, failures, elapsed in con.execute(
+        FAILURES_SQL, {"now": now, "since": now - FAILURE_WINDOW, "name": name, "address": address}).fetchall()]
+    return max([timedelta(0), *waits])
+
+
+def sign_in(con, name: str, password: str, *, address: str | None = None, now: datetime | None = None) -> Account:
+    """The account, if the password is its own. Every attempt goes into the audit log; one that
+    comes too soon after repeated failures is refused without looking at the password."""
+    now = now or _now()
+    name = (name or "").strip().lower()
+    wait = wait_before_sign_in(con, name, address, now=now)
+    if wait > timedelta(0):
+        with transaction(con):
+            audit.record(con, "sign_in", at=now, account=name, address=address, outcome="throttled")
+        raise SignInError(f"Too many failed sign-ins: wait {int(wait.total_seconds()) + 1} s and try again.", wait)
+    row = con.execute("SELECT name, role, unit_code, password_hash FROM accounts WHERE name = ? AND NOT disabled",
+                      [name]).fetchall()
+    try:
+        ok = bool(row) and row[0][3] is not None and _hasher.verify(row[0][3], password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    with transaction(con):
+        audit.record(con, "sign_in", at=now, account=name, address=address, outcome="ok" if ok else "failed")
+        if ok and _hasher.check_needs_rehash(row[0][3]):
+            con.execute("UPDATE accounts SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
+    if not ok:
+        raise SignInError("The name or the password is wrong.")
+    return Account(*row[0][:3])
+
+
+# The demo store's accounts (README): one per role; the unit head is Ea Kar's.
+DEMO_ACCOUNTS = (("lanhdao", "leader", None, "lanhdao-demo"),
+                 ("eakar", "unit", "66-EAKAR", "eakar-demo"),
+                 ("quantri", "admin", None, "quantri-demo"))
+
+
+def add_demo_accounts(con, unit_head_unit: str = "66-EAKAR") -> None:
+    for name, role, unit, password in DEMO_ACCOUNTS:
+        add_account(con, name, role=role, unit=unit and unit_head_unit, password=password, by="demo")
