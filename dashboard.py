@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 import sprint
-from pages import common
+from pages import common, sign_in
 from sprint import i18n
 
 common.route_through_app()
@@ -16,20 +16,43 @@ st.set_page_config(page_title="Sprint BHXH", page_icon=":material/trending_up:",
 st.session_state.setdefault("lang", "en" if st.query_params.get("lang") == "en" else "vi")
 st.session_state.setdefault("as_of_follows_latest", True)
 
-PAGES = [
-    st.Page("pages/progress.py", title=common.t("page_progress"), icon=":material/trending_up:", url_path="progress", default=True),
-    st.Page("pages/provinces.py", title=common.t("page_provinces"), icon=":material/map:", url_path="provinces"),
-    st.Page("pages/leaderboard.py", title=common.t("page_leaderboard"), icon=":material/leaderboard:", url_path="leaderboard"),
-    st.Page("pages/upload.py", title=common.t("page_upload"), icon=":material/upload_file:", url_path="upload"),
-    st.Page("pages/admin.py", title=common.t("page_admin"), icon=":material/settings:", url_path="admin"),
-]
-page = st.navigation(PAGES)
+PAGES = {
+    "progress": st.Page("pages/progress.py", title=common.t("page_progress"), icon=":material/trending_up:",
+                        url_path="progress", default=True),
+    "provinces": st.Page("pages/provinces.py", title=common.t("page_provinces"), icon=":material/map:",
+                         url_path="provinces"),
+    "leaderboard": st.Page("pages/leaderboard.py", title=common.t("page_leaderboard"),
+                           icon=":material/leaderboard:", url_path="leaderboard"),
+    "upload": st.Page("pages/upload.py", title=common.t("page_upload"), icon=":material/upload_file:",
+                      url_path="upload"),
+    "admin": st.Page("pages/admin.py", title=common.t("page_admin"), icon=":material/settings:", url_path="admin"),
+    "audit": st.Page("pages/audit.py", title=common.t("page_audit"), icon=":material/manage_accounts:",
+                     url_path="audit"),
+}
+# what each role may open; every other page says it is not for them (deny by default)
+ALLOWED = {
+    "leader": ("progress", "provinces", "leaderboard"),
+    "unit": ("progress", "provinces", "leaderboard", "upload"),
+    "admin": tuple(PAGES),
+}
+# every URL is known to the navigation, so none opens Streamlit's "page not found"; the menu in
+# the sidebar lists only the pages the signed-in role may open
+page = st.navigation(list(PAGES.values()), position="hidden")
 
 try:
     common.begin_rerun()
+    viewer = common.viewer()
 except sprint.SprintError as failure:  # e.g. another program holds the store
     st.error(common.plain(failure))
     st.stop()
+
+if viewer is None:
+    with st.sidebar:
+        st.segmented_control(common.t("language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+                             key="lang", required=True)
+    sign_in.render()  # the sign-in screen is all a visitor sees, whatever the URL
+    st.stop()
+allowed = [PAGES[name] for name in ALLOWED[viewer.role]]
 
 
 def _as_of_changed() -> None:
@@ -37,6 +60,8 @@ def _as_of_changed() -> None:
 
 
 with st.sidebar:
+    for link in allowed:
+        st.page_link(link)
     st.segmented_control(common.t("language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
                          key="lang", required=True)
     latest = common.read(sprint.latest_date)
@@ -76,5 +101,10 @@ def live_status() -> None:
 
 with st.sidebar:
     live_status()
+    st.caption(common.t("signed_in_as", name=viewer.name, role=common.role_label(viewer.role)))
+    st.button(common.t("sign_out"), on_click=common.sign_out, key="sign_out", icon=":material/logout:")
 
-page.run()
+if page.url_path in {link.url_path for link in allowed}:
+    page.run()
+else:
+    st.warning(common.t("page_not_allowed", role=common.role_label(viewer.role)))

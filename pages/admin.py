@@ -14,7 +14,7 @@ st.title(common.t("page_admin"))
 def load(loader, upload, key: str, options: dict) -> None:
     """Load the file (a button callback, so it runs once per click) and keep the verdict."""
     try:
-        result = loader(common.cursor(), upload.getvalue(), name=upload.name, uploaded_by=common.my_unit(),
+        result = loader(common.cursor(), upload.getvalue(), name=upload.name, uploaded_by=common.viewer().name,
                         **options)
     except sprint.SprintError as failure:
         st.session_state[f"{key}_outcome"] = (upload.name, failure)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,8 @@ from sprint import demo, i18n
 from sprint.inbox import start_watcher
 
 REFRESH_SECONDS = float(os.environ.get("SPRINT_REFRESH_SECONDS", "3"))
+# a sign-in lasts a working day; then the session asks for the password again
+SESSION_SECONDS = float(os.environ.get("SPRINT_SESSION_HOURS", "12")) * 3600
 
 
 def route_through_app() -> None:
@@ -183,3 +186,71 @@ def problems_table(problems) -> pd.DataFrame:
         [(p.line, p.column, p.value, p.text(lang())) for p in problems],
         columns=[t("line"), t("column"), t("cell"), t("problem")],
     )
+
+
+# ---------------------------------------------------------------- who is signed in
+
+def provider_configured() -> bool:
+    """Whether sign-in goes through an OpenID Connect provider ([auth] in .streamlit/secrets.toml)."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
+def _address() -> str | None:
+    """The browser's address, for slowing down failed sign-ins (none under AppTest)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
+
+
+def sign_in(name: str, password: str) -> None:
+    """Check a local account's password; on success the session is signed in (from now on)."""
+    account = sprint.sign_in(cursor(), name, password, address=_address())
+    st.session_state["account_name"] = account.name
+    st.session_state["signed_in_at"] = time.time()
+    if account.unit_code:
+        st.session_state["my_unit"] = account.unit_code  # a head's pages open on their own unit
+
+
+def sign_out() -> None:
+    for key in ("account_name", "signed_in_at", "provider_email", "my_unit"):
+        st.session_state.pop(key, None)
+    if provider_configured() and st.user.get("is_logged_in"):
+        st.logout()
+
+
+def _provider_account() -> None:
+    """Map the provider's identity to an account, once per session (it is recorded as a sign-in)."""
+    email = st.user.get("email")
+    if st.session_state.get("provider_email") == email:
+        return
+    st.session_state["provider_email"] = email
+    account = sprint.account_for_email(cursor(), email, address=_address())
+    if account is None:
+        st.session_state["unknown_identity"] = email
+        return
+    st.session_state["account_name"] = account.name
+    st.session_state["signed_in_at"] = time.time()
+    if account.unit_code:
+        st.session_state["my_unit"] = account.unit_code
+
+
+def viewer() -> sprint.Account | None:
+    """The signed-in account of this session; None when no one is (or the account was disabled,
+    or the sign-in is older than SESSION_SECONDS: then the session is signed out)."""
+    if provider_configured() and st.user.get("is_logged_in"):
+        _provider_account()
+    name = st.session_state.get("account_name")
+    if name is None:
+        return None
+    account = sprint.account(cursor(), name)
+    if account is None or time.time() - st.session_state.get("signed_in_at", 0) > SESSION_SECONDS:
+        sign_out()
+        st.session_state["session_expired"] = True
+        return None
+    return account
+
+
+def role_label(role: str) -> str:
+    return t(f"role_{role}")

@@ -11,14 +11,13 @@ common.route_through_app()
 lang = common.lang()
 st.title(common.t("page_upload"))
 st.write(common.t("upload_help"))
-units = common.read(sprint.units)
-mine = common.my_unit()
+viewer = common.viewer()
+mine = viewer.scope or common.my_unit()  # a unit head sends for their own subtree; an administrator for any
+if viewer.scope:
+    st.caption(common.t("upload_scope", unit=common.unit_label(viewer.scope)))
 metrics = common.read(sprint.metrics)
 people = metrics.loc[metrics["kind"] == "people", "metric"].tolist()
-leaves = units[units["is_leaf"]]
-if mine is not None:
-    leaves = leaves[(leaves["unit_code"] == mine) | (leaves["parent_code"] == mine)]
-template_units = leaves["unit_code"].tolist() or units.loc[units["is_leaf"], "unit_code"].tolist()
+template_units = common.read(sprint.leaves, unit=mine or "VN")
 template_day = sprint.vietnam_today()
 left, right = st.columns(2)
 left.download_button(common.t("template_long"), counts_template(template_units, people, template_day, wide=False),
@@ -29,7 +28,7 @@ right.download_button(common.t("template_wide"), counts_template(template_units,
 def commit(data: bytes, name: str) -> None:
     """Commit the checked file (a button callback, so it runs once per click)."""
     try:
-        result = sprint.ingest(common.cursor(), data, name=name, uploaded_by=mine)
+        result = sprint.ingest(common.cursor(), data, name=name, uploaded_by=viewer.name, scope=viewer.scope)
     except sprint.ValidationError as rejection:
         st.session_state["upload_outcome"] = (name, "rejected", rejection.problems)
     except sprint.SprintError as failure:
@@ -57,7 +56,7 @@ elif upload is not None:
     st.session_state.pop("upload_outcome", None)
     data = upload.getvalue()
     try:
-        check = sprint.ingest(common.cursor(), data, name=upload.name, commit=False)
+        check = sprint.ingest(common.cursor(), data, name=upload.name, scope=viewer.scope, commit=False)
     except sprint.ValidationError as rejection:
         st.error(common.t("rejected", file=upload.name, count=i18n.number(len(rejection.problems), lang)))
         st.dataframe(common.problems_table(rejection.problems), hide_index=True)

@@ -1,13 +1,18 @@
 """The sprint engine: store, ingest and every figure of the VSS year-end sprint."""
+from .accounts import (Account, AccountError, SignInError, account, account_for_email, add_account, demo_accounts,
+                       list_accounts, set_disabled, set_password, sign_in)
+from .audit import audit_log
 from .campaigns import campaign_for, current_phase, load_campaign, load_metrics, load_shipped_campaigns
 from .errors import Problem, SprintError, StoreBusyError, StoreError, UnknownError, ValidationError
 from .ingest import IngestResult, ingest, load_targets, load_units, upload_history
 from .leaderboard import leaderboard, neighbours, top_movers
-from .progress import (attainment_matrix, coverage, late_payment, latest_date, metrics, progress, reporting,
+from .progress import (attainment_matrix, coverage, late_payment, latest_date, leaves, metrics, progress, reporting,
                        reporting_summary, series, target_path, targets, trend, units)
 from .store import connect, data_version, data_versions, default_db_path, upload_version, vietnam_today
 
 __all__ = [
+    "Account", "AccountError", "SignInError", "account", "account_for_email", "add_account", "audit_log",
+    "demo_accounts", "leaves", "list_accounts", "set_disabled", "set_password", "sign_in",
     "IngestResult", "Problem", "SprintError", "StoreBusyError", "StoreError", "UnknownError",
     "ValidationError", "attainment_matrix", "campaign_for", "connect", "coverage", "current_phase",
     "data_version", "data_versions", "metrics", "reporting_summary", "targets", "trend", "units",

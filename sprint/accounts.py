@@ -104,7 +104,7 @@ def add_account(con, name: str, *, role: str, unit: str | None = None, password:
     return Account(name, role, unit)
 
 
-def accounts(con) -> pd.DataFrame:
+def list_accounts(con) -> pd.DataFrame:
     """Every account with its role, unit, e-mail, whether it is disabled and its last sign-in."""
     return con.execute("""
         SELECT a.name, a.role, a.unit_code, u.name AS unit_name, a.email, a.disabled, a.created_at,
@@ -221,3 +221,16 @@ DEMO_ACCOUNTS = (("lanhdao", "leader", None, "lanhdao-demo"),
 def add_demo_accounts(con, unit_head_unit: str = "66-EAKAR") -> None:
     for name, role, unit, password in DEMO_ACCOUNTS:
         add_account(con, name, role=role, unit=unit and unit_head_unit, password=password, by="demo")
+
+
+def demo_accounts(con) -> list[tuple[str, str, str]]:
+    """The demo accounts this store still has as the demo made them (name, role, password), for
+    the sign-in screen of a demo store; none on any other store."""
+    rows = con.execute("""
+        SELECT a.name FROM accounts a
+        WHERE NOT a.disabled AND a.name IN (SELECT detail.split(':')[1] FROM audit_log
+                                            WHERE kind = 'account' AND outcome = 'added' AND account = 'demo')
+          AND a.name NOT IN (SELECT detail FROM audit_log WHERE kind = 'account' AND outcome = 'password_changed')
+    """).fetchall()
+    present = {name for (name,) in rows}
+    return [(name, role, password) for name, role, _unit, password in DEMO_ACCOUNTS if name in present]

@@ -411,7 +411,7 @@ def user_add(db, name, role, unit, email, password_stdin, no_password):
 @_guarded
 def user_list(db, output_format):
     """Every account: role, unit, e-mail, disabled, last sign-in."""
-    _output(accounts_module.accounts(_open(db)), output_format)
+    _output(accounts_module.list_accounts(_open(db)), output_format)
 
 
 @user.command("disable")

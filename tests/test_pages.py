@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from conftest import DATA, fresh_store
 from sprint import i18n
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
-PAGES = ["pages/progress.py", "pages/provinces.py", "pages/leaderboard.py", "pages/upload.py", "pages/admin.py"]
+PAGES = ["pages/progress.py", "pages/provinces.py", "pages/leaderboard.py", "pages/upload.py", "pages/admin.py",
+         "pages/audit.py"]
 
 
 @pytest.fixture
@@ -28,14 +30,19 @@ def demo_store(demo_store_file, tmp_path, monkeypatch):
 @pytest.fixture
 def empty_store(tmp_path, monkeypatch):
     path = tmp_path / "empty.duckdb"
-    fresh_store(path).close()
+    con = fresh_store(path)
+    sprint.add_account(con, "quantri", role="admin", password="quantri-test")
+    con.close()
     monkeypatch.setenv("SPRINT_DB", str(path))
     monkeypatch.setenv("SPRINT_INBOX", "off")
     return path
 
 
-def open_page(page: str, **state) -> AppTest:
+def open_page(page: str, account: str | None = "quantri", **state) -> AppTest:
+    """The page as `account` sees it, signed in (None: a visitor who is not)."""
     at = AppTest.from_file(APP, default_timeout=60)
+    if account is not None:
+        state = {"account_name": account, "signed_in_at": time.time(), **state}
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
@@ -199,12 +206,19 @@ def test_the_first_start_builds_the_demo_store(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception
     assert path.exists() and (tmp_path / "data" / "inbox" / "processed").is_dir()
+    assert at.title[0].value == "Đăng nhập bảng theo dõi đợt thi đua"
+    assert "lanhdao / lanhdao-demo (lãnh đạo)" in texts(at).replace("\\", "")  # the demo store says how to sign in
+    at.text_input(key="sign_in_name").input("lanhdao")
+    at.text_input(key="sign_in_password").input("lanhdao-demo")
+    at.button[0].click().run()
+    assert not at.exception
     assert at.session_state["as_of"] == date(2025, 11, 20)
     assert "Giai đoạn 2" in texts(at)
 
 
 def test_a_bookmark_opens_the_page_as_a_unit_head(demo_store):
     at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["account_name"], at.session_state["signed_in_at"] = "lanhdao", time.time()
     at.query_params["unit"] = "66-EAKAR"
     at.run()
     assert at.session_state["my_unit"] == "66-EAKAR"

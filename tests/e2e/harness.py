@@ -76,3 +76,14 @@ def browser_page(width: int = 1440, height: int = 1000):
             yield page
         finally:
             browser.close()
+
+
+def sign_in(page, url: str, name: str, password: str) -> None:
+    """Sign in through the sign-in screen, as a person would, and wait until it has taken."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    page.get_by_label("Tên tài khoản").fill(name)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible(timeout=30_000)

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 import sprint
-from e2e.harness import ROOT, browser_page, dashboard
+from e2e.harness import ROOT, browser_page, dashboard, sign_in
 from sprint import i18n
 
 MAIN = "[data-testid='stMainBlockContainer']"
@@ -29,7 +29,7 @@ def test_progress_page_renders_cards_and_charts(live_store):
     national = engine(live_store, sprint.progress, as_of=date(2025, 11, 20), unit="VN")
     compulsory = national.set_index("metric").loc["compulsory_si"]
     with dashboard(live_store) as url, browser_page() as page:
-        page.goto(url)
+        sign_in(page, url, "lanhdao", "lanhdao-demo")
         main = page.locator(MAIN)
         expect(main.get_by_role("heading", name="Tiến độ toàn quốc", exact=True)).to_be_visible(timeout=30_000)
         expect(main.get_by_text(i18n.number(compulsory["value"], "vi"), exact=True)).to_be_visible(timeout=30_000)
@@ -38,30 +38,85 @@ def test_progress_page_renders_cards_and_charts(live_store):
         expect(main.get_by_text("Giai đoạn 2: 01/11/2025 – 30/11/2025")).to_be_visible()
 
 
-def test_an_uploaded_file_moves_the_leaderboard(live_store, tmp_path):
-    day = tmp_path / "dak-lak-2025-11-20.csv"
-    leaves = [f"66-{code}" for code in ("BUONHO", "BUONMATHUOT", "CUPONG", "DAKPHOI", "EADRANG", "EAKAR",
-                                          "EAKNUEC", "EARIENG", "HOAXUAN", "SONHOA")]
-    day.write_text("date,unit_code,metric,value\n"
-                   + "".join(f"2025-11-20,{unit},voluntary_si,40000\n" for unit in leaves))
-    leader = engine(live_store, sprint.leaderboard, as_of=date(2025, 11, 20)).iloc[0]["unit_name"]
-    assert leader != "Đắk Lắk"
+def test_a_visitor_sees_only_the_sign_in_screen_on_every_url(live_store):
     with dashboard(live_store) as url, browser_page() as page:
-        page.goto(f"{url}/leaderboard")
+        for path in ("", "/progress", "/provinces", "/leaderboard", "/upload", "/admin", "/audit", "/nowhere"):
+            page.goto(f"{url}{path}")
+            main = page.locator(MAIN)
+            expect(main.get_by_role("heading", name="Đăng nhập bảng theo dõi đợt thi đua")).to_be_visible(
+                timeout=30_000)
+            expect(main.locator(".js-plotly-plot, [data-testid='stMetric'], [data-testid='stFileUploader']")
+                   ).to_have_count(0)
+            expect(page.locator("[data-testid='stSidebarNav'], [data-testid='stPageLink']")).to_have_count(0)
+
+
+def test_a_unit_head_uploads_their_own_file_and_the_leaderboard_moves(live_store, tmp_path):
+    """Ea Kar's head opens the board of Đắk Lắk's communes, sends Ea Kar's report and Ea Kar tops
+    it. A file with one row for another commune is rejected naming that row, and the targets page
+    is not theirs to open."""
+    own, other = tmp_path / "ea-kar-2025-11-20.csv", tmp_path / "with-a-neighbour.csv"
+    own.write_text("date,unit_code,metric,value\n2025-11-20,66-EAKAR,voluntary_si,400000\n")
+    other.write_text("date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131000\n"
+                     "2025-11-20,66-BUONHO,health,90000\n")
+    leader = engine(live_store, sprint.leaderboard, as_of=date(2025, 11, 20), level="grassroots",
+                    parent="66").iloc[0]["unit_name"]
+    assert leader != "Ea Kar"
+    problem = engine(live_store, lambda con: _rejection(con, other))
+    assert (problem.line, problem.column, problem.code) == (3, "unit_code", "unit_outside_scope")
+    with dashboard(live_store) as url, browser_page() as page:
+        sign_in(page, url, "eakar", "eakar-demo")
         main = page.locator(MAIN)
+        go_to(page, "Bảng xếp hạng")
         podium = main.locator(".st-key-podium-1")
         expect(podium).to_contain_text(leader, timeout=30_000)
 
-        page.goto(f"{url}/upload")
+        go_to(page, "Gửi báo cáo")
         expect(main.get_by_role("heading", name="Gửi báo cáo", exact=True)).to_be_visible(timeout=30_000)
-        page.locator("input[type='file']").set_input_files(str(day))
-        expect(main.get_by_text("Xem trước: 10 dòng")).to_be_visible(timeout=30_000)
+        page.locator("input[type='file']").set_input_files(str(other))
+        expect(main.get_by_text("Tệp with-a-neighbour.csv bị từ chối")).to_be_visible(timeout=30_000)
+
+        page.locator("input[type='file']").set_input_files(str(own))
+        expect(main.get_by_text("Xem trước: 1 dòng")).to_be_visible(timeout=30_000)
         main.get_by_text("Tôi đã kiểm tra, các số liệu này đúng").click()
         main.get_by_role("button", name="Lưu báo cáo").click()
-        expect(main.get_by_text("Đã lưu dak-lak-2025-11-20.csv")).to_be_visible(timeout=30_000)
+        expect(main.get_by_text("Đã lưu ea-kar-2025-11-20.csv")).to_be_visible(timeout=30_000)
 
-        page.goto(f"{url}/leaderboard")
-        expect(podium).to_contain_text("Đắk Lắk", timeout=30_000)
+        go_to(page, "Bảng xếp hạng")
+        expect(podium).to_contain_text("Ea Kar", timeout=30_000)
+        expect(page.get_by_role("link", name="Chỉ tiêu và đơn vị")).to_have_count(0)  # not in a head's menu
+
+        sign_in(page, f"{url}/admin", "eakar", "eakar-demo")
+        expect(main.get_by_text("Trang này không dành cho tài khoản thủ trưởng đơn vị")).to_be_visible(
+            timeout=30_000)
+        expect(main.get_by_role("heading", name="Chỉ tiêu và đơn vị")).to_have_count(0)
+
+
+def go_to(page, title: str) -> None:
+    """Open a page from the sidebar's menu (a reload would start a new session: sign in again)."""
+    page.get_by_role("link", name=title).click()
+
+
+def _rejection(con, path):
+    """The problem the engine names for a file sent by Ea Kar's head (no store change: a check)."""
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.ingest(con, path, scope="66-EAKAR", commit=False)
+    return caught.value.problems[0]
+
+
+def test_an_administrator_opens_the_targets_page_and_the_audit_log(live_store, tmp_path):
+    with dashboard(live_store) as url, browser_page() as page:
+        sign_in(page, url, "quantri", "quantri-demo")
+        main = page.locator(MAIN)
+        go_to(page, "Chỉ tiêu và đơn vị")
+        expect(main.get_by_role("heading", name="Chỉ tiêu và đơn vị")).to_be_visible(timeout=30_000)
+        go_to(page, "Tài khoản và nhật ký")
+        expect(main.get_by_role("heading", name="Tài khoản và nhật ký")).to_be_visible(timeout=30_000)
+        with page.expect_download() as download:
+            main.get_by_role("button", name="Tải CSV").click()
+        log = (tmp_path / "log.csv")
+        download.value.save_as(log)
+        text = log.read_text(encoding="utf-8-sig")
+        assert "quantri,sign_in,ok" in text and "demo,counts,committed" in text
 
 
 def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_path):
@@ -69,7 +124,7 @@ def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_p
     day.write_text("date,unit_code,metric,value\n2025-11-21,66-EAKAR,compulsory_si,6500\n")
     inbox = live_store.parent / "inbox"
     with dashboard(live_store, refresh_seconds=2, inbox=str(inbox)) as url, browser_page() as page:
-        page.goto(url)
+        sign_in(page, url, "lanhdao", "lanhdao-demo")
         main = page.locator(MAIN)
         expect(main.get_by_text("Số liệu đến ngày 20/11/2025")).to_be_visible(timeout=30_000)
         started = time.monotonic()
@@ -88,7 +143,8 @@ pytestmark = pytest.mark.e2e
 
 def test_a_click_on_a_province_bar_drills_down(live_store):
     with dashboard(live_store) as url, browser_page() as page:
-        page.goto(f"{url}/provinces")
+        sign_in(page, url, "lanhdao", "lanhdao-demo")
+        go_to(page, "Các tỉnh")
         bars = page.locator(".st-key-gaps .js-plotly-plot g.point path")
         expect(bars).to_have_count(34, timeout=30_000)
         bars.last.click(force=True)  # the largest gap: the top bar

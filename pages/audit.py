@@ -1,0 +1,93 @@
+"""Accounts and audit, for administrators: who did what and when; who may sign in."""
+import streamlit as st
+
+import sprint
+from pages import common
+from sprint import i18n
+from sprint.audit import KINDS
+
+common.route_through_app()
+
+lang = common.lang()
+st.title(common.t("page_audit"))
+log_tab, accounts_tab = st.tabs([common.t("audit_log"), common.t("accounts")])
+
+with log_tab:
+    st.caption(common.t("audit_help"))
+    units, accounts = common.read(sprint.units), sprint.list_accounts(common.cursor())
+    unit_col, account_col, kind_col, since_col = st.columns(4)
+    unit = unit_col.selectbox(common.t("unit"), [None, *units["unit_code"]], key="audit_unit",
+                              format_func=common.unit_formatter(common.t("all")))
+    account = account_col.selectbox(common.t("account_name"), [None, *accounts["name"]], key="audit_account",
+                                    format_func=lambda name: common.t("all") if name is None else name)
+    kind = kind_col.selectbox(common.t("audit_kind"), [None, *KINDS], key="audit_kind",
+                              format_func=lambda k: common.t("all") if k is None else common.t(f"kind_{k}"))
+    since = since_col.date_input(common.t("since"), value=None, format="DD/MM/YYYY", key="audit_since")
+    # the log changes with every action, not only with the counts: read it fresh, never cached
+    log = sprint.audit_log(common.cursor(), since=since, unit=unit, account=account, kind=kind, limit=None)
+    if log.empty:
+        st.info(common.t("no_entries"))
+    else:
+        shown = log.head(1000).assign(
+            logged_at=lambda f: f["logged_at"].map(lambda v: i18n.moment(v, lang)),
+            kind=lambda f: f["kind"].map(lambda k: common.t(f"kind_{k}")),
+            outcome=lambda f: f["outcome"].map(lambda o: common.t(f"outcome_{o}") if o else ""),
+            unit_name=lambda f: f["unit_name"].fillna(f["unit_code"]),
+            date=lambda f: i18n.days(f["date"], lang),
+            metric=lambda f: f["metric"].map(common.metric_labels()),
+            rows=lambda f: i18n.numbers(f["rows"], lang),
+            old_value=lambda f: i18n.numbers(f["old_value"], lang),
+            new_value=lambda f: i18n.numbers(f["new_value"], lang),
+        )[["logged_at", "account", "kind", "outcome", "unit_name", "file_name", "rows", "date", "metric",
+           "old_value", "new_value", "detail", "address"]]
+        st.dataframe(shown, hide_index=True, column_config={
+            "logged_at": common.t("logged_at"), "account": common.t("account_name"),
+            "kind": common.t("audit_kind"), "outcome": common.t("outcome"), "unit_name": common.t("unit"),
+            "file_name": common.t("file"), "rows": common.t("rows"), "date": common.t("count_date"),
+            "metric": common.t("metric"), "old_value": common.t("old_value"), "new_value": common.t("new_value"),
+            "detail": common.t("detail"), "address": common.t("address")})
+        common.download_buttons(log, "nhat-ky", "audit")
+
+with accounts_tab:
+    viewer = common.viewer()
+    if "account_flash" in st.session_state:
+        st.success(st.session_state.pop("account_flash"))
+    shown = accounts.assign(role=accounts["role"].map(common.role_label),
+                            unit_name=accounts["unit_name"].fillna(""),
+                            created_at=accounts["created_at"].map(lambda v: i18n.moment(v, lang)),
+                            last_sign_in=accounts["last_sign_in"].map(lambda v: i18n.moment(v, lang)))
+    st.dataframe(shown[["name", "role", "unit_name", "email", "disabled", "created_at", "last_sign_in"]],
+                 hide_index=True, column_config={
+                     "name": common.t("account_name"), "role": common.t("role"), "unit_name": common.t("unit"),
+                     "email": common.t("email"), "disabled": common.t("disabled"),
+                     "created_at": common.t("created_at"), "last_sign_in": common.t("last_sign_in")})
+    with st.form("add_account", clear_on_submit=True):
+        st.subheader(common.t("add_account"))
+        name_col, role_col, unit_col = st.columns(3)
+        name = name_col.text_input(common.t("account_name"), key="new_account_name")
+        role = role_col.selectbox(common.t("role"), sprint.accounts.ROLES, format_func=common.role_label,
+                                  key="new_account_role")
+        unit = unit_col.selectbox(common.t("unit"), [None, *units["unit_code"]], key="new_account_unit",
+                                  format_func=common.unit_formatter())
+        email_col, password_col = st.columns(2)
+        email = email_col.text_input(common.t("email"), key="new_account_email")
+        password = password_col.text_input(common.t("password"), type="password", key="new_account_password",
+                                           autocomplete="new-password")
+        if st.form_submit_button(common.t("add_account"), type="primary"):
+            try:
+                sprint.add_account(common.cursor(), name.strip().lower(), role=role,
+                                   unit=unit if role == "unit" else None, email=email.strip() or None,
+                                   password=password or None, by=viewer.name)
+            except sprint.AccountError as refused:
+                st.error(common.plain(refused))
+            else:
+                st.session_state["account_flash"] = common.t("account_added", name=name)
+                st.rerun()
+    chosen = st.selectbox(common.t("account_name"), accounts["name"], key="change_account", index=None)
+    if chosen:
+        disabled = bool(accounts.loc[accounts["name"] == chosen, "disabled"].iloc[0])
+        label = common.t("enable_account") if disabled else common.t("disable_account")
+        if st.button(label, key="toggle_account", disabled=chosen == viewer.name):
+            sprint.set_disabled(common.cursor(), chosen, not disabled, by=viewer.name)
+            st.session_state["account_flash"] = common.t("account_changed", name=chosen)
+            st.rerun()
