@@ -204,18 +204,43 @@ def _address() -> str | None:
     return address if isinstance(address, str) else None
 
 
-def sign_in(name: str, password: str) -> None:
-    """Check a local account's password; on success the session is signed in (from now on)."""
-    account = sprint.sign_in(cursor(), name, password, address=_address())
+COOKIE = "sprint_session"
+
+
+def _cookie() -> str | None:
+    """The browser's session cookie (none under AppTest)."""
+    value = st.context.cookies.get(COOKIE)
+    return value if isinstance(value, str) else None
+
+
+def _signed_in(account: sprint.Account) -> None:
     st.session_state["account_name"] = account.name
     st.session_state["signed_in_at"] = time.time()
     if account.unit_code:
         st.session_state["my_unit"] = account.unit_code  # a head's pages open on their own unit
 
 
+def _set_cookie(value: str, seconds: int) -> None:
+    """Set (or, with 0 seconds, clear) the session cookie in the browser. Set from script, so it
+    cannot be HttpOnly; SameSite=Strict keeps it off other sites' requests, Secure over HTTPS."""
+    st.html(f"""<script>document.cookie = "{COOKIE}={value}; Path=/; Max-Age={seconds}; SameSite=Strict"
+            + (location.protocol === "https:" ? "; Secure" : "");</script>""", unsafe_allow_javascript=True)
+
+
+def sign_in(name: str, password: str) -> None:
+    """Check a local account's password; on success this session, and the browser's later ones
+    (a reload, a new tab) until SESSION_SECONDS have passed, are signed in."""
+    account = sprint.sign_in(cursor(), name, password, address=_address())
+    _signed_in(account)
+    st.session_state["session_token"] = sprint.open_session(cursor(), account.name, hours=SESSION_SECONDS / 3600)
+    st.session_state["cookie_pending"] = True
+
+
 def sign_out() -> None:
-    for key in ("account_name", "signed_in_at", "provider_email", "my_unit"):
+    sprint.close_session(cursor(), st.session_state.get("session_token") or _cookie())
+    for key in ("account_name", "signed_in_at", "provider_email", "my_unit", "session_token"):
         st.session_state.pop(key, None)
+    st.session_state["cookie_cleared"] = True
     if provider_configured() and st.user.get("is_logged_in"):
         st.logout()
 
@@ -230,22 +255,34 @@ def _provider_account() -> None:
     if account is None:
         st.session_state["unknown_identity"] = email
         return
-    st.session_state["account_name"] = account.name
-    st.session_state["signed_in_at"] = time.time()
-    if account.unit_code:
-        st.session_state["my_unit"] = account.unit_code
+    _signed_in(account)
 
 
 def viewer() -> sprint.Account | None:
     """The signed-in account of this session; None when no one is (or the account was disabled,
-    or the sign-in is older than SESSION_SECONDS: then the session is signed out)."""
+    or the sign-in is older than SESSION_SECONDS: then the session is signed out). A browser
+    that signed in before (its cookie names a live session) is signed in again."""
+    if st.session_state.pop("cookie_pending", False):
+        _set_cookie(st.session_state["session_token"], int(SESSION_SECONDS))
+    if st.session_state.pop("cookie_cleared", False):
+        _set_cookie("", 0)
     if provider_configured() and st.user.get("is_logged_in"):
         _provider_account()
-    name = st.session_state.get("account_name")
+    elif "account_name" not in st.session_state:
+        resumed = sprint.session_account(cursor(), _cookie())
+        if resumed is not None:
+            _signed_in(resumed)
+            st.session_state["session_token"] = _cookie()
+    name, token = st.session_state.get("account_name"), st.session_state.get("session_token")
     if name is None:
         return None
-    account = sprint.account(cursor(), name)
-    if account is None or time.time() - st.session_state.get("signed_in_at", 0) > SESSION_SECONDS:
+    if token:  # a local sign-in: its session must still be live (not expired, signed out or disabled)
+        account = sprint.session_account(cursor(), token)
+    else:
+        account = sprint.account(cursor(), name)
+        if time.time() - st.session_state.get("signed_in_at", 0) > SESSION_SECONDS:
+            account = None
+    if account is None:
         sign_out()
         st.session_state["session_expired"] = True
         return None

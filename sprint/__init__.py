@@ -1,6 +1,7 @@
 """The sprint engine: store, ingest and every figure of the VSS year-end sprint."""
-from .accounts import (Account, AccountError, SignInError, account, account_for_email, add_account, demo_accounts,
-                       list_accounts, set_disabled, set_password, sign_in)
+from .accounts import (Account, AccountError, SignInError, account, account_for_email, add_account, close_session,
+                       demo_accounts, list_accounts, open_session, session_account, set_disabled, set_password,
+                       sign_in)
 from .audit import audit_log
 from .campaigns import campaign_for, current_phase, load_campaign, load_metrics, load_shipped_campaigns
 from .errors import Problem, SprintError, StoreBusyError, StoreError, UnknownError, ValidationError
@@ -12,7 +13,8 @@ from .store import connect, data_version, data_versions, default_db_path, upload
 
 __all__ = [
     "Account", "AccountError", "SignInError", "account", "account_for_email", "add_account", "audit_log",
-    "demo_accounts", "leaves", "list_accounts", "set_disabled", "set_password", "sign_in",
+    "close_session", "demo_accounts", "leaves", "list_accounts", "open_session", "session_account", "set_disabled",
+    "set_password", "sign_in",
     "IngestResult", "Problem", "SprintError", "StoreBusyError", "StoreError", "UnknownError",
     "ValidationError", "attainment_matrix", "campaign_for", "connect", "coverage", "current_phase",
     "data_version", "data_versions", "metrics", "reporting_summary", "targets", "trend", "units",

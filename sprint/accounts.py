@@ -11,7 +11,9 @@ failure, up to MAX_WAIT. A successful sign-in starts the count again.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -125,6 +127,7 @@ def set_disabled(con, name: str, disabled: bool = True, *, by: str | None = None
     with transaction(con):
         _existing(con, name)
         con.execute("UPDATE accounts SET disabled = ? WHERE name = ?", [disabled, name])
+        con.execute("DELETE FROM sessions WHERE account = ?", [name])
         audit.record(con, "account", account=by, outcome="disabled" if disabled else "enabled", detail=name)
 
 
@@ -133,6 +136,7 @@ def set_password(con, name: str, password: str, *, by: str | None = None) -> Non
     with transaction(con):
         _existing(con, name)
         con.execute("UPDATE accounts SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
+        con.execute("DELETE FROM sessions WHERE account = ?", [name])  # signed out everywhere
         audit.record(con, "account", account=by, outcome="password_changed", detail=name)
 
 
@@ -210,6 +214,41 @@ def sign_in(con, name: str, password: str, *, address: str | None = None, now: d
     if not ok:
         raise SignInError("The name or the password is wrong.")
     return Account(*row[0][:3])
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(con, name: str, *, hours: float, now: datetime | None = None) -> str:
+    """A new browser session for a signed-in account: a random token for the browser's cookie
+    (the store keeps only its SHA-256), valid for `hours`."""
+    token = secrets.token_urlsafe(32)
+    now = now or _now()
+    with transaction(con):
+        con.execute("DELETE FROM sessions WHERE expires_at < ?", [now])
+        con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)",
+                    [_token_hash(token), name, now, now + timedelta(hours=hours)])
+    return token
+
+
+def session_account(con, token: str | None, *, now: datetime | None = None) -> Account | None:
+    """The account of a browser session's token, while the session has not expired and the
+    account is not disabled."""
+    if not token:
+        return None
+    rows = con.execute("""
+        SELECT a.name, a.role, a.unit_code FROM sessions s JOIN accounts a ON a.name = s.account
+        WHERE s.token_sha256 = ? AND s.expires_at > ? AND NOT a.disabled""",
+                       [_token_hash(token), now or _now()]).fetchall()
+    return Account(*rows[0]) if rows else None
+
+
+def close_session(con, token: str | None) -> None:
+    """Sign a browser session out: its token no longer signs anyone in."""
+    if token:
+        with transaction(con):
+            con.execute("DELETE FROM sessions WHERE token_sha256 = ?", [_token_hash(token)])
 
 
 # The demo store's accounts (README): one per role; the unit head is Ea Kar's.

@@ -124,8 +124,9 @@ def _to_version_2(con) -> None:
     rebuild_structure(con)
 
 
-# Version 3: accounts (who may sign in, with which role and unit) and the audit log (who did
-# what: every upload, correction, reference load, account change and sign-in).
+# Version 3: accounts (who may sign in, with which role and unit), their browser sessions (a
+# sign-in survives a reload until it expires) and the audit log (who did what: every upload,
+# correction, reference load, account change and sign-in).
 ACCOUNTS_SQL = """
 CREATE TABLE accounts (
     name VARCHAR PRIMARY KEY,
@@ -135,6 +136,12 @@ CREATE TABLE accounts (
     password_hash VARCHAR,
     disabled BOOLEAN NOT NULL DEFAULT false,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE sessions (
+    token_sha256 VARCHAR PRIMARY KEY,
+    account VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    expires_at TIMESTAMPTZ NOT NULL
 );
 CREATE SEQUENCE audit_id_seq START 1;
 CREATE TABLE audit_log (

@@ -50,6 +50,21 @@ def test_a_visitor_sees_only_the_sign_in_screen_on_every_url(live_store):
             expect(page.locator("[data-testid='stSidebarNav'], [data-testid='stPageLink']")).to_have_count(0)
 
 
+def test_a_sign_in_survives_a_reload_until_signing_out(live_store):
+    with dashboard(live_store) as url, browser_page() as page:
+        sign_in(page, url, "lanhdao", "lanhdao-demo")
+        page.goto(f"{url}/leaderboard")  # a new session of the same browser: its cookie signs it in
+        main = page.locator(MAIN)
+        expect(main.get_by_role("heading", name="Bảng xếp hạng", exact=True)).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Đăng xuất").click()
+        expect(main.get_by_role("heading", name="Đăng nhập bảng theo dõi đợt thi đua")).to_be_visible(
+            timeout=30_000)
+        page.goto(f"{url}/leaderboard")
+        expect(main.get_by_role("heading", name="Đăng nhập bảng theo dõi đợt thi đua")).to_be_visible(
+            timeout=30_000)
+        expect(main.get_by_role("heading", name="Bảng xếp hạng", exact=True)).to_have_count(0)
+
+
 def test_a_unit_head_uploads_their_own_file_and_the_leaderboard_moves(live_store, tmp_path):
     """Ea Kar's head opens the board of Đắk Lắk's communes, sends Ea Kar's report and Ea Kar tops
     it. A file with one row for another commune is rejected naming that row, and the targets page
@@ -85,7 +100,7 @@ def test_a_unit_head_uploads_their_own_file_and_the_leaderboard_moves(live_store
         expect(podium).to_contain_text("Ea Kar", timeout=30_000)
         expect(page.get_by_role("link", name="Chỉ tiêu và đơn vị")).to_have_count(0)  # not in a head's menu
 
-        sign_in(page, f"{url}/admin", "eakar", "eakar-demo")
+        page.goto(f"{url}/admin")  # typed in
         expect(main.get_by_text("Trang này không dành cho tài khoản thủ trưởng đơn vị")).to_be_visible(
             timeout=30_000)
         expect(main.get_by_role("heading", name="Chỉ tiêu và đơn vị")).to_have_count(0)
