@@ -13,10 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sprint  # noqa: E402
-from e2e.harness import browser_page, dashboard  # noqa: E402
+from e2e.harness import browser_page, dashboard, sign_in  # noqa: E402
 from sprint import demo  # noqa: E402
 
-PAGES = ["progress", "provinces", "leaderboard", "upload", "admin"]
+PAGES = ["progress", "provinces", "leaderboard", "upload", "admin", "audit"]
 
 
 def main() -> None:
@@ -29,6 +29,14 @@ def main() -> None:
         demo.build_demo(con)
         con.close()
         with dashboard(db, refresh_seconds=60) as url, browser_page(height=2600) as page:
+            for width, suffix in ((1440, ""), (390, "-phone")):  # what a visitor sees
+                page.set_viewport_size({"width": width, "height": 1000 if width > 400 else 844})
+                for lang in ("vi", "en"):
+                    page.goto(f"{url}/?lang={lang}")
+                    page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30_000)
+                    page.wait_for_timeout(1500)
+                    page.screenshot(path=str(out / f"sign-in-{lang}{suffix}.png"), full_page=True)
+            sign_in(page, url, "quantri", "quantri-demo")  # an administrator sees every page
             for width, suffix in ((1440, ""), (390, "-phone")):
                 page.set_viewport_size({"width": width, "height": 2600 if width > 400 else 844})
                 for lang in ("vi", "en"):
@@ -44,11 +52,14 @@ def main() -> None:
                         print(path)
             page.set_viewport_size({"width": 1440, "height": 2600})
             # a unit head's view, and a rejected upload
-            page.goto(f"{url}/leaderboard?unit=66-EAKAR")
+            page.goto(f"{url}/?lang=vi")
+            page.get_by_role("button", name="Đăng xuất").click()
+            sign_in(page, url, "eakar", "eakar-demo")
+            page.goto(f"{url}/leaderboard")
             page.wait_for_selector(".st-key-podium-1", timeout=30_000)
             page.wait_for_timeout(2500)
             page.screenshot(path=str(out / "leaderboard-my-unit-vi.png"), full_page=True)
-            page.goto(f"{url}/upload?unit=66-EAKAR")
+            page.goto(f"{url}/upload")
             page.wait_for_selector("input[type='file']", state="attached", timeout=30_000)
             bad = Path(folder) / "bao-cao-20-11.csv"
             bad.write_text("date,unit_code,metric,value\n20/11/2025,66-EAKAR,voluntary_si,2.480\n"

@@ -102,7 +102,7 @@ def add_account(con, name: str, *, role: str, unit: str | None = None, password:
         con.execute("INSERT INTO accounts (name, role, unit_code, email, password_hash) VALUES (?, ?, ?, ?, ?)",
                     [name, role, unit, email or None, _hasher.hash(password) if password is not None else None])
         audit.record(con, "account", account=by, outcome="added", unit_code=unit,
-                     detail=f"{name}: {role}" + (f", {email}" if email else ""))
+                     detail=name + (f", {email}" if email else ""))
     return Account(name, role, unit)
 
 
@@ -267,7 +267,7 @@ def demo_accounts(con) -> list[tuple[str, str, str]]:
     the sign-in screen of a demo store; none on any other store."""
     rows = con.execute("""
         SELECT a.name FROM accounts a
-        WHERE NOT a.disabled AND a.name IN (SELECT detail.split(':')[1] FROM audit_log
+        WHERE NOT a.disabled AND a.name IN (SELECT detail FROM audit_log
                                             WHERE kind = 'account' AND outcome = 'added' AND account = 'demo')
           AND a.name NOT IN (SELECT detail FROM audit_log WHERE kind = 'account' AND outcome = 'password_changed')
     """).fetchall()

@@ -1,6 +1,9 @@
 """The audit log: who did what, and when. Every upload (taken, rejected or already taken), each
 corrected count with its old and new value, every load of units, targets or a campaign, every
-account change and every sign-in, failed ones included."""
+account change and every sign-in, failed ones included.
+
+`detail` holds no sentence, so the log reads in either language: a rejection's number of
+problems; an account change's account (and e-mail)."""
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -62,6 +62,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "logged_at": ("Thời điểm", "When"),
     "audit_kind": ("Loại", "Kind"),
     "count_date": ("Ngày số liệu", "Date of the count"),
+    "row_count": ("Số dòng", "Rows"),
+    "problem_count": ("{count} lỗi", "{count} problems"),
     "old_value": ("Giá trị cũ", "Old value"),
     "new_value": ("Giá trị mới", "New value"),
     "detail": ("Chi tiết", "Detail"),

@@ -569,7 +569,7 @@ def _rejections_recorded(con, cur, *, kind, sha, uploaded_by, record: bool = Tru
                 upload_id = _record_upload(con, kind=kind, name=exc.file, sha=sha, uploaded_by=uploaded_by,
                                            rows=rows, outcome="rejected", problems=exc.problems)
                 audit.record(con, kind, account=uploaded_by, outcome="rejected", upload_id=upload_id,
-                             file_name=exc.file, rows=rows, detail=f"{len(exc.problems)} problems")
+                             file_name=exc.file, rows=rows, detail=str(len(exc.problems)))
         raise
 
 
@@ -644,7 +644,7 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> Ing
             cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM previous",
                         [upload_id])
             audit.record(cur, "counts", account=uploaded_by, outcome="committed", upload_id=upload_id,
-                         file_name=name, rows=result.rows, detail=f"new {result.new}, corrected {result.corrected}")
+                         file_name=name, rows=result.rows)
             if result.corrected:
                 audit.record_corrections(cur, account=uploaded_by, upload_id=upload_id, file_name=name)
                 cur.execute(CORRECTED_COUNTS_SQL, {"upload_id": upload_id})

@@ -265,3 +265,70 @@ def test_a_report_recomputes_only_the_pages_of_its_own_subtree(demo_store, monke
     at.run()
     at.run()
     assert "22" in calls  # a report from Quảng Ninh: its page computes again
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_visitor_sees_only_the_sign_in_screen(demo_store, page):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if page != PAGES[0]:
+        at.switch_page(page).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Đăng nhập bảng theo dõi đợt thi đua"]
+    assert not at.get("plotly_chart") and not at.get("metric") and not at.get("arrow_data_frame")
+    assert [b.label for b in at.button] == ["Đăng nhập"]
+
+
+def test_a_wrong_password_is_refused_in_words(demo_store):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="sign_in_name").input("eakar")
+    at.text_input(key="sign_in_password").input("guess")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Tên tài khoản hoặc mật khẩu không đúng."]
+    assert "account_name" not in at.session_state
+
+
+@pytest.mark.parametrize("page", ["pages/admin.py", "pages/audit.py"])
+def test_a_unit_head_cannot_open_the_administrators_pages(demo_store, page):
+    at = open_page(page, account="eakar")
+    assert "Trang này không dành cho tài khoản thủ trưởng đơn vị" in at.warning[0].value
+    assert not at.title and not at.file_uploader
+
+
+def test_a_leader_reads_but_has_no_upload_page(demo_store):
+    at = open_page("pages/upload.py", account="lanhdao")
+    assert "Trang này không dành cho tài khoản lãnh đạo" in at.warning[0].value and not at.file_uploader
+
+
+def test_a_unit_head_opens_on_their_own_unit_and_uploads_within_it(demo_store):
+    at = open_page("pages/upload.py", account="eakar", my_unit="66-EAKAR")
+    assert "Tài khoản của bạn gửi báo cáo cho Ea Kar (66-EAKAR)" in texts(at).replace("\\", "")
+    at.file_uploader[0].upload("hai-xa.csv", b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131000\n"
+                                             b"2025-11-20,66-BUONHO,health,90000\n", "text/csv").run()
+    rejected = at.dataframe[0].value
+    assert rejected.iloc[0].tolist()[:3] == [3, "unit_code", "66-BUONHO"]
+    assert "Ea Kar (66-EAKAR)" in rejected.iloc[0].tolist()[3]
+
+
+def test_the_audit_page_shows_each_action_with_its_account(demo_store):
+    con = sprint.connect(demo_store)
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131000\n", name="ea-kar.csv",
+                  uploaded_by="eakar", scope="66-EAKAR")
+    con.close()
+    at = open_page("pages/audit.py")
+    log = at.dataframe[0].value
+    first = log.iloc[0]
+    assert (first["account"], first["kind"], first["outcome"], first["file_name"]) == (
+        "eakar", "sửa số liệu", "đã lưu", "ea-kar.csv")
+    assert first["old_value"] != first["new_value"] and first["new_value"] == "131.000"
+    assert (log.iloc[1]["account"], log.iloc[1]["kind"]) == ("eakar", "báo cáo số liệu")
+    accounts = at.dataframe[1].value
+    assert sorted(accounts["name"]) == ["eakar", "lanhdao", "quantri"]
+
+
+def test_a_disabled_account_is_signed_out_at_its_next_page(demo_store):
+    at = open_page(PAGES[0], account="eakar")
+    con = sprint.connect(demo_store)
+    sprint.set_disabled(con, "eakar", by="quantri")
+    con.close()
+    at.run()
+    assert [t.value for t in at.title] == ["Đăng nhập bảng theo dõi đợt thi đua"]

@@ -1,0 +1,267 @@
+"""Accounts, sign-in, the failed-sign-in slow-down, a unit head's scope and the audit log."""
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+import sprint
+from conftest import SCENARIO, fresh_store, load_scenario
+from sprint import accounts
+from sprint.cli import cli
+from sprint.inbox import PROCESSED, REJECTED, process_once
+from sprint.store import VIETNAM
+
+NOON = datetime(2025, 11, 20, 12, 0, tzinfo=VIETNAM)
+HEADER = "date,unit_code,metric,value\n"
+
+
+@pytest.fixture
+def staffed(scenario_con):
+    """The scenario store with a leader, the head of P1 (leaves A and B) and an administrator."""
+    sprint.add_account(scenario_con, "boss", role="leader", password="boss-password")
+    sprint.add_account(scenario_con, "head-p1", role="unit", unit="P1", password="head-password")
+    sprint.add_account(scenario_con, "admin", role="admin", password="admin-password")
+    return scenario_con
+
+
+def failed(con, name: str, at: datetime, address: str = "10.0.0.1") -> sprint.SignInError:
+    with pytest.raises(sprint.SignInError) as refused:
+        sprint.sign_in(con, name, "not the password", address=address, now=at)
+    return refused.value
+
+
+def test_passwords_are_kept_only_as_argon2_hashes(staffed):
+    stored = staffed.execute("SELECT password_hash FROM accounts WHERE name = 'boss'").fetchall()[0][0]
+    assert stored.startswith("$argon2id$") and "boss-password" not in stored
+    account = sprint.sign_in(staffed, "boss", "boss-password", now=NOON)
+    assert (account.name, account.role, account.scope) == ("boss", "leader", None)
+    assert sprint.sign_in(staffed, "head-p1", "head-password", now=NOON).scope == "P1"
+
+
+def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(staffed):
+    assert str(failed(staffed, "boss", NOON)) == str(failed(staffed, "nobody", NOON))
+
+
+def test_failed_sign_ins_slow_down_per_account(staffed):
+    """Three failures are free; the fourth attempt waits 2 s after the third, the fifth 4 s after
+    the fourth; a success starts the count again."""
+    for second in (0, 1, 2):
+        assert failed(staffed, "boss", NOON + timedelta(seconds=second)).wait is None
+    held = failed(staffed, "boss", NOON + timedelta(seconds=3))  # 1 s after the third failure: wait 1 s more
+    assert held.wait == timedelta(seconds=1)
+    assert failed(staffed, "boss", NOON + timedelta(seconds=4)).wait is None  # 2 s passed: tried, failed
+    assert failed(staffed, "boss", NOON + timedelta(seconds=7)).wait == timedelta(seconds=1)  # 4 s due
+    sprint.sign_in(staffed, "boss", "boss-password", now=NOON + timedelta(seconds=8))
+    assert failed(staffed, "boss", NOON + timedelta(seconds=9)).wait is None
+
+
+def test_failed_sign_ins_slow_down_per_address_across_accounts(staffed):
+    for second, name in enumerate(("boss", "admin", "head-p1")):
+        failed(staffed, name, NOON + timedelta(seconds=second), address="203.0.113.9")
+    assert failed(staffed, "someone", NOON + timedelta(seconds=3), address="203.0.113.9").wait == timedelta(seconds=1)
+    assert failed(staffed, "someone", NOON + timedelta(seconds=3), address="198.51.100.1").wait is None
+
+
+def test_the_slow_down_ends_after_the_window(staffed):
+    for second in range(6):
+        failed(staffed, "boss", NOON + timedelta(seconds=second))
+    later = NOON + accounts.FAILURE_WINDOW + timedelta(seconds=6)
+    assert sprint.sign_in(staffed, "boss", "boss-password", now=later).name == "boss"
+
+
+def test_a_disabled_account_cannot_sign_in_and_its_sessions_end(staffed):
+    token = sprint.open_session(staffed, "boss", hours=12)
+    assert sprint.session_account(staffed, token).name == "boss"
+    sprint.set_disabled(staffed, "boss", by="admin")
+    assert sprint.session_account(staffed, token) is None
+    assert str(failed(staffed, "boss", NOON)) == "The name or the password is wrong."
+
+
+def test_a_session_expires(staffed):
+    token = sprint.open_session(staffed, "boss", hours=12, now=NOON)
+    assert sprint.session_account(staffed, token, now=NOON + timedelta(hours=11, minutes=59)).name == "boss"
+    assert sprint.session_account(staffed, token, now=NOON + timedelta(hours=12, seconds=1)) is None
+    assert staffed.execute("SELECT count(*) FROM sessions WHERE token_sha256 = ?", [token]).fetchall()[0][0] == 0
+
+
+def test_a_password_change_signs_the_account_out_everywhere(staffed):
+    token = sprint.open_session(staffed, "head-p1", hours=12)
+    sprint.set_password(staffed, "head-p1", "a-new-password", by="admin")
+    assert sprint.session_account(staffed, token) is None
+    assert sprint.sign_in(staffed, "head-p1", "a-new-password").name == "head-p1"
+
+
+@pytest.mark.parametrize("name, options, says", [
+    ("Bad Name", {"role": "leader", "password": "long-enough"}, "cannot be an account name"),
+    ("x1", {"role": "king", "password": "long-enough"}, "not a role"),
+    ("x1", {"role": "unit", "password": "long-enough"}, "needs --unit"),
+    ("x1", {"role": "leader", "unit": "P1", "password": "long-enough"}, "needs --unit"),
+    ("x1", {"role": "unit", "unit": "NOPE", "password": "long-enough"}, "There is no unit NOPE"),
+    ("x1", {"role": "leader", "password": "short"}, "at least 8 characters"),
+    ("x1", {"role": "leader"}, "needs a password"),
+    ("boss", {"role": "leader", "password": "long-enough"}, "already an account boss"),
+])
+def test_an_account_that_cannot_be_is_refused_with_the_reason(staffed, name, options, says):
+    with pytest.raises(sprint.AccountError, match=says):
+        sprint.add_account(staffed, name, **options)
+
+
+def test_a_unit_head_may_report_only_for_their_subtree(staffed):
+    """P1's head sends a file with a row for F (under P2): rejected whole, the row named."""
+    text = HEADER + "2025-10-20,A,voluntary_si,130\n2025-10-20,F,voluntary_si,40\n2025-10-20,B,voluntary_si,80\n"
+    before = staffed.execute("SELECT count(*) FROM counts").fetchall()[0][0]
+    with pytest.raises(sprint.ValidationError) as caught:
+        sprint.ingest(staffed, text.encode(), name="p1.csv", uploaded_by="head-p1", scope="P1")
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column, problem.value, problem.code) == (3, "unit_code", "F", "unit_outside_scope")
+    assert "Province One (P1)" in problem.message
+    assert staffed.execute("SELECT count(*) FROM counts").fetchall()[0][0] == before
+    fine = HEADER + "2025-10-20,A,voluntary_si,130\n2025-10-20,B,voluntary_si,80\n"
+    assert sprint.ingest(staffed, fine.encode(), name="p1.csv", uploaded_by="head-p1", scope="P1").committed
+
+
+def test_the_audit_log_names_who_did_what(staffed):
+    sprint.sign_in(staffed, "head-p1", "head-password", address="10.1.1.1")
+    failed(staffed, "head-p1", datetime.now(VIETNAM), address="10.1.1.1")
+    day = (HEADER + "2025-10-20,A,voluntary_si,130\n").encode()
+    sprint.ingest(staffed, day, name="a.csv", uploaded_by="head-p1", scope="P1")
+    sprint.ingest(staffed, day, name="again.csv", uploaded_by="head-p1", scope="P1")
+    with pytest.raises(sprint.ValidationError):
+        sprint.ingest(staffed, (HEADER + "2025-10-20,F,voluntary_si,1\n").encode(), name="f.csv",
+                      uploaded_by="head-p1", scope="P1")
+    log = sprint.audit_log(staffed, account="head-p1")
+    assert list(zip(log["kind"], log["outcome"], log["file_name"].fillna(""), log["address"].fillna(""))) == [
+        ("counts", "rejected", "f.csv", ""), ("counts", "already_taken", "again.csv", ""),
+        ("counts", "committed", "a.csv", ""), ("sign_in", "failed", "", "10.1.1.1"),
+        ("sign_in", "ok", "", "10.1.1.1")]
+    assert log.iloc[0]["detail"] == "1"  # one problem
+    added = sprint.audit_log(staffed, kind="account")
+    assert set(added["detail"]) == {"boss", "head-p1", "admin"} and set(added["outcome"]) == {"added"}
+
+
+def test_a_correction_is_logged_with_the_old_and_the_new_value(con):
+    """counts-1 says A had 118 on 17/10; counts-2 corrects it to 117."""
+    load_scenario(con)
+    corrections = sprint.audit_log(con, kind="correction")
+    assert corrections[["unit_code", "metric", "old_value", "new_value", "file_name"]].values.tolist() == [
+        ["A", "voluntary_si", 118, 117, "counts-2-correction.csv"]]
+    assert str(corrections.iloc[0]["date"].date()) == "2025-10-17"
+
+
+def test_the_log_of_a_unit_covers_the_uploads_that_brought_its_counts(con):
+    load_scenario(con)
+    files = lambda unit: set(sprint.audit_log(con, unit=unit, kind="counts")["file_name"])  # noqa: E731
+    assert files("A") == {"counts-1.csv", "counts-2-correction.csv"}
+    assert files("P2") == {"counts-1.csv"}
+
+
+# ---------------------------------------------------------------- the command line
+
+@pytest.fixture
+def run(tmp_store):
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(cli, [*args, "--db", str(tmp_store)], input=input)
+    for command in (("init",), ("load-units", str(SCENARIO / "units.csv")),
+                    ("load-targets", str(SCENARIO / "targets.csv"), "--replace-all")):
+        assert invoke(*command).exit_code == 0
+    return invoke
+
+
+def test_user_commands_add_list_disable_and_set_passwords(run):
+    result = run("user", "add", "head-p1", "--role", "unit", "--unit", "P1", "--password-stdin",
+                 input="head-password\n")
+    assert result.exit_code == 0, result.output
+    assert run("user", "add", "boss", "--role", "leader", "--password-stdin", input="short\n").exit_code == 1
+    listed = run("user", "list", "--format", "csv").output.splitlines()
+    assert listed[0].startswith("name,role,unit_code") and listed[1].startswith("head-p1,unit,P1,Province One")
+    assert run("user", "password", "head-p1", "--password-stdin", input="another-password\n").exit_code == 0
+    assert run("user", "disable", "head-p1").exit_code == 0
+    assert "True" in run("user", "list").output
+    log = run("audit", "--kind", "account", "--format", "json").output
+    assert '"outcome": "disabled"' in log and '"outcome": "password_changed"' in log
+    assert f'"account": "cli:{os.environ.get("USER") or __import__("getpass").getuser()}"' in log
+
+
+def test_ingest_as_a_unit_head_is_checked_against_their_scope(run, tmp_path):
+    run("user", "add", "head-p1", "--role", "unit", "--unit", "P1", "--password-stdin", input="head-password\n")
+    file = tmp_path / "mixed.csv"
+    file.write_text(HEADER + "2025-10-20,A,voluntary_si,130\n2025-10-20,F,voluntary_si,40\n")
+    result = run("ingest", str(file), "--as", "head-p1")
+    assert result.exit_code == 1
+    assert "mixed.csv, line 3, column unit_code: your account may report only for Province One (P1)" in result.output
+    assert "No rows." in run("series", "--unit", "A", "--metric", "voluntary_si", "--start", "2025-10-20",
+                             "--end", "2025-10-20").output
+    file.write_text(HEADER + "2025-10-20,A,voluntary_si,130\n")
+    assert run("ingest", str(file), "--as", "head-p1").exit_code == 0
+    assert "head-p1,counts,committed" in run("audit", "--format", "csv").output
+
+
+def test_without_as_the_cli_is_the_servers_administrator(run, tmp_path):
+    file = tmp_path / "f.csv"
+    file.write_text(HEADER + "2025-10-20,F,voluntary_si,40\n")
+    assert run("ingest", str(file)).exit_code == 0
+    history = run("history", "--format", "json").output
+    assert '"uploaded_by": "cli:' in history
+
+
+def test_leaders_send_no_files_and_only_administrators_load_targets(run, tmp_path):
+    run("user", "add", "boss", "--role", "leader", "--password-stdin", input="boss-password\n")
+    run("user", "add", "head-p1", "--role", "unit", "--unit", "P1", "--password-stdin", input="head-password\n")
+    file = tmp_path / "f.csv"
+    file.write_text(HEADER + "2025-10-20,A,voluntary_si,40\n")
+    refused = run("ingest", str(file), "--as", "boss")
+    assert refused.exit_code == 1 and "leaders read the figures but do not send files" in refused.output
+    refused = run("load-targets", str(SCENARIO / "targets.csv"), "--as", "head-p1")
+    assert refused.exit_code == 1 and "only administrators load units and targets" in refused.output
+    assert run("ingest", str(file), "--as", "nobody").exit_code == 1
+
+
+# ---------------------------------------------------------------- the inbox
+
+def _aged(path):
+    stamp = time.time() - 10
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_a_units_inbox_folder_takes_only_that_units_subtree(staffed, tmp_path):
+    folder = tmp_path / "inbox" / "P1"
+    folder.mkdir(parents=True)
+    (folder / "mine.csv").write_text(HEADER + "2025-10-20,A,voluntary_si,130\n")
+    (folder / "theirs.csv").write_text(HEADER + "2025-10-20,F,voluntary_si,40\n")
+    for name in ("mine.csv", "theirs.csv"):
+        _aged(folder / name)
+    outcomes = {o.file: o for o in process_once(staffed, tmp_path / "inbox", settle=1)}
+    assert outcomes["mine.csv"].committed and not outcomes["theirs.csv"].committed
+    assert (folder / PROCESSED / "mine.csv").exists() and (folder / REJECTED / "theirs.csv").exists()
+    assert "Province One (P1)" in outcomes["theirs.csv"].message
+
+
+def test_an_accounts_inbox_folder_sends_as_that_account(staffed, tmp_path):
+    for name, text in (("@head-p1", "2025-10-20,A,voluntary_si,130\n"), ("@boss", "2025-10-20,B,voluntary_si,80\n")):
+        folder = tmp_path / "inbox" / name
+        folder.mkdir(parents=True)
+        (folder / "day.csv").write_text(HEADER + text)
+        _aged(folder / "day.csv")
+    outcomes = process_once(staffed, tmp_path / "inbox", settle=1)
+    assert sorted((o.destination.parent.parent.name, o.committed) for o in outcomes) == [
+        ("@boss", False), ("@head-p1", True)]
+    log = sprint.audit_log(staffed, kind="counts")
+    assert log.iloc[0]["account"] == "head-p1"
+
+
+def test_a_fresh_store_has_no_accounts_and_the_demo_has_one_per_role(tmp_path):
+    assert sprint.list_accounts(fresh_store()).empty
+    con = fresh_store()
+    load_scenario(con)
+    accounts.add_demo_accounts(con, "A")
+    assert sprint.demo_accounts(con) == [("lanhdao", "leader", "lanhdao-demo"), ("eakar", "unit", "eakar-demo"),
+                                         ("quantri", "admin", "quantri-demo")]
+    sprint.set_password(con, "eakar", "changed-password")
+    assert [name for name, _, _ in sprint.demo_accounts(con)] == ["lanhdao", "quantri"]
