@@ -504,44 +504,44 @@ WHERE c.date = tail.date AND c.unit_code = tail.unit_code AND c.metric = tail.me
 """
 
 
-def _long_rows_sql(cur, header: list[str], name: str) -> tuple[str, list[Problem]]:
-    """SQL that turns the staged file into long rows, and problems with its header."""
+def _stage_long_rows(cur, header: list[str], name: str) -> list[Problem]:
+    """Turn the staged file into long rows (the table long_rows, the view long_cells), or return
+    the problems of its header."""
     if "metric" in header or "value" in header:
         problems = _check_header(name, header, LONG_COLUMNS, ())
-        if problems:
-            return "", problems
-        return _parsed(f"""
-            SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, 'unit_code')} AS unit_raw,
-                   lower({_col(header, 'metric')}) AS metric_raw, {_col(header, 'value')} AS value_raw
-            FROM staged""", wide=False), []
+        if not problems:
+            _parse(cur, f"""
+                SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, 'unit_code')} AS unit_raw,
+                       lower({_col(header, 'metric')}) AS metric_raw, {_col(header, 'value')} AS value_raw
+                FROM staged""", {}, wide=False)
+        return problems
     metric_columns = tuple(c for c in header if c not in WIDE_KEYS)
     known_metrics = tuple(m for (m,) in cur.execute("SELECT metric FROM metrics ORDER BY sort_order").fetchall())
     problems = _check_header(name, header, WIDE_KEYS, known_metrics)
     if not problems and not metric_columns:
         problems.append(Problem(name, 1, None, None, "no_metric_column"))
-    if problems:
-        return "", problems
-    selects = " UNION ALL ".join(
-        f"""SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, 'unit_code')} AS unit_raw,
-                   '{metric}' AS metric_raw, {_col(header, metric)} AS value_raw
-            FROM staged WHERE {_col(header, metric)} IS NOT NULL"""
-        for metric in metric_columns
-    )
-    return _parsed(selects, wide=True), []
+    if not problems:
+        selects = " UNION ALL ".join(
+            f"""SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, 'unit_code')} AS unit_raw,
+                       $metric_{index} AS metric_raw, {_col(header, metric)} AS value_raw
+                FROM staged WHERE {_col(header, metric)} IS NOT NULL"""
+            for index, metric in enumerate(metric_columns))
+        _parse(cur, selects, {f"metric_{index}": metric for index, metric in enumerate(metric_columns)}, wide=True)
+    return problems
 
 
-def _parsed(rows_sql: str, *, wide: bool) -> str:
+def _parse(cur, rows_sql: str, params: dict, *, wide: bool) -> None:
     """CREATE long_rows from the long rows' text, with the date and count parsed once (NULL
     where unreadable; the checks say why), and the view long_cells that adds the file's column
     of each cell (in a wide file, a metric's value is in the metric's own column)."""
-    metric_col, value_col = ("metric_raw", "metric_raw") if wide else ("'metric'", "'value'")
-    return f"""CREATE OR REPLACE TEMP TABLE long_rows AS
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE long_rows AS
         SELECT *, {date_sql('date_raw')} AS day, TRY_CAST({whole_number_sql('value_raw')} AS BIGINT) AS count
-        FROM ({rows_sql});
-        CREATE OR REPLACE TEMP VIEW long_cells AS
+        FROM ({rows_sql})""", params)
+    metric_col, value_col = ("metric_raw", "metric_raw") if wide else ("'metric'", "'value'")
+    cur.execute(f"""CREATE OR REPLACE TEMP VIEW long_cells AS
         SELECT *, 'date' AS date_col, 'unit_code' AS unit_col, {metric_col} AS metric_col,
                {value_col} AS value_col
-        FROM long_rows"""
+        FROM long_rows""")
 
 
 def _sha(data: bytes) -> str:
@@ -621,9 +621,8 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> Ing
     with _rejections_recorded(con, cur, kind="counts", sha=sha, uploaded_by=uploaded_by,
                               record=commit):
         _, name, header = read_file(cur, data, name)
-        create_sql, problems = _long_rows_sql(cur, header, name)
+        problems = _stage_long_rows(cur, header, name)
         if not problems:
-            cur.execute(create_sql)
             if not cur.execute("SELECT count(*) FROM long_rows").fetchall()[0][0]:  # a wide file of empty cells
                 problems = [Problem(name, 2, None, None, "no_values")]
         if not problems and not cur.execute(COUNTS_CLEAN_SQL, checks).fetchall()[0][0]:

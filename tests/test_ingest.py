@@ -425,8 +425,7 @@ def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_
     lines = ["date,unit_code,metric,value"] + [",".join(f'"{cell}"' for cell in row) for row in rows]
     cur = scenario_con.cursor()
     ingest_module.read_file(cur, "\n".join(lines).encode(), "f.csv")
-    create_sql, _ = ingest_module._long_rows_sql(cur, ["date", "unit_code", "metric", "value"], "f.csv")
-    cur.execute(create_sql)
+    ingest_module._stage_long_rows(cur, ["date", "unit_code", "metric", "value"], "f.csv")
     today = {"today": date(2026, 11, 24), "scope": scope}
     clean = cur.execute(ingest_module.COUNTS_CLEAN_SQL, today).fetchall()[0][0]
     named = cur.execute(ingest_module.COUNTS_CHECK_SQL.format(
