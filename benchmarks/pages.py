@@ -20,7 +20,10 @@ sys.path.insert(0, str(ROOT))
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-PAGES = ["pages/progress.py", "pages/provinces.py", "pages/leaderboard.py", "pages/upload.py", "pages/admin.py"]
+import sprint  # noqa: E402
+
+PAGES = ["pages/progress.py", "pages/provinces.py", "pages/leaderboard.py", "pages/upload.py", "pages/admin.py",
+         "pages/audit.py"]
 
 
 def rerun(at: AppTest) -> float:
@@ -37,8 +40,13 @@ def main() -> None:
     arguments = parser.parse_args()
     os.environ["SPRINT_DB"] = str(arguments.store)
     os.environ["SPRINT_INBOX"] = "off"
+    con = sprint.connect(arguments.store)
+    if sprint.account(con, "quantri") is None:  # an administrator opens every page
+        sprint.add_account(con, "quantri", role="admin", password="quantri-demo")
+    con.close()
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
-    at.session_state["my_unit"] = "66"
+    for key, value in {"my_unit": "66", "account_name": "quantri", "signed_in_at": time.time()}.items():
+        at.session_state[key] = value
     started = time.perf_counter()
     at.run()
     print(f"  {'first run (opens the store, fills the caches)':<46} {1000 * (time.perf_counter() - started):9.0f} ms")
