@@ -5,6 +5,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from . import audit
 from .errors import SprintError, UnknownError
 from .store import DATA_DIR, transaction, write_lock
 from .structure import rebuild_structure
@@ -96,8 +97,9 @@ def parse_campaign(path: Path) -> dict:
     return spec
 
 
-def load_campaign(con, path: str | Path) -> str:
-    """Add or update one campaign (dates, phases, its root unit).
+def load_campaign(con, path: str | Path, *, by: str | None = None) -> str:
+    """Add or update one campaign (dates, phases, its root unit); loaded `by` someone (the command
+    line), it goes into the audit log (the shipped campaigns, reloaded at every start, do not).
 
     Its published targets are loaded with a new campaign only: once a campaign exists, its
     targets belong to the targets files (which replace them whole).
@@ -128,6 +130,9 @@ def load_campaign(con, path: str | Path) -> str:
             "INSERT INTO units (unit_code, name, parent_code) VALUES (?, ?, NULL) ON CONFLICT DO NOTHING",
             [root["unit_code"], root["name"]],
         )
+        if by is not None:
+            audit.record(con, "campaign", account=by, outcome="added" if is_new else "committed",
+                         file_name=Path(path).name, detail=campaign_id)
         if is_new and spec["targets"]:
             con.executemany(
                 "INSERT INTO targets VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",

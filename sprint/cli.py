@@ -240,7 +240,7 @@ def load_targets(db, as_name, replace_all, file):
 @_guarded
 def load_campaign_command(db, file):
     """Add or update a campaign from its JSON file (dates, phases, national targets)."""
-    campaign_id = load_campaign(_open(db), file)
+    campaign_id = load_campaign(_open(db), file, by=f"cli:{getpass.getuser()}")
     click.echo(f"Campaign {campaign_id} loaded from {file}.")
 
 

@@ -265,3 +265,17 @@ def test_a_fresh_store_has_no_accounts_and_the_demo_has_one_per_role(tmp_path):
                                          ("quantri", "admin", "quantri-demo")]
     sprint.set_password(con, "eakar", "changed-password")
     assert [name for name, _, _ in sprint.demo_accounts(con)] == ["lanhdao", "quantri"]
+
+
+def test_the_server_keeps_its_guards_on():
+    """Upload size capped, XSRF protection and cookies as Streamlit ships them, no secret tracked."""
+    import subprocess
+    import tomllib
+
+    root = SCENARIO.parents[2]
+    config = tomllib.loads((root / ".streamlit" / "config.toml").read_text())
+    assert 0 < config["server"]["maxUploadSize"] <= 10
+    assert config["server"].get("enableXsrfProtection", True) and config["server"].get("enableCORS", True)
+    tracked = subprocess.run(["git", "ls-files", ".streamlit"], cwd=root, capture_output=True, text=True).stdout
+    assert "secrets.toml\n" not in tracked and "secrets.toml.example" in tracked
+    assert ".streamlit/secrets.toml" in (root / ".gitignore").read_text().splitlines()

@@ -339,9 +339,12 @@ def test_a_later_campaign_is_data(con, tmp_path):
     spec = Path(sprint.campaigns.CAMPAIGNS_DIR / "2025-dispatch-2440.json").read_text()
     path = tmp_path / "2026.json"
     path.write_text(spec.replace('"2025"', '"2026"').replace("2025-", "2026-"))
-    sprint.load_campaign(con, path)
+    sprint.load_campaign(con, path, by="cli:clerk")
     assert sprint.campaign_for(con, date(2026, 11, 1))["campaign_id"] == "2026"
     assert sprint.campaign_for(con, date(2025, 11, 1))["campaign_id"] == "2025"
+    logged = sprint.audit_log(con, kind="campaign")
+    assert logged[["account", "outcome", "file_name", "detail"]].values.tolist() == [
+        ["cli:clerk", "added", "2026.json", "2026"]]
 
 
 def test_the_error_list_is_capped_with_a_count(scenario_con):
