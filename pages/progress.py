@@ -10,17 +10,18 @@ from sprint import i18n
 common.route_through_app()
 
 lang = common.lang()
-st.title(common.t("page_progress"))
+title = st.empty()
+title.title(common.t("page_progress"))
 if common.require_data():
     as_of = common.as_of()
     units = common.read(sprint.units)
-    scopes = units.loc[units["depth"] <= 1, "unit_code"].tolist()
     mine = common.my_unit()
-    parents = units.set_index("unit_code")["parent_code"]
-    default_scope = mine if mine in scopes else parents.get(mine)
-    scope = st.selectbox(common.t("scope"), scopes,
-                         index=scopes.index(default_scope) if default_scope in scopes else 0,
+    # the nation and the provinces, and the reader's own unit at any level (a head opens on it)
+    scopes = units.loc[(units["depth"] <= 1) | (units["unit_code"] == mine), "unit_code"].tolist()
+    scope = st.selectbox(common.t("scope"), scopes, index=scopes.index(mine) if mine in scopes else 0,
                          format_func=common.unit_formatter(), key="progress_scope")
+    if scope != "VN":
+        title.title(common.t("progress_of", unit=common.unit_label(scope)))
     campaign = common.read(sprint.campaign_for, as_of=as_of)
     phase = sprint.current_phase(campaign, as_of)
     st.caption(f"**{campaign['name']}** ({campaign['dispatch']}) · {common.t('as_of')} {i18n.day(as_of, lang)}")

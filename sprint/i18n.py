@@ -13,6 +13,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "app_title": ("Đợt thi đua cao điểm BHXH, BHYT", "VSS year-end sprint"),
     "page_progress": ("Tiến độ toàn quốc", "Sprint progress"),
     "page_provinces": ("Các tỉnh", "Provinces"),
+    "progress_of": ("Tiến độ: {unit}", "Progress: {unit}"),
     "page_leaderboard": ("Bảng xếp hạng", "Leaderboard"),
     "page_upload": ("Gửi báo cáo", "Upload"),
     "page_admin": ("Chỉ tiêu và đơn vị", "Targets and units"),

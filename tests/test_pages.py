@@ -89,9 +89,22 @@ def test_progress_in_english(demo_store):
     assert "Phase 2: Nov 1, 2025 – Nov 30, 2025 · 10 days to the milestone" in texts(at)
 
 
-def test_progress_scope_follows_my_unit(demo_store):
-    at = open_page(PAGES[0], my_unit="66-EAKAR")
-    assert at.selectbox(key="progress_scope").value == "66"
+def test_a_unit_heads_progress_page_opens_on_their_own_unit(demo_store):
+    """Ea Kar is a grassroots unit: its head sees its own figures, titled with its name, and can
+    still pick the nation or a province."""
+    at = open_page(PAGES[0], account="eakar", my_unit="66-EAKAR")
+    assert at.selectbox(key="progress_scope").value == "66-EAKAR"
+    assert at.title[0].value.replace("\\", "") == "Tiến độ: Ea Kar (66-EAKAR)"
+    con = sprint.connect(demo_store)
+    own = sprint.progress(con, as_of=date(2025, 11, 20), unit="66-EAKAR")
+    con.close()
+    shown = texts(at)
+    for row in own.itertuples():
+        assert f"### {i18n.number(row.value, 'vi')}" in shown
+    at.selectbox(key="progress_scope").set_value("66").run()
+    assert at.title[0].value.replace("\\", "") == "Tiến độ: Đắk Lắk (66)"
+    at.selectbox(key="progress_scope").set_value("VN").run()
+    assert at.title[0].value == "Tiến độ toàn quốc"
 
 
 def test_leaderboard_filters_change_the_table(demo_store):
