@@ -14,7 +14,7 @@ from sprint import i18n
 common.route_through_app()
 st.set_page_config(page_title="Sprint BHXH", page_icon=":material/trending_up:", layout="wide")
 st.session_state.setdefault("lang", "en" if st.query_params.get("lang") == "en" else "vi")
-st.session_state.setdefault("as_of_follows_latest", True)
+st.session_state.setdefault("as_of_follows_default", True)
 
 PAGES = {
     "progress": st.Page("pages/progress.py", title=common.t("page_progress"), icon=":material/trending_up:",
@@ -56,7 +56,31 @@ allowed = [PAGES[name] for name in ALLOWED[viewer.role]]
 
 
 def _as_of_changed() -> None:
-    st.session_state["as_of_follows_latest"] = st.session_state.get("as_of") == common.read(sprint.latest_date)
+    st.session_state["as_of_follows_default"] = st.session_state.get("as_of") == common.read(sprint.complete_date)
+
+
+def _show_day(day) -> None:
+    st.session_state["as_of"] = day
+    _as_of_changed()
+
+
+def partial_day_banner(latest, complete) -> None:
+    """Later days than the complete one are offered, never shown by default: one early report
+    would otherwise move every figure to a day most units have not reported yet."""
+    days = common.read(sprint.reporting_days)
+    day = days.loc[days["date"].dt.date == latest].iloc[0]
+    done, expected = (i18n.number(day[column], common.lang()) for column in ("reported", "expected"))
+    words = {"day": i18n.day(latest, common.lang()), "done": done, "total": expected,
+             "complete": i18n.day(complete, common.lang())}
+    if st.session_state.get("as_of") == latest:
+        st.warning(common.t("partial_day_shown", **words), icon=":material/warning:")
+        st.button(common.t("back_to_complete_day", **words), on_click=_show_day, args=(complete,),
+                  key="show_complete_day")
+    else:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.info(common.t("partial_day_offered", **words), icon=":material/schedule:")
+            st.button(common.t("see_partial_day", **words), on_click=_show_day, args=(latest,),
+                      key="show_partial_day")
 
 
 with st.sidebar:
@@ -64,10 +88,10 @@ with st.sidebar:
         st.page_link(link)
     st.segmented_control(common.t("language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
                          key="lang", required=True)
-    latest = common.read(sprint.latest_date)
+    latest, complete = common.read(sprint.latest_date), common.read(sprint.complete_date)
     if latest is not None:
-        if st.session_state["as_of_follows_latest"] or "as_of" not in st.session_state:
-            st.session_state["as_of"] = latest
+        if st.session_state["as_of_follows_default"] or "as_of" not in st.session_state:
+            st.session_state["as_of"] = complete  # the latest complete day, unless the reader picked another
         st.date_input(common.t("as_of"), key="as_of", max_value=latest, format="DD/MM/YYYY",
                       on_change=_as_of_changed)
     units = common.read(sprint.units)
@@ -105,6 +129,8 @@ with st.sidebar:
     st.button(common.t("sign_out"), on_click=common.sign_out, key="sign_out", icon=":material/logout:")
 
 if page.url_path in {link.url_path for link in allowed}:
+    if latest is not None and latest > complete and page.url_path not in ("upload", "admin", "audit"):
+        partial_day_banner(latest, complete)
     page.run()
 else:
     st.warning(common.t("page_not_allowed", role=common.role_label(viewer.role)))

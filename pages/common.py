@@ -113,7 +113,7 @@ def t(key: str, **values) -> str:
 
 
 def as_of():
-    return st.session_state.get("as_of") or read(sprint.latest_date)
+    return st.session_state.get("as_of") or read(sprint.complete_date)
 
 
 def my_unit() -> str | None:

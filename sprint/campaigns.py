@@ -40,6 +40,11 @@ def _date(value, where: str, problems: list[str]):
         return None
 
 
+# a day is complete once this share of the units that report has reported for it (a campaign's
+# file may set its own, complete_share)
+COMPLETE_SHARE = 0.9
+
+
 def _campaign_problems(spec) -> list[str]:
     """Every way a campaign file is wrong, each naming where (its JSON path); converts the dates."""
     if not isinstance(spec, dict):
@@ -61,6 +66,9 @@ def _campaign_problems(spec) -> list[str]:
             problems.append(f"{where}: starts after its milestone")
         if spec["baseline"] and phase["milestone"] and phase["milestone"] <= spec["baseline"]:
             problems.append(f"{where}.milestone: on or before the baseline {spec['baseline']}")
+    share = spec.get("complete_share", COMPLETE_SHARE)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+        problems.append(f"complete_share: {share!r} is not a share of units between 0 (excluded) and 1")
     milestones = {p.get("milestone") for p in spec["phases"] if isinstance(p, dict)}
     spec.setdefault("targets", [])
     for index, target in enumerate(spec["targets"] if isinstance(spec["targets"], list) else [None]):
@@ -117,9 +125,9 @@ def load_campaign(con, path: str | Path, *, by: str | None = None) -> str:
         is_new = not con.execute(
             "SELECT count(*) FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchall()[0][0]
         con.execute(
-            "INSERT OR REPLACE INTO campaigns VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?)",
             [campaign_id, spec["name"], spec.get("dispatch"), spec["baseline"],
-             spec["ends"], spec.get("late_payment_max_pct")],
+             spec["ends"], spec.get("late_payment_max_pct"), spec.get("complete_share", COMPLETE_SHARE)],
         )
         con.execute("DELETE FROM phases WHERE campaign_id = ?", [campaign_id])
         con.executemany(

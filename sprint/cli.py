@@ -23,7 +23,7 @@ from .ingest import load_targets as load_targets_file
 from .ingest import load_units as load_units_file
 from .ingest import upload_history
 from .leaderboard import MOVERS_DAYS, leaderboard, top_movers
-from .progress import (LEVELS, attainment_matrix, coverage, late_payment, latest_date, progress, reporting,
+from .progress import (LEVELS, attainment_matrix, complete_date, coverage, late_payment, progress, reporting,
                        series, trend)
 from .store import connect, default_db_path
 
@@ -255,7 +255,7 @@ def ingest(db, as_name, files):
 
 
 as_of_option = click.option("--as-of", "as_of", type=AsOf(), default=None,
-                            help="Default: the latest date with data.")
+                            help="Default: the latest complete day (enough units have reported for it).")
 unit_option = click.option("--unit", default=None, help="One unit (its code).")
 level_option = click.option("--level", type=click.Choice(list(LEVELS)), default=None)
 parent_option = click.option("--parent", default=None, help="The children of this unit.")
@@ -269,7 +269,7 @@ board_options = [
 
 def read_command(name: str, function, *options):
     """A command that prints what `function(con, **options)` returns: the page's figure, from
-    the same function. --as-of, where the function takes it, defaults to the latest date."""
+    the same function. --as-of, where the function takes it, defaults to the latest complete day."""
     def command(db, output_format, **arguments):
         con = _open(db)
         if "as_of" in arguments:
@@ -285,10 +285,10 @@ def read_command(name: str, function, *options):
 def _as_of(con, as_of):
     if as_of is not None:
         return as_of
-    latest = latest_date(con)
-    if latest is None:
+    complete = complete_date(con)
+    if complete is None:
         _fail("The store has no counts yet; give --as-of or ingest a file first.")
-    return latest
+    return complete
 
 
 start_option = click.option("--start", type=AsOf(), required=True)

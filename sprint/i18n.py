@@ -86,6 +86,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "outcome_password_changed": ("đổi mật khẩu", "password changed"),
     "upload_scope": ("Tài khoản của bạn gửi báo cáo cho {unit} và các đơn vị trực thuộc.",
                      "Your account sends reports for {unit} and the units under it."),
+    "partial_day_offered": ("Số liệu đến ngày {complete} (ngày đủ báo cáo gần nhất). Ngày {day}: mới có {done}/{total} "
+                            "đơn vị báo cáo.",
+                            "Figures as of {complete}, the latest complete day. {day}: {done} of {total} units have "
+                            "reported so far."),
+    "see_partial_day": ("Vẫn xem ngày {day}", "See {day} anyway"),
+    "partial_day_shown": ("Ngày {day} mới có {done}/{total} đơn vị báo cáo: số của các đơn vị chưa báo cáo được giữ "
+                          "như lần báo cáo trước, nên tiến độ, nhịp 7 ngày và dự báo của ngày này chưa đầy đủ.",
+                          "{day}: only {done} of {total} units have reported so far. The others' counts are carried "
+                          "forward from their last report, so this day's progress, 7-day pace and projection are "
+                          "not complete."),
+    "back_to_complete_day": ("Về ngày đủ báo cáo {complete}", "Back to {complete}, the latest complete day"),
     "page_not_allowed": ("Trang này không dành cho tài khoản {role}; hãy chọn một trang ở thanh bên.",
                          "This page is not open to a {role}'s account; choose a page in the sidebar."),
     "no_entries": ("Không có mục nào.", "No entries."),

@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from .campaigns import campaign_for
+from .campaigns import COMPLETE_SHARE, campaign_for
 from .errors import UnknownError
 
 LEVELS = {"national": 0, "province": 1, "grassroots": 2}
@@ -396,6 +396,42 @@ def targets(con) -> pd.DataFrame:
            ORDER BY t.campaign_id, t.unit_code, m.sort_order, t.milestone""").df()
 
 
+# For each day of the last month with reports: how many units reported for it, out of the units
+# that had reported by then (a unit that starts late is not missing before it starts), and the
+# share that makes a day complete (that of the campaign the latest day leads up to, else the default).
+DAYS_SQL = """
+WITH per_day AS (
+    SELECT date, count(DISTINCT unit_code) AS reported FROM counts
+    WHERE date > (SELECT max(date) FROM counts) - 31 GROUP BY date
+), firsts AS (
+    SELECT min(date) AS first FROM counts GROUP BY unit_code
+), expected AS (
+    SELECT d.date, d.reported, count(f.first) AS expected FROM per_day d JOIN firsts f ON f.first <= d.date
+    GROUP BY d.date, d.reported
+)
+SELECT e.date, e.reported, e.expected,
+       e.reported >= coalesce((SELECT c.complete_share FROM campaigns c
+                               WHERE c.ends >= (SELECT max(date) FROM per_day)
+                               ORDER BY c.ends LIMIT 1), $default_share) * e.expected AS complete
+FROM expected e ORDER BY e.date
+"""
+
+
+def reporting_days(con) -> pd.DataFrame:
+    """Each day of the last 31 with reports: date, reported (units that reported for it), expected (units that
+    had reported by then) and complete (reported reaches the campaign's share of expected)."""
+    return con.cursor().execute(DAYS_SQL, {"default_share": COMPLETE_SHARE}).df()
+
+
+def complete_date(con) -> date | None:
+    """The latest complete day (see reporting_days): the default as-of date of the pages and the
+    command line, so that one early report does not move every figure to a day most units have
+    not reported yet. The latest day with data when no day of the last month is complete; None
+    without data."""
+    return con.cursor().execute(f"SELECT coalesce(max(date) FILTER (complete), max(date)) FROM ({DAYS_SQL})",
+                                {"default_share": COMPLETE_SHARE}).fetchall()[0][0]
+
+
 def latest_date(con) -> date | None:
-    """The latest date with any reported count (the default as-of date of the pages)."""
+    """The latest date with any reported count (the last day a reader may choose)."""
     return con.execute("SELECT max(date) FROM counts").fetchall()[0][0]

@@ -106,9 +106,19 @@ def test_bad_date_option(scenario_store):
     assert "is not a date; write 2025-11-20 or 20/11/2025" in result.output
 
 
-def test_as_of_defaults_to_the_latest_date(scenario_store):
-    rows = json.loads(scenario_store("progress", "--unit", "A", "--format", "json").output)
-    assert rows[0]["as_of"] == "2025-10-17"
+def test_as_of_defaults_to_the_latest_complete_day(run, tmp_path):
+    """10-03: all four units reported; 10-04: one of four (see test_progress's completeness days)."""
+    from test_progress import COMPLETENESS_DAYS
+
+    days = tmp_path / "days.csv"
+    days.write_text(COMPLETENESS_DAYS)
+    for command in (("init",), ("load-units", str(SCENARIO / "units.csv")),
+                    ("load-targets", str(SCENARIO / "targets.csv"), "--replace-all"), ("ingest", str(days))):
+        assert run(*command).exit_code == 0
+    rows = json.loads(run("progress", "--unit", "A", "--format", "json").output)
+    assert rows[0]["as_of"] == "2025-10-03"
+    reported = json.loads(run("reporting", "--as-of", "2025-10-04", "--format", "json").output)
+    assert {r["unit_code"]: r["reported"] for r in reported} == {"A": True, "B": False, "F": False, "L": False}
 
 
 def test_init_demo_then_reset(run, tmp_store):
@@ -148,7 +158,7 @@ def test_simulate_then_watch_once(tmp_store, tmp_path):
     assert sorted(p.name for p in (inbox / "processed").iterdir()) == ["sim-2025-11-21.csv", "sim-2025-11-22.csv"]
     rows = json.loads(runner.invoke(cli, ["progress", "--unit", "VN", "--metric", "health", "--format", "json",
                                           "--db", str(tmp_store)]).output)
-    assert rows[0]["as_of"] == "2025-11-22"
+    assert rows[0]["as_of"] == "2025-11-21"  # Saturday 22/11: 47 of 340 units reported, a partial day
 
 
 @pytest.mark.parametrize("command, function, arguments", [

@@ -345,3 +345,20 @@ def test_a_disabled_account_is_signed_out_at_its_next_page(demo_store):
     con.close()
     at.run()
     assert [t.value for t in at.title] == ["Đăng nhập bảng theo dõi đợt thi đua"]
+
+
+def test_one_early_report_leaves_the_pages_on_the_complete_day(demo_store):
+    """Ea Kar alone reports for 21/11: every page stays on 20/11 and offers 21/11 with how many
+    units have reported for it; seeing it says the day is partial and offers the way back."""
+    con = sprint.connect(demo_store)
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-21,66-EAKAR,compulsory_si,6500\n", name="early.csv")
+    con.close()
+    at = open_page(PAGES[2])
+    assert at.session_state["as_of"] == date(2025, 11, 20)
+    offered = at.info[0].value.replace("\\", "")
+    assert "Ngày 21/11/2025: mới có 1/340 đơn vị báo cáo" in offered and "20/11/2025" in offered
+    at.button(key="show_partial_day").click().run()
+    assert at.session_state["as_of"] == date(2025, 11, 21)
+    assert "Ngày 21/11/2025 mới có 1/340 đơn vị báo cáo" in at.warning[0].value.replace("\\", "")
+    at.button(key="show_complete_day").click().run()
+    assert at.session_state["as_of"] == date(2025, 11, 20)

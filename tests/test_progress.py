@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import sprint
+from conftest import SCENARIO
 
 AS_OF = date(2025, 10, 17)
 
@@ -201,3 +202,37 @@ def test_a_report_dated_before_a_units_first_report(scenario_con):
     days = sprint.series(scenario_con, unit="L", metric="voluntary_si", start=date(2025, 10, 1), end=date(2025, 10, 7))
     assert days["value"].tolist() == [4, 4, 4, 4, 10, 10]  # 10-02 .. 10-07
     assert row(sprint.progress(scenario_con, as_of=date(2025, 10, 5)), "L")["value"] == 4
+
+
+COMPLETENESS_DAYS = ("date,unit_code,metric,value\n"
+                     "2025-10-01,A,voluntary_si,1\n2025-10-01,B,voluntary_si,1\n2025-10-01,F,voluntary_si,1\n"
+                     "2025-10-02,A,voluntary_si,2\n2025-10-02,B,voluntary_si,2\n"
+                     "2025-10-03,A,voluntary_si,3\n2025-10-03,B,voluntary_si,3\n2025-10-03,F,voluntary_si,3\n"
+                     "2025-10-03,L,voluntary_si,3\n"
+                     "2025-10-04,A,voluntary_si,4\n")
+
+
+def test_the_default_as_of_is_the_latest_complete_day(con, tmp_path):
+    """Reported / units that had reported by then: 10-01 3/3 (L has not started), 10-02 2/3,
+    10-03 4/4, 10-04 1/4. At 90 %, 10-01 and 10-03 are complete: the default is 10-03, not 10-04."""
+    sprint.load_units(con, SCENARIO / "units.csv")
+    sprint.ingest(con, COMPLETENESS_DAYS.encode(), name="days.csv")
+    days = sprint.reporting_days(con)
+    assert days[["reported", "expected", "complete"]].values.tolist() == [
+        [3, 3, True], [2, 3, False], [4, 4, True], [1, 4, False]]
+    assert sprint.complete_date(con) == date(2025, 10, 3)
+    assert sprint.latest_date(con) == date(2025, 10, 4)
+
+
+def test_a_campaign_sets_its_own_complete_share(con, tmp_path):
+    """At 25 %, one unit of four (10-04) makes a day complete."""
+    sprint.load_units(con, SCENARIO / "units.csv")
+    sprint.ingest(con, COMPLETENESS_DAYS.encode(), name="days.csv")
+    spec = (sprint.campaigns.CAMPAIGNS_DIR / "2025-dispatch-2440.json").read_text()
+    path = tmp_path / "2025.json"
+    path.write_text(spec.replace('"late_payment_max_pct": 2.55,', '"late_payment_max_pct": 2.55, "complete_share": 0.25,'))
+    sprint.load_campaign(con, path)
+    assert sprint.complete_date(con) == date(2025, 10, 4)
+    path.write_text(spec.replace('"late_payment_max_pct": 2.55,', '"late_payment_max_pct": 2.55, "complete_share": 1.5,'))
+    with pytest.raises(sprint.SprintError, match="complete_share: 1.5 is not a share"):
+        sprint.load_campaign(con, path)

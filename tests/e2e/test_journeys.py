@@ -146,7 +146,8 @@ def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_p
         sent = subprocess.run([sys.executable, "-m", "sprint", "ingest", str(day), "--db", str(live_store)],
                               cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert sent.returncode == 0, sent.stderr
-        expect(main.get_by_text("Số liệu đến ngày 21/11/2025")).to_be_visible(timeout=10_000)
+        # one unit of 340 has reported for 21/11: the page stays on the complete day and offers the new one
+        expect(main.get_by_text("Ngày 21/11/2025: mới có 1/340 đơn vị báo cáo")).to_be_visible(timeout=10_000)
         elapsed = time.monotonic() - started
         print(f"new report visible after {elapsed:.1f} s")
         assert elapsed < 15
