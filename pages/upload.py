@@ -37,6 +37,20 @@ def commit(data: bytes, name: str) -> None:
         st.session_state["upload_outcome"] = (name, "taken" if result.already_taken else "committed", result)
 
 
+def show_corrections(result) -> None:
+    """Each count the file corrects, its old and its new value."""
+    if result.corrections is None:
+        return
+    fixes = result.corrections
+    st.caption(common.t("corrections", count=i18n.number(result.corrected, lang)))
+    st.dataframe(fixes.assign(date=i18n.days(fixes["date"], lang), metric=fixes["metric"].map(common.metric_labels()),
+                              old_value=i18n.numbers(fixes["old_value"], lang),
+                              new_value=i18n.numbers(fixes["new_value"], lang)),
+                 hide_index=True, column_config={
+                     "date": common.t("count_date"), "unit_code": common.t("unit"), "metric": common.t("metric"),
+                     "old_value": common.t("old_value"), "new_value": common.t("new_value")})
+
+
 upload = st.file_uploader(common.t("file"), type=["csv", "xlsx"], key="upload_file")
 outcome = st.session_state.get("upload_outcome")
 if upload is not None and outcome is not None and outcome[0] == upload.name:
@@ -45,6 +59,7 @@ if upload is not None and outcome is not None and outcome[0] == upload.name:
         st.success(common.t("committed", file=name, new=i18n.number(detail.new, lang),
                             corrected=i18n.number(detail.corrected, lang),
                             unchanged=i18n.number(detail.unchanged, lang)))
+        show_corrections(detail)
     elif verdict == "taken":
         st.info(common.t("already_taken", file=name))
     elif verdict == "failed":
@@ -70,8 +85,12 @@ elif upload is not None:
                                   corrected=i18n.number(check.corrected, lang),
                                   unchanged=i18n.number(check.unchanged, lang)))
             preview = check.preview.assign(date=i18n.days(check.preview["date"], lang),
+                                           metric=check.preview["metric"].map(common.metric_labels()),
                                            value=i18n.numbers(check.preview["value"], lang))
-            st.dataframe(preview, hide_index=True, height=min(35 * len(preview) + 40, 400))
+            st.dataframe(preview, hide_index=True, height=min(35 * len(preview) + 40, 400), column_config={
+                "date": common.t("count_date"), "unit_code": common.t("unit"), "metric": common.t("metric"),
+                "value": common.t("value")})
+            show_corrections(check)
             confirmed = True
             if check.warnings:
                 st.warning(common.t("warnings", count=i18n.number(len(check.warnings), lang)))

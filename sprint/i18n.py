@@ -64,6 +64,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "audit_kind": ("Loại", "Kind"),
     "count_date": ("Ngày số liệu", "Date of the count"),
     "row_count": ("Số dòng", "Rows"),
+    "corrections": ("Số liệu được sửa ({count}): giá trị cũ → mới", "Corrected counts ({count}): old → new"),
     "problem_count": ("{count} lỗi", "{count} problems"),
     "old_value": ("Giá trị cũ", "Old value"),
     "new_value": ("Giá trị mới", "New value"),

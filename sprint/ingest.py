@@ -52,6 +52,8 @@ class IngestResult:
     unchanged: int = 0
     warnings: list[Problem] = field(default_factory=list)
     preview: pd.DataFrame | None = None
+    # each corrected count: date, unit_code, metric, old_value, new_value (the first MAX_PROBLEMS)
+    corrections: pd.DataFrame | None = None
 
     def summary(self) -> str:
         if self.already_taken:
@@ -668,8 +670,13 @@ def _assess(cur, name: str, *, preview: bool) -> tuple[IngestResult, bool]:
                          {"pct": JUMP_WARNING_PCT}, name)
     shown = cur.execute("SELECT date, unit_code, metric, value FROM previous ORDER BY date, unit_code, metric "
                         "LIMIT 200").df() if preview else None
+    corrections = cur.execute(
+        """SELECT date, unit_code, metric, stored_value AS old_value, value AS new_value FROM changed
+           WHERE NOT is_new ORDER BY date, unit_code, metric LIMIT $limit""", {"limit": MAX_PROBLEMS}
+    ).df() if corrected else None
     return IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
-                        unchanged=rows - new - corrected, warnings=warnings, preview=shown), extends_only
+                        unchanged=rows - new - corrected, warnings=warnings, preview=shown,
+                        corrections=corrections), extends_only
 
 
 def _staged_rows(cur) -> int:

@@ -168,11 +168,16 @@ def test_admin_rejects_a_units_file_with_a_cycle(demo_store):
     assert "bị từ chối" in at.error[0].value
 
 
-def test_as_of_follows_the_latest_day(demo_store):
+def test_as_of_follows_the_latest_complete_day(demo_store):
+    """The demo's next day, 21/11, is reported by 328 of 340 units: the open page moves to it."""
+    from sprint import demo
+
     at = open_page(PAGES[0])
     assert at.session_state["as_of"] == date(2025, 11, 20)
+    day, frame = demo.days_after(date(2025, 11, 20))[0]
+    assert (day, frame["unit_code"].nunique()) == (date(2025, 11, 21), 328)
     con = sprint.connect(demo_store)
-    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-21,66-EAKAR,health,131000\n", name="next.csv")
+    sprint.ingest(con, frame.assign(date=str(day)).to_csv(index=False).encode(), name="next.csv")
     con.close()
     at.run()  # the live fragment sees a new data version and asks for a rerun
     at.run()
@@ -362,3 +367,15 @@ def test_one_early_report_leaves_the_pages_on_the_complete_day(demo_store):
     assert "Ngày 21/11/2025 mới có 1/340 đơn vị báo cáo" in at.warning[0].value.replace("\\", "")
     at.button(key="show_complete_day").click().run()
     assert at.session_state["as_of"] == date(2025, 11, 20)
+
+
+def test_a_correction_shows_the_old_and_the_new_value(demo_store):
+    con = sprint.connect(demo_store)
+    old = sprint.series(con, unit="66-EAKAR", metric="health", start=date(2025, 11, 20), end=date(2025, 11, 20))
+    con.close()
+    at = open_page("pages/upload.py", account="eakar")
+    at.file_uploader[0].upload("sua.csv", b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131000\n",
+                               "text/csv").run()
+    fixes = at.dataframe[1].value
+    assert fixes.iloc[0].tolist() == ["20/11/2025", "66-EAKAR", "Bảo hiểm y tế", i18n.number(old["value"].iloc[0], "vi"),
+                                      "131.000"]
