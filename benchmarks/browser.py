@@ -28,7 +28,7 @@ from sprint import i18n  # noqa: E402
 
 
 def first_figure(store: Path) -> tuple[str, str]:
-    """The national compulsory SI count as the progress page writes it, and a leader's live
+    """The national compulsory SI attainment as the progress page writes it, and a leader's live
     session token (the tabs are a signed-in reader's, as every morning): read before the server
     takes the store."""
     con = sprint.connect(store)
@@ -39,7 +39,7 @@ def first_figure(store: Path) -> tuple[str, str]:
         token = sprint.open_session(con, "lanhdao", hours=1)
     finally:
         con.close()
-    return i18n.number(figures["value"].iloc[0], "vi"), token
+    return i18n.percent(figures["attainment_pct"].iloc[0], "vi"), token
 
 
 async def open_tab(browser, url: str, figure: str, token: str) -> float:

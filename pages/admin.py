@@ -46,7 +46,8 @@ units_tab, targets_tab = st.tabs([common.t("unit_tree"), common.t("targets_table
 with units_tab:
     load_section(common.t("units_file"), sprint.load_units, "units")
     units = common.read(sprint.units)
-    shown = units.assign(population=i18n.numbers(units["population"], lang),
+    shown = units.assign(parent_code=units["parent_code"].fillna(""),
+                         population=i18n.numbers(units["population"], lang),
                          labour_force=i18n.numbers(units["labour_force"], lang))
     st.dataframe(shown[["unit_code", "name", "parent_code", "depth", "population", "labour_force"]],
                  hide_index=True, column_config={
@@ -60,14 +61,8 @@ with targets_tab:
                            target=i18n.numbers(targets["target"], lang),
                            metric=targets["metric"].map(common.metric_labels()))
     st.dataframe(shown, hide_index=True, column_config={
-        "unit_code": common.t("unit"), "unit_name": common.t("name"), "metric": common.t("metric"),
-        "milestone": common.t("milestone"), "target": common.t("target")})
+        "campaign_id": common.t("campaign"), "unit_code": common.t("unit"), "unit_name": common.t("name"),
+        "metric": common.t("metric"), "milestone": common.t("milestone"), "target": common.t("target")})
 
 st.subheader(common.t("history"))
-history = common.read(sprint.upload_history, limit=30, kinds=("units", "targets"))
-shown = history.assign(received_at=history["received_at"].map(lambda v: i18n.moment(v, lang)),
-                       outcome=history["outcome"].map(lambda o: common.t(f"outcome_{o}")))
-st.dataframe(shown[["received_at", "file_name", "kind", "uploaded_by", "rows", "outcome"]], hide_index=True,
-             column_config={"received_at": common.t("received_at"), "file_name": common.t("file"),
-                            "kind": common.t("kind"), "uploaded_by": common.t("uploaded_by"),
-                            "rows": common.t("rows"), "outcome": common.t("outcome")})
+common.history_table(common.read(sprint.upload_history, limit=30, kinds=("units", "targets")))

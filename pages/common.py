@@ -156,6 +156,12 @@ def status_badge(status: str) -> str:
     return f":{i18n.STATUS_BADGES.get(status, 'gray')}-badge[{i18n.status_label(status, lang())}]"
 
 
+def ceiling_badge(within: bool) -> str:
+    """Lower is better: within the ceiling reads as achieved, over it as behind (the same colours)."""
+    status = "achieved" if within else "behind"
+    return f":{i18n.STATUS_BADGES[status]}-badge[{t('within_limit' if within else 'over_limit')}]"
+
+
 def plotly_separators() -> str:
     """Plotly's decimal and thousands characters for the language (1.234.567,5 in Vietnamese)."""
     return ",." if lang() == "vi" else ".,"
@@ -178,6 +184,24 @@ def download_buttons(frame: pd.DataFrame, stem: str, key: str) -> None:
     right.download_button(t("download_xlsx"), excel_bytes(frame, stem), f"{stem}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"{key}-xlsx", width="stretch")
+
+
+def history_table(history: pd.DataFrame) -> None:
+    """The upload history (sprint.upload_history) as a table in the reader's language."""
+    if history.empty:
+        st.caption(t("no_entries"))
+        return
+    language = lang()
+    shown = history.assign(
+        received_at=history["received_at"].map(lambda v: i18n.moment(v, language)),
+        outcome=history["outcome"].map(lambda o: t(f"outcome_{o}")),
+        kind=history["kind"].map(lambda k: t(f"kind_{k}")),
+        uploaded_by=history["uploaded_by"].fillna(""),
+        rows=i18n.numbers(history["rows"], language),
+    )[["received_at", "file_name", "kind", "uploaded_by", "rows", "outcome"]]
+    st.dataframe(shown, hide_index=True, column_config={
+        "received_at": t("received_at"), "file_name": t("file"), "kind": t("kind"),
+        "uploaded_by": t("uploaded_by"), "rows": t("row_count"), "outcome": t("outcome")})
 
 
 def problems_table(problems) -> pd.DataFrame:

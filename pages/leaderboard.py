@@ -64,7 +64,7 @@ if common.require_data():
             value=i18n.numbers(board["value"], lang),
             target=i18n.numbers(board["target"], lang),
             gap=i18n.numbers(board["gap"], lang),
-            status=board["status"].map(lambda s: i18n.status_label(s, lang) if isinstance(s, str) else ""),
+            status=i18n.status_marked(board["status"], lang),
             unit_name=board["unit_name"].where(board["unit_code"] != mine, "★ " + board["unit_name"]),
         )
         columns = ["rank", "change", "unit_code", "unit_name", "score"]

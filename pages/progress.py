@@ -33,21 +33,50 @@ if common.require_data():
     if figures.empty:
         st.info(common.t("no_target", unit=common.unit_label(scope)))
     metrics = common.read(sprint.metrics).set_index("metric")
-    cards = st.columns(max(len(figures), 1))
-    for card, row in zip(cards, figures.itertuples()):
-        money = metrics.loc[row.metric, "kind"] == "million_vnd"
+    people = figures[figures["metric"].map(metrics["kind"]) == "people"]
+    # what a director acts on, big: attainment of the milestone target and the people still missing
+    for card, row in zip(st.columns(max(len(people), 1)), people.itertuples()):
         with card.container(border=True):
-            st.markdown(f"**{common.metric_label(row.metric)}**")
-            st.markdown(f"#### {common.status_badge(row.status)}")
-            st.caption(common.t("value_money" if money else "value"))
-            st.markdown(f"### {i18n.number(row.value, lang)}")
-            st.markdown(f"**{i18n.percent(row.attainment_pct, lang)}** {common.t('target').lower()}")
-            st.markdown(
-                f"{common.t('target_at', milestone=i18n.day(row.milestone, lang))}: **{i18n.number(row.target, lang)}**  \n"
-                f"{common.t('gap')}: **{i18n.number(row.gap, lang)}**  \n"
-                f"{common.t('required_daily')}: **{i18n.number(row.required_daily, lang)}**{common.t('per_day')}  \n"
-                f"{common.t('pace_7d')}: **{i18n.number(row.pace_7d, lang)}**{common.t('per_day')}  \n"
-                f"{common.t('projected')}: **{i18n.number(row.projected, lang)}**")
+            st.markdown(f"**{common.metric_label(row.metric)}** {common.status_badge(row.status)}")
+            st.markdown(f"## {i18n.percent(row.attainment_pct, lang)}")
+            st.caption(common.t("of_target_at", target=i18n.number(row.target, lang),
+                                milestone=i18n.day(row.milestone, lang)))
+            st.markdown(f"#### {common.t('gap')}: {i18n.number(row.gap, lang)}")
+            st.caption(f"{common.t('required_daily')}: **{i18n.number(row.required_daily, lang)}**{common.t('per_day')}"
+                       f" · {common.t('pace_7d')}: **{i18n.number(row.pace_7d, lang)}**{common.t('per_day')}")
+            st.caption(f"{common.t('value')}: {i18n.number(row.value, lang)} · "
+                       f"{common.t('projected')}: {i18n.number(row.projected, lang)}")
+    st.caption(i18n.status_legend(lang))
+
+    money = figures[figures["metric"].map(metrics["kind"]) == "million_vnd"]
+    late = common.read(sprint.late_payment, as_of=as_of, unit=scope)
+    covered = common.read(sprint.coverage, as_of=as_of, unit=scope)
+    if len(money) or len(late) or len(covered):
+        st.subheader(common.t("finance_and_coverage"))
+        cells = iter(st.columns(3))
+        for row in money.itertuples():
+            with next(cells).container(border=True):
+                st.markdown(f"**{common.metric_label(row.metric)}** {common.status_badge(row.status)}")
+                st.markdown(f"## {i18n.percent(row.attainment_pct, lang)}")
+                st.caption(common.t("of_plan_money", target=i18n.number(row.target, lang),
+                                    milestone=i18n.day(row.milestone, lang)))
+                st.caption(f"{common.t('gap')}: **{i18n.number(row.gap, lang)}** {common.t('million_vnd')}")
+        if len(late):
+            rate = late.iloc[0]
+            with next(cells).container(border=True):
+                st.markdown(f"**{common.t('late_payment_title')}** "
+                            + common.ceiling_badge(bool(rate["within_limit"])))
+                st.markdown(f"## {i18n.percent(rate['late_payment_pct'], lang)}")
+                st.caption(common.t("late_payment_ceiling", limit=i18n.percent(rate["limit_pct"], lang),
+                                    debt=i18n.number(rate["late_debt"], lang)))
+        if len(covered):
+            unit_coverage = covered.iloc[0]
+            with next(cells).container(border=True):
+                st.markdown(f"**{common.t('coverage')}**")
+                st.markdown(f"## {i18n.percent(unit_coverage['health_coverage_pct'], lang)}")
+                st.caption(common.t("health_coverage_of", population=i18n.number(unit_coverage["population"], lang)))
+                st.markdown(f"### {i18n.percent(unit_coverage['labour_coverage_pct'], lang)}")
+                st.caption(common.t("labour_coverage_of", labour=i18n.number(unit_coverage["labour_force"], lang)))
 
     st.subheader(common.t("burnup"))
     labels = {key: common.t(key) for key in ("actual", "target_path", "projection")}

@@ -44,9 +44,10 @@ if common.require_data():
         st.info(common.t("no_children", unit=common.unit_label(scope)))
     else:
         st.subheader(common.t("heatmap"))
-        shown = matrix.rename(columns=common.metric_labels())
-        st.plotly_chart(charts.heatmap(shown, common.plotly_separators(), common.t("attainment")),
-                        key="heatmap")
+        statuses = common.read(sprint.attainment_matrix, as_of=as_of, parent=scope, values="status")
+        st.plotly_chart(charts.heatmap(matrix.rename(columns=common.metric_labels()),
+                                       statuses.rename(columns=common.metric_labels()), lang,
+                                       common.plotly_separators()), key="heatmap")
 
         figures = common.read(sprint.progress, as_of=as_of, parent=scope, metric=metric)
         own = common.read(sprint.progress, as_of=as_of, unit=scope, metric=metric)
@@ -64,7 +65,7 @@ if common.require_data():
                              "required_daily", "pace_7d", "status"]].copy()
             for column in ("value", "target", "gap", "required_daily", "pace_7d"):
                 table[column] = i18n.numbers(table[column], lang)
-            table["status"] = table["status"].map(lambda s: i18n.status_label(s, lang))
+            table["status"] = i18n.status_marked(table["status"], lang)
             st.dataframe(table, hide_index=True, column_config={
                 "unit_code": common.t("unit"), "unit_name": common.t("name"),
                 "value": common.t("value"), "target": common.t("target"),

@@ -15,15 +15,13 @@ viewer = common.viewer()
 mine = viewer.scope or common.my_unit()  # a unit head sends for their own subtree; an administrator for any
 if viewer.scope:
     st.caption(common.t("upload_scope", unit=common.unit_label(viewer.scope)))
-metrics = common.read(sprint.metrics)
-people = metrics.loc[metrics["kind"] == "people", "metric"].tolist()
-template_units = common.read(sprint.leaves, unit=mine or "VN")
-template_day = sprint.vietnam_today()
+template = common.read(sprint.template_rows, unit=mine or "VN")
 left, right = st.columns(2)
-left.download_button(common.t("template_long"), counts_template(template_units, people, template_day, wide=False),
+left.download_button(common.t("template_long"), counts_template(template, wide=False),
                      "mau-bao-cao-doc.csv", "text/csv", width="stretch")
-right.download_button(common.t("template_wide"), counts_template(template_units, people, template_day, wide=True),
+right.download_button(common.t("template_wide"), counts_template(template, wide=True),
                       "mau-bao-cao-ngang.csv", "text/csv", width="stretch")
+st.caption(common.t("template_help", day=i18n.day(template["date"].iloc[0], lang)) if len(template) else "")
 
 def commit(data: bytes, name: str) -> None:
     """Commit the checked file (a button callback, so it runs once per click)."""
@@ -100,15 +98,4 @@ elif upload is not None:
                       on_click=commit, args=(data, upload.name))
 
 st.subheader(common.t("history"))
-history = common.read(sprint.upload_history, unit=mine, limit=30)
-if history.empty:
-    st.caption("–")
-else:
-    shown = history.assign(
-        received_at=history["received_at"].map(lambda v: i18n.moment(v, lang)),
-        outcome=history["outcome"].map(lambda o: common.t(f"outcome_{o}")),
-        rows=i18n.numbers(history["rows"], lang),
-    )[["received_at", "file_name", "kind", "uploaded_by", "rows", "outcome"]]
-    st.dataframe(shown, hide_index=True, column_config={
-        "received_at": common.t("received_at"), "file_name": common.t("file"), "kind": common.t("kind"),
-        "uploaded_by": common.t("uploaded_by"), "rows": common.t("rows"), "outcome": common.t("outcome")})
+common.history_table(common.read(sprint.upload_history, unit=mine, limit=30))

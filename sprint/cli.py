@@ -302,7 +302,7 @@ read_command("movers", top_movers, as_of_option, *board_options,
              click.option("--limit", type=click.IntRange(1, 1000), default=5, show_default=True))
 read_command("reporting", reporting, as_of_option,
              click.option("--unit", default="VN", show_default=True, help="The leaves below this unit."))
-read_command("late-payment", late_payment, as_of_option, level_option, parent_option)
+read_command("late-payment", late_payment, as_of_option, unit_option, level_option, parent_option)
 read_command("coverage", coverage, as_of_option, unit_option, level_option, parent_option)
 read_command("matrix", attainment_matrix, as_of_option,
              click.option("--parent", default="VN", show_default=True, help="The children of this unit."))

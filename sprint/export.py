@@ -35,12 +35,15 @@ def excel_bytes(frame: pd.DataFrame, sheet: str = "sprint") -> bytes:
     return buffer.getvalue()
 
 
-def counts_template(units: list[str], metrics: list[str], day, *, wide: bool) -> bytes:
-    """A ready-to-fill counts file for these leaf units: long (one metric a row) or wide."""
+def counts_template(rows: pd.DataFrame, *, wide: bool) -> bytes:
+    """The template of sprint.template_rows as a file to fill: long (one metric a row, with the
+    last report beside each empty value) or wide (one row per unit, a column per metric). An
+    empty cell left in either form means "not reported"."""
+    frame = rows.assign(date=pd.to_datetime(rows["date"]).dt.strftime("%Y-%m-%d"))
     if wide:
-        frame = pd.DataFrame({"date": day.isoformat(), "unit_code": units, **{m: "" for m in metrics}})
+        frame = frame.pivot(index=["date", "unit_code"], columns="metric", values="value")
+        frame = frame[list(dict.fromkeys(rows["metric"]))].reset_index()
     else:
-        frame = pd.MultiIndex.from_product([units, metrics], names=["unit_code", "metric"]).to_frame(index=False)
-        frame.insert(0, "date", day.isoformat())
-        frame["value"] = ""
+        frame = frame.assign(last_date=pd.to_datetime(frame["last_date"]).dt.strftime("%Y-%m-%d"))
+        frame = frame[["date", "unit_code", "metric", "value", "last_value", "last_date"]]
     return frame.to_csv(index=False).encode("utf-8-sig")

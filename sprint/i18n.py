@@ -64,6 +64,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "audit_kind": ("Loại", "Kind"),
     "count_date": ("Ngày số liệu", "Date of the count"),
     "row_count": ("Số dòng", "Rows"),
+    "template_help": ("Mẫu ghi sẵn ngày {day} và các đơn vị cơ sở của bạn; ô để trống là chưa báo cáo. Mẫu dọc có "
+                      "thêm số báo cáo gần nhất (last_value, last_date) để đối chiếu.",
+                      "The templates are dated {day} and list your grassroots units; an empty cell means not "
+                      "reported. The long one also shows each unit's last report (last_value, last_date)."),
+    "of_target_at": ("của chỉ tiêu {target} người đến {milestone}", "of the target of {target} people for {milestone}"),
+    "of_plan_money": ("của kế hoạch {target} triệu đồng đến {milestone}", "of the plan of {target} million VND for {milestone}"),
+    "million_vnd": ("triệu đồng", "million VND"),
+    "campaign": ("Đợt thi đua", "Campaign"),
+    "late_payment_title": ("Tỷ lệ nợ chậm đóng", "Late-payment rate"),
+    "finance_and_coverage": ("Thu, nợ và bao phủ", "Revenue, arrears and coverage"),
+    "late_payment_ceiling": ("nợ chậm đóng {debt} triệu đồng; mức trần {limit} (càng thấp càng tốt)",
+                             "late-payment debt {debt} million VND; ceiling {limit} (lower is better)"),
+    "coverage": ("Bao phủ", "Coverage"),
+    "health_coverage_of": ("dân số tham gia BHYT (dân số {population})",
+                           "of the population in health insurance (population {population})"),
+    "labour_coverage_of": ("lực lượng lao động tham gia BHXH (lực lượng lao động {labour})",
+                           "of the labour force in social insurance (labour force {labour})"),
     "corrections": ("Số liệu được sửa ({count}): giá trị cũ → mới", "Corrected counts ({count}): old → new"),
     "problem_count": ("{count} lỗi", "{count} problems"),
     "old_value": ("Giá trị cũ", "Old value"),
@@ -233,8 +250,11 @@ STATUS = {
     "behind": ("Chậm tiến độ", "Behind"),
     "no_data": ("Chưa có số liệu", "No data"),
 }
-STATUS_BADGES = {"achieved": "green", "on_track": "blue", "behind": "red", "no_data": "gray"}
-STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#2c7fb8", "behind": "#d73027", "no_data": "#9e9e9e"}
+# One colour per status, everywhere (charts, heatmap, badges, tables): the Okabe-Ito palette, told
+# apart with any colour vision; each also has its word, so colour is never the only sign.
+STATUS_COLOURS = {"achieved": "#009E73", "on_track": "#0072B2", "behind": "#D55E00", "no_data": "#BBBBBB"}
+STATUS_BADGES = {"achieved": "green", "on_track": "blue", "behind": "orange", "no_data": "gray"}
+STATUS_MARKS = {"achieved": "🟢", "on_track": "🔵", "behind": "🟠", "no_data": "⚪"}
 
 
 def t(key: str, lang: str, **values) -> str:
@@ -242,6 +262,17 @@ def t(key: str, lang: str, **values) -> str:
     vi, en = LABELS[key]
     text = vi if lang == "vi" else en
     return text.format(**values) if values else text
+
+
+def status_marked(statuses: pd.Series, lang: str) -> pd.Series:
+    """A whole column of statuses as their mark and word (🟠 Chậm tiến độ): a table's colour."""
+    labels = {code: f"{STATUS_MARKS[code]} {words[0 if lang == 'vi' else 1]}" for code, words in STATUS.items()}
+    return statuses.map(labels).fillna("")
+
+
+def status_legend(lang: str) -> str:
+    """Every status with its mark, for a legend line."""
+    return " · ".join(f"{STATUS_MARKS[code]} {status_label(code, lang)}" for code in STATUS)
 
 
 def status_label(status: str, lang: str) -> str:

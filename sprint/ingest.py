@@ -26,6 +26,8 @@ from .store import next_upload_id, transaction, vietnam_today, write_lock
 from .structure import mark_changed, rebuild_structure
 
 LONG_COLUMNS = ("date", "unit_code", "metric", "value")
+# the long template's reference columns (the unit's last report): read by the clerk, never taken
+LONG_REFERENCE = ("last_value", "last_date")
 WIDE_KEYS = ("date", "unit_code")
 UNITS_COLUMNS = ("unit_code", "name", "parent_code")
 UNITS_OPTIONAL = ("population", "labour_force")
@@ -510,12 +512,12 @@ def _stage_long_rows(cur, header: list[str], name: str) -> list[Problem]:
     """Turn the staged file into long rows (the table long_rows, the view long_cells), or return
     the problems of its header."""
     if "metric" in header or "value" in header:
-        problems = _check_header(name, header, LONG_COLUMNS, ())
-        if not problems:
+        problems = _check_header(name, header, LONG_COLUMNS, LONG_REFERENCE)
+        if not problems:  # an empty value is a count not reported (as an empty cell of a wide file)
             _parse(cur, f"""
                 SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, 'unit_code')} AS unit_raw,
                        lower({_col(header, 'metric')}) AS metric_raw, {_col(header, 'value')} AS value_raw
-                FROM staged""", {}, wide=False)
+                FROM staged WHERE {_col(header, 'value')} IS NOT NULL""", {}, wide=False)
         return problems
     metric_columns = tuple(c for c in header if c not in WIDE_KEYS)
     known_metrics = tuple(m for (m,) in cur.execute("SELECT metric FROM metrics ORDER BY sort_order").fetchall())

@@ -7,12 +7,13 @@ late payment and coverage end the same CTEs their own way (leaderboard.py, and b
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
 from .campaigns import COMPLETE_SHARE, campaign_for
 from .errors import UnknownError
+from .store import vietnam_today
 
 LEVELS = {"national": 0, "province": 1, "grassroots": 2}
 
@@ -151,24 +152,28 @@ def progress(con, *, as_of: date, unit: str | None = None, level: str | None = N
 
 MATRIX_SQL = f"""
 WITH {FIGURES_CTES}
-SELECT unit_code, unit_name, metric, attainment_pct,
+SELECT unit_code, unit_name, metric, attainment_pct, status,
        avg(exact_attainment) OVER (PARTITION BY unit_code) AS mean_pct
 FROM progress WHERE kind = 'people'
 ORDER BY mean_pct NULLS FIRST, unit_code, sort_order
 """
 
 
-def attainment_matrix(con, *, as_of: date, parent: str = "VN") -> pd.DataFrame:
-    """Attainment (%) of each child of `parent` (rows) for each metric (columns), worst first.
+def attainment_matrix(con, *, as_of: date, parent: str = "VN", values: str = "attainment_pct") -> pd.DataFrame:
+    """Attainment (%) of each child of `parent` (rows) for each metric (columns), worst first;
+    with values="status", each cell's status instead (the heatmap's colour).
 
     Rows are ordered by the mean attainment over the metrics, lowest first; the index is the
     unit name. Only the participant metrics (people) are shown: money metrics run against the
     annual plan and would colour every row alike.
     """
+    if values not in ("attainment_pct", "status"):
+        raise UnknownError(f"Unknown matrix values '{values}'; use attainment_pct or status.")
     ordered = con.cursor().execute(MATRIX_SQL, figure_parameters(con, as_of=as_of, parent=parent)).df()
     if ordered.empty:
         return pd.DataFrame()
-    matrix = ordered.pivot_table(index="unit_name", columns="metric", values="attainment_pct", sort=False)
+    matrix = ordered.pivot_table(index="unit_name", columns="metric", values=values, sort=False,
+                                 aggfunc="first", dropna=False)
     return matrix[list(dict.fromkeys(ordered["metric"]))]
 
 
@@ -186,14 +191,15 @@ ORDER BY s.depth, late_payment_pct DESC, s.unit_code
 """
 
 
-def late_payment(con, *, as_of: date, level: str | None = None, parent: str | None = None) -> pd.DataFrame:
+def late_payment(con, *, as_of: date, unit: str | None = None, level: str | None = None,
+                 parent: str | None = None) -> pd.DataFrame:
     """Late-payment rate = late-payment debt / annual revenue plan, per unit (lower is better),
     highest rate first within a level.
 
     Columns: unit_code, unit_name, late_debt, revenue_plan (million VND), late_payment_pct,
     limit_pct (the campaign's ceiling, 2.55 in 2025), within_limit.
     """
-    parameters = figure_parameters(con, as_of=as_of, level=level, parent=parent, metric="late_debt")
+    parameters = figure_parameters(con, as_of=as_of, unit=unit, level=level, parent=parent, metric="late_debt")
     parameters["limit"] = campaign_for(con, as_of)["late_payment_max_pct"]
     return con.cursor().execute(LATE_PAYMENT_SQL, parameters).df()
 
@@ -430,6 +436,30 @@ def complete_date(con) -> date | None:
     without data."""
     return con.cursor().execute(f"SELECT coalesce(max(date) FILTER (complete), max(date)) FROM ({DAYS_SQL})",
                                 {"default_share": COMPLETE_SHARE}).fetchall()[0][0]
+
+
+# One row per grassroots unit under $unit and participant metric, for the day to report, with the
+# unit's last report of it (its open span) for the clerk's reference.
+TEMPLATE_SQL = """
+SELECT $day::DATE AS date, t.descendant AS unit_code, m.metric, NULL::BIGINT AS value,
+       c.value AS last_value, c.date AS last_date
+FROM unit_tree t
+JOIN unit_levels l ON l.unit_code = t.descendant AND l.is_leaf
+CROSS JOIN metrics m
+LEFT JOIN counts c ON c.unit_code = t.descendant AND c.metric = m.metric AND c.valid_until = 'infinity'::DATE
+WHERE t.ancestor = $unit AND m.kind = 'people'
+ORDER BY t.descendant, m.sort_order
+"""
+
+
+def template_rows(con, *, unit: str = "VN") -> pd.DataFrame:
+    """The counts template of a unit's grassroots units: date (the day to report: the day after
+    the latest report, but not after today nor after its campaign's end), unit_code, metric, an
+    empty value, and last_value and last_date (the unit's last report, for reference)."""
+    check_filters(con, unit=unit)
+    latest, today = latest_date(con), vietnam_today()
+    day = today if latest is None else min(latest + timedelta(days=1), today, campaign_for(con, latest)["ends"])
+    return con.cursor().execute(TEMPLATE_SQL, {"day": day, "unit": unit}).df()
 
 
 def latest_date(con) -> date | None:

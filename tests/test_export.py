@@ -23,11 +23,24 @@ def test_excel_download_reads_back():
     assert back["score"].tolist() == [90.5, 80.25]
 
 
-def test_templates_can_be_filled_and_ingested(scenario_con):
+def test_templates_can_be_filled_in_part_and_ingested(scenario_con):
+    """P1's template: A and B, voluntary_si (health and the others too), dated the day after the
+    latest report (18/10), with the last report beside each value; filling only A's voluntary_si
+    takes that one count and leaves the empty cells as not reported."""
+    rows = sprint.template_rows(scenario_con, unit="P1")
+    assert set(rows["unit_code"]) == {"A", "B"} and str(rows["date"].iloc[0].date()) == "2025-10-18"
+    last = rows[(rows["unit_code"] == "A") & (rows["metric"] == "voluntary_si")].iloc[0]
+    assert (last["last_value"], str(last["last_date"].date())) == (117, "2025-10-17")
     for wide in (False, True):
-        text = counts_template(["A", "B"], ["voluntary_si"], date(2025, 10, 20), wide=wide).decode("utf-8-sig")
-        filled = text.replace("voluntary_si,\r\n", "voluntary_si,5\r\n").replace("voluntary_si,\n", "voluntary_si,5\n")
+        text = counts_template(rows, wide=wide).decode("utf-8-sig")
         if wide:
-            filled = filled.replace(",A,\n", ",A,5\n").replace(",B,\n", ",B,6\n")
-        result = sprint.ingest(scenario_con, filled.encode(), name=f"template-{wide}.csv")
-        assert result.committed and result.rows == 2
+            header, *lines = text.splitlines()
+            column = header.split(",").index("voluntary_si")
+            filled = [line.split(",") for line in lines]
+            filled[0][column] = "120"
+            text = "\n".join([header, *(",".join(cells) for cells in filled)]) + "\n"
+        else:
+            assert text.splitlines()[0] == "date,unit_code,metric,value,last_value,last_date"
+            text = text.replace("2025-10-18,A,voluntary_si,,117,2025-10-17", "2025-10-18,A,voluntary_si,120,117,2025-10-17")
+        result = sprint.ingest(scenario_con, text.encode(), name=f"template-{wide}.csv")
+        assert result.committed and result.rows == 1 and (result.new, result.unchanged) == (1 - wide, wide)

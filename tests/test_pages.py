@@ -1,11 +1,14 @@
 """Every page through Streamlit's AppTest, on the demo store and on an empty one."""
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import time
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -75,10 +78,12 @@ def test_progress_cards_show_the_engine_figures(demo_store):
     con = sprint.connect(demo_store)
     figures = sprint.progress(con, as_of=date(2025, 11, 20), unit="VN")
     shown = texts(at)
-    for row in figures.itertuples():
-        assert f"### {i18n.number(row.value, 'vi')}" in shown
+    for row in figures.itertuples():  # the attainment big, the gap under it, target and count smaller
+        assert f"## {i18n.percent(row.attainment_pct, 'vi')}" in shown
         assert i18n.number(row.target, "vi") in shown
         assert i18n.number(row.gap, "vi") in shown
+        if row.metric != "revenue":
+            assert f"Số người tham gia: {i18n.number(row.value, 'vi')}" in shown
     assert "Giai đoạn 2: 01/11/2025 – 30/11/2025 · còn 10 ngày đến mốc" in shown
     assert len(at.get("plotly_chart")) == len(figures)
 
@@ -100,7 +105,7 @@ def test_a_unit_heads_progress_page_opens_on_their_own_unit(demo_store):
     con.close()
     shown = texts(at)
     for row in own.itertuples():
-        assert f"### {i18n.number(row.value, 'vi')}" in shown
+        assert f"## {i18n.percent(row.attainment_pct, 'vi')}" in shown
     at.selectbox(key="progress_scope").set_value("66").run()
     assert at.title[0].value.replace("\\", "") == "Tiến độ: Đắk Lắk (66)"
     at.selectbox(key="progress_scope").set_value("VN").run()
@@ -379,3 +384,33 @@ def test_a_correction_shows_the_old_and_the_new_value(demo_store):
     fixes = at.dataframe[1].value
     assert fixes.iloc[0].tolist() == ["20/11/2025", "66-EAKAR", "Bảo hiểm y tế", i18n.number(old["value"].iloc[0], "vi"),
                                       "131.000"]
+
+
+# English UI words and raw codes that must not show on a Vietnamese page (file names, unit codes
+# and the demo accounts' names are data, not UI)
+ENGLISH = re.compile(r"\b(None|nan|NaT|rows?|Upload|Download|Sign|Page not found|committed|rejected|unit_code|"
+                     r"unit_name|campaign_id|compulsory_si|voluntary_si|unemployment|health|revenue|late_debt|"
+                     r"attainment_pct|counts|targets|units|True|False)\b")
+
+
+def shown_strings(at) -> list[str]:
+    """Every string the page shows: texts, labels, table headers and table cells."""
+    strings = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
+                                    "error", "success") for e in getattr(at, kind)]
+    strings += [w.label for kind in ("button", "selectbox", "text_input", "checkbox", "date_input",
+                                     "segmented_control", "file_uploader") for w in at.get(kind) if hasattr(w, "label")]
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns or "{}")
+        for column in frame.value.columns:
+            strings.append((config.get(str(column)) or {}).get("label") or str(column))
+        strings += [str(v) for column in frame.value.columns
+                    if not pd.api.types.is_numeric_dtype(frame.value[column]) for v in frame.value[column].head(50)]
+    return strings
+
+
+@pytest.mark.parametrize("page, account", [(p, "quantri") for p in PAGES] + [(PAGES[0], "eakar"), (PAGES[0], None)])
+def test_a_vietnamese_page_shows_no_english_and_no_raw_codes(demo_store, page, account):
+    at = open_page(page, account=account, my_unit="66-EAKAR" if account == "eakar" else None)
+    found = sorted({match.group(0) for text in shown_strings(at) for match in ENGLISH.finditer(text)
+                    if not re.search(r"\.(csv|xlsx)\b", text)})
+    assert not found, found

@@ -32,7 +32,8 @@ def test_progress_page_renders_cards_and_charts(live_store):
         sign_in(page, url, "lanhdao", "lanhdao-demo")
         main = page.locator(MAIN)
         expect(main.get_by_role("heading", name="Tiến độ toàn quốc", exact=True)).to_be_visible(timeout=30_000)
-        expect(main.get_by_text(i18n.number(compulsory["value"], "vi"), exact=True)).to_be_visible(timeout=30_000)
+        expect(main.get_by_text(i18n.percent(compulsory["attainment_pct"], "vi"), exact=True)).to_be_visible(
+            timeout=30_000)
         expect(main.get_by_text(i18n.number(compulsory["gap"], "vi"))).to_be_visible()
         expect(main.locator(".js-plotly-plot")).to_have_count(len(national), timeout=30_000)
         expect(main.get_by_text("Giai đoạn 2: 01/11/2025 – 30/11/2025")).to_be_visible()
