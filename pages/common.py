@@ -156,6 +156,11 @@ def status_badge(status: str) -> str:
     return f":{i18n.STATUS_BADGES.get(status, 'gray')}-badge[{i18n.status_label(status, lang())}]"
 
 
+def status_legend() -> str:
+    """Every status as its badge: the legend of the colours used on every page."""
+    return " ".join(status_badge(status) for status in i18n.STATUS)
+
+
 def ceiling_badge(within: bool) -> str:
     """Lower is better: within the ceiling reads as achieved, over it as behind (the same colours)."""
     status = "achieved" if within else "behind"

@@ -37,16 +37,17 @@ if common.require_data():
     # what a director acts on, big: attainment of the milestone target and the people still missing
     for card, row in zip(st.columns(max(len(people), 1)), people.itertuples()):
         with card.container(border=True):
-            st.markdown(f"**{common.metric_label(row.metric)}** {common.status_badge(row.status)}")
+            st.markdown(f"**{common.metric_label(row.metric)}**  \n{common.status_badge(row.status)}")
             st.markdown(f"## {i18n.percent(row.attainment_pct, lang)}")
             st.caption(common.t("of_target_at", target=i18n.number(row.target, lang),
                                 milestone=i18n.day(row.milestone, lang)))
-            st.markdown(f"#### {common.t('gap')}: {i18n.number(row.gap, lang)}")
-            st.caption(f"{common.t('required_daily')}: **{i18n.number(row.required_daily, lang)}**{common.t('per_day')}"
+            st.markdown(f"### {i18n.number(row.gap, lang)}")
+            st.caption(f"{common.t('people_missing')} · {common.t('required_daily')}: "
+                       f"**{i18n.number(row.required_daily, lang)}**{common.t('per_day')}"
                        f" · {common.t('pace_7d')}: **{i18n.number(row.pace_7d, lang)}**{common.t('per_day')}")
             st.caption(f"{common.t('value')}: {i18n.number(row.value, lang)} · "
                        f"{common.t('projected')}: {i18n.number(row.projected, lang)}")
-    st.caption(i18n.status_legend(lang))
+    st.caption(common.status_legend())
 
     money = figures[figures["metric"].map(metrics["kind"]) == "million_vnd"]
     late = common.read(sprint.late_payment, as_of=as_of, unit=scope)
@@ -56,7 +57,7 @@ if common.require_data():
         cells = iter(st.columns(3))
         for row in money.itertuples():
             with next(cells).container(border=True):
-                st.markdown(f"**{common.metric_label(row.metric)}** {common.status_badge(row.status)}")
+                st.markdown(f"**{common.metric_label(row.metric)}**  \n{common.status_badge(row.status)}")
                 st.markdown(f"## {i18n.percent(row.attainment_pct, lang)}")
                 st.caption(common.t("of_plan_money", target=i18n.number(row.target, lang),
                                     milestone=i18n.day(row.milestone, lang)))
@@ -64,7 +65,7 @@ if common.require_data():
         if len(late):
             rate = late.iloc[0]
             with next(cells).container(border=True):
-                st.markdown(f"**{common.t('late_payment_title')}** "
+                st.markdown(f"**{common.t('late_payment_title')}**  \n"
                             + common.ceiling_badge(bool(rate["within_limit"])))
                 st.markdown(f"## {i18n.percent(rate['late_payment_pct'], lang)}")
                 st.caption(common.t("late_payment_ceiling", limit=i18n.percent(rate["limit_pct"], lang),

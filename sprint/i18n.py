@@ -71,6 +71,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "of_target_at": ("của chỉ tiêu {target} người đến {milestone}", "of the target of {target} people for {milestone}"),
     "of_plan_money": ("của kế hoạch {target} triệu đồng đến {milestone}", "of the plan of {target} million VND for {milestone}"),
     "million_vnd": ("triệu đồng", "million VND"),
+    "people_missing": ("người còn thiếu", "people still missing"),
     "campaign": ("Đợt thi đua", "Campaign"),
     "late_payment_title": ("Tỷ lệ nợ chậm đóng", "Late-payment rate"),
     "finance_and_coverage": ("Thu, nợ và bao phủ", "Revenue, arrears and coverage"),
@@ -268,11 +269,6 @@ def status_marked(statuses: pd.Series, lang: str) -> pd.Series:
     """A whole column of statuses as their mark and word (🟠 Chậm tiến độ): a table's colour."""
     labels = {code: f"{STATUS_MARKS[code]} {words[0 if lang == 'vi' else 1]}" for code, words in STATUS.items()}
     return statuses.map(labels).fillna("")
-
-
-def status_legend(lang: str) -> str:
-    """Every status with its mark, for a legend line."""
-    return " · ".join(f"{STATUS_MARKS[code]} {status_label(code, lang)}" for code in STATUS)
 
 
 def status_label(status: str, lang: str) -> str:
