@@ -1,4 +1,6 @@
-"""Plotly figures for the pages: they draw what sprint computed, nothing more."""
+"""Plotly figures for the pages: they draw what sprint computed, nothing more.
+
+Pages show them with CONFIG: no toolbar, which on a phone covered the charts' titles and legends."""
 from __future__ import annotations
 
 import pandas as pd
@@ -8,11 +10,13 @@ import plotly.graph_objects as go
 from sprint import i18n
 
 ACTUAL, TARGET, PROJECTION = "#1f4e99", "#7f7f7f", "#e07b00"
+CONFIG = {"displayModeBar": False}
 
 
 def _layout(figure: go.Figure, separators: str, height: int) -> go.Figure:
+    # the legend under the plot: above it, it sat on the chart's title
     figure.update_layout(separators=separators, height=height, margin=dict(l=10, r=10, t=40, b=10),
-                         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+                         legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
                          hovermode="x unified")
     return figure
 

@@ -39,25 +39,29 @@ if common.require_data():
     if board.empty:
         st.info(common.t("no_ranking"))
     else:
+        if mine is not None:  # the reader's own rank first, then who is just above and below
+            around = sprint.neighbours(board, mine)
+            if around.empty:
+                st.info(common.t("not_ranked", unit=common.unit_label(mine)))
+            else:
+                rows = {row["position"]: row for _, row in around.iterrows()}
+                with st.container(border=True, key="my-rank"):
+                    you = rows["you"]
+                    st.caption(common.t("you"))
+                    st.markdown(f"### #{you['rank']} {common.plain(you['unit_name'])} · {i18n.percent(you['score'], lang)}")
+                others = [key for key in ("above", "below") if key in rows]
+                for cell, key in zip(st.columns(max(len(others), 1)), others):
+                    row = rows[key]
+                    with cell.container(border=True):
+                        st.caption(common.t(key))
+                        st.markdown(f"**#{row['rank']} {common.plain(row['unit_name'])}**  \n"
+                                    f"{i18n.percent(row['score'], lang)} "
+                                    f"({i18n.number(row['score_difference'], lang, 2)} {common.t('points')})")
         podium = st.columns(3)
         for cell, row in zip(podium, board.head(3).itertuples()):
             with cell.container(border=True, key=f"podium-{row.Index + 1}"):
                 st.caption(f"{common.t('rank')} {row.rank}")
                 st.markdown(f"**{common.plain(row.unit_name)}**  \n{i18n.percent(row.score, lang)}")
-        if mine is not None:
-            around = sprint.neighbours(board, mine)
-            if around.empty:
-                st.info(common.t("not_ranked", unit=common.unit_label(mine)))
-            else:
-                cells = st.columns(3)
-                for cell, (_, row) in zip(cells, around.iterrows()):
-                    key = row["position"]
-                    with cell.container(border=True):
-                        st.caption(common.t(key))
-                        st.markdown(f"**#{row['rank']} {common.plain(row['unit_name'])}**")
-                        st.markdown(f"{i18n.percent(row['score'], lang)}"
-                                    + ("" if key == "you" else
-                                       f" ({i18n.number(row['score_difference'], lang, 2)} {common.t('points')})"))
 
         shown = board.assign(
             change=board["rank_change"].map(lambda c: i18n.rank_change(c, lang)),

@@ -92,7 +92,7 @@ if common.require_data():
             continue
         figure = charts.burnup(common.metric_label(row.metric), actual, path, figures.iloc[index], labels,
                                common.plotly_separators())
-        chart_columns[index % 2].plotly_chart(figure, key=f"burnup-{row.metric}")
+        chart_columns[index % 2].plotly_chart(figure, key=f"burnup-{row.metric}", config=charts.CONFIG)
 
     st.subheader(common.t("reporting"))
     reporting = common.read(sprint.reporting, as_of=as_of, unit=scope)

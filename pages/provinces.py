@@ -47,7 +47,7 @@ if common.require_data():
         statuses = common.read(sprint.attainment_matrix, as_of=as_of, parent=scope, values="status")
         st.plotly_chart(charts.heatmap(matrix.rename(columns=common.metric_labels()),
                                        statuses.rename(columns=common.metric_labels()), lang,
-                                       common.plotly_separators()), key="heatmap")
+                                       common.plotly_separators()), key="heatmap", config=charts.CONFIG)
 
         figures = common.read(sprint.progress, as_of=as_of, parent=scope, metric=metric)
         own = common.read(sprint.progress, as_of=as_of, unit=scope, metric=metric)
@@ -58,7 +58,7 @@ if common.require_data():
             labels = {"gap": common.t("gap"), "status": common.t("status"), "lang": lang}
             if parent is None:
                 st.caption(common.t("click_to_drill"))
-            st.plotly_chart(charts.gap_bars(bars, labels, common.plotly_separators()), key="gaps",
+            st.plotly_chart(charts.gap_bars(bars, labels, common.plotly_separators()), key="gaps", config=charts.CONFIG,
                             on_select=drill_down if parent is None else "ignore", selection_mode="points")
 
             table = figures[["unit_code", "unit_name", "value", "target", "attainment_pct", "gap",
@@ -82,7 +82,7 @@ if common.require_data():
             st.info(common.t("no_children", unit=common.unit_label(scope)))
         else:
             st.caption(common.t("trends_help"))
-            st.plotly_chart(charts.trend_lines(trend, mine, common.plotly_separators()), key="trends")
+            st.plotly_chart(charts.trend_lines(trend, mine, common.plotly_separators()), key="trends", config=charts.CONFIG)
 
         rates = common.read(sprint.late_payment, as_of=as_of, parent=scope)
         if not rates.empty:

@@ -124,10 +124,18 @@ def test_leaderboard_filters_change_the_table(demo_store):
     assert units and all(code.startswith("66-") for code in units)
 
 
-def test_leaderboard_pins_my_unit_and_its_neighbours(demo_store):
+def test_leaderboard_shows_my_rank_first_then_its_neighbours(demo_store):
+    """On a phone the columns stack: the reader's own rank comes before the podium."""
+    con = sprint.connect(demo_store)
+    board = sprint.leaderboard(con, as_of=date(2025, 11, 20)).set_index("unit_code")
+    con.close()
     at = open_page(PAGES[2], my_unit="22")
     shown = texts(at)
-    assert "Đơn vị của bạn" in shown and "Quảng Ninh" in shown
+    assert "Đơn vị của bạn" in shown
+    markdowns = [m.value for m in at.markdown]
+    mine = markdowns.index(f"### #{board.loc['22', 'rank']} Quảng Ninh · {i18n.percent(board.loc['22', 'score'], 'vi')}")
+    podium = next(i for i, text in enumerate(markdowns) if text.startswith(f"**{board.iloc[0]['unit_name']}**"))
+    assert mine < podium
 
 
 def test_bad_upload_shows_every_error_and_commits_nothing(demo_store):
