@@ -17,8 +17,10 @@ st.session_state.setdefault("lang", "en" if st.query_params.get("lang") == "en" 
 st.session_state.setdefault("as_of_follows_default", True)
 
 PAGES = {
+    # the default page lives at "/"; "/progress" (a bookmark) is the same page under its own name
     "progress": st.Page("pages/progress.py", title=common.t("page_progress"), icon=":material/trending_up:",
-                        url_path="progress", default=True),
+                        url_path="home", default=True),
+    "progress_named": st.Page("pages/progress.py", title=common.t("page_progress"), url_path="progress"),
     "provinces": st.Page("pages/provinces.py", title=common.t("page_provinces"), icon=":material/map:",
                          url_path="provinces"),
     "leaderboard": st.Page("pages/leaderboard.py", title=common.t("page_leaderboard"),
@@ -33,9 +35,9 @@ PAGES = {
 ALLOWED = {
     "leader": ("progress", "provinces", "leaderboard"),
     "unit": ("progress", "provinces", "leaderboard", "upload"),
-    "admin": tuple(PAGES),
+    "admin": ("progress", "provinces", "leaderboard", "upload", "admin", "audit"),
 }
-# every URL is known to the navigation, so none opens Streamlit's "page not found"; the menu in
+# every page's URL is known to the navigation (no "page not found" for a page a role may not open); the menu in
 # the sidebar lists only the pages the signed-in role may open
 page = st.navigation(list(PAGES.values()), position="hidden")
 
@@ -53,6 +55,7 @@ if viewer is None:
     sign_in.render()  # the sign-in screen is all a visitor sees, whatever the URL
     st.stop()
 allowed = [PAGES[name] for name in ALLOWED[viewer.role]]
+opens = {link.url_path for link in allowed} | {PAGES["progress_named"].url_path}
 
 
 def _as_of_changed() -> None:
@@ -128,7 +131,7 @@ with st.sidebar:
     st.caption(common.t("signed_in_as", name=viewer.name, role=common.role_label(viewer.role)))
     st.button(common.t("sign_out"), on_click=common.sign_out, key="sign_out", icon=":material/logout:")
 
-if page.url_path in {link.url_path for link in allowed}:
+if page.url_path in opens:
     if latest is not None and latest > complete and page.url_path not in ("upload", "admin", "audit"):
         partial_day_banner(latest, complete)
     page.run()

@@ -57,6 +57,9 @@ def test_a_sign_in_survives_a_reload_until_signing_out(live_store):
         page.goto(f"{url}/leaderboard")  # a new session of the same browser: its cookie signs it in
         main = page.locator(MAIN)
         expect(main.get_by_role("heading", name="Bảng xếp hạng", exact=True)).to_be_visible(timeout=30_000)
+        page.goto(f"{url}/progress")  # the default page by its name, as bookmarked
+        expect(main.get_by_role("heading", name="Tiến độ toàn quốc", exact=True)).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Page not found")).to_have_count(0)
         page.get_by_role("button", name="Đăng xuất").click()
         expect(main.get_by_role("heading", name="Đăng nhập bảng theo dõi đợt thi đua")).to_be_visible(
             timeout=30_000)
