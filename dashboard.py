@@ -123,7 +123,7 @@ def live_status() -> None:
             who = (common.plain(upload.first_unit) if upload.units == 1
                    else f"{i18n.number(upload.units, common.lang())} {common.t('units')}")
             st.caption(f"• {who} — {i18n.moment(upload.received_at, common.lang())} · "
-                       f"{i18n.number(upload.rows, common.lang())} {common.t('rows')} ({common.plain(upload.file_name)})")
+                       f"{i18n.how_many(upload.rows, 'row', 'rows', common.lang())} ({common.plain(upload.file_name)})")
 
 
 with st.sidebar:

@@ -24,7 +24,8 @@ if common.require_data():
         title.title(common.t("progress_of", unit=common.unit_label(scope)))
     campaign = common.read(sprint.campaign_for, as_of=as_of)
     phase = sprint.current_phase(campaign, as_of)
-    st.caption(f"**{campaign['name']}** ({campaign['dispatch']}) · {common.t('as_of')} {i18n.day(as_of, lang)}")
+    name = campaign["name_en"] if lang == "en" else campaign["name"]
+    st.caption(f"**{name}** ({campaign['dispatch']}) · {common.t('as_of')} {i18n.day(as_of, lang)}")
     if phase:
         st.subheader(common.t("phase_caption", phase=phase["phase"], starts=i18n.day(phase["starts"], lang),
                               milestone=i18n.day(phase["milestone"], lang), days=phase["days_left"]))

@@ -14,7 +14,7 @@ CAMPAIGNS_DIR = DATA_DIR / "campaigns"
 METRICS_CSV = DATA_DIR / "metrics.csv"
 
 CAMPAIGN_SQL = """
-SELECT campaign_id, name, dispatch, baseline, ends, late_payment_max_pct
+SELECT campaign_id, name, dispatch, baseline, ends, late_payment_max_pct, coalesce(name_en, name)
 FROM campaigns
 ORDER BY (ends < $as_of), (CASE WHEN ends >= $as_of THEN ends END), ends DESC
 LIMIT 1
@@ -125,9 +125,10 @@ def load_campaign(con, path: str | Path, *, by: str | None = None) -> str:
         is_new = not con.execute(
             "SELECT count(*) FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchall()[0][0]
         con.execute(
-            "INSERT OR REPLACE INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [campaign_id, spec["name"], spec.get("dispatch"), spec["baseline"],
-             spec["ends"], spec.get("late_payment_max_pct"), spec.get("complete_share", COMPLETE_SHARE)],
+             spec["ends"], spec.get("late_payment_max_pct"), spec.get("complete_share", COMPLETE_SHARE),
+             spec.get("name_en")],
         )
         con.execute("DELETE FROM phases WHERE campaign_id = ?", [campaign_id])
         con.executemany(
@@ -160,7 +161,7 @@ def campaign_for(con, as_of: date) -> dict:
     rows = con.execute(CAMPAIGN_SQL, {"as_of": as_of}).fetchall()
     if not rows:
         raise UnknownError("The store has no campaign. Run `python -m sprint init` first.")
-    keys = ("campaign_id", "name", "dispatch", "baseline", "ends", "late_payment_max_pct")
+    keys = ("campaign_id", "name", "dispatch", "baseline", "ends", "late_payment_max_pct", "name_en")
     campaign = dict(zip(keys, rows[0]))
     rows = con.execute(
         "SELECT phase, starts, milestone FROM phases WHERE campaign_id = ? ORDER BY phase",

@@ -127,6 +127,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "last_updated": ("Cập nhật lúc", "Last updated"),
     "latest_uploads": ("Báo cáo mới nhất", "Latest uploads"),
     "rows": ("dòng", "rows"),
+    "row": ("dòng", "row"),
     "units": ("đơn vị", "units"),
     "empty_store": ("Chưa có số liệu nào. Hãy gửi báo cáo ngày ở trang «Gửi báo cáo».",
                     "The store has no reports yet. Send the day's file on the Upload page."),
@@ -269,6 +270,11 @@ def status_marked(statuses: pd.Series, lang: str) -> pd.Series:
     """A whole column of statuses as their mark and word (🟠 Chậm tiến độ): a table's colour."""
     labels = {code: f"{STATUS_MARKS[code]} {words[0 if lang == 'vi' else 1]}" for code, words in STATUS.items()}
     return statuses.map(labels).fillna("")
+
+
+def how_many(count: int, singular: str, plural: str, lang: str) -> str:
+    """A count and its noun, the noun's label singular for one (English: 1 row, 2 rows)."""
+    return f"{number(count, lang)} {t(singular if count == 1 else plural, lang)}"
 
 
 def status_label(status: str, lang: str) -> str:

@@ -164,8 +164,12 @@ CREATE TABLE audit_log (
 """
 
 # Version 4: each campaign's share of reporting units that makes a day complete (the default
-# as-of date is the latest complete day); the shipped campaigns' files are reloaded at every start.
-COMPLETE_SHARE_SQL = "ALTER TABLE campaigns ADD COLUMN complete_share DOUBLE"
+# as-of date is the latest complete day), and its name in English; the shipped campaigns' files
+# are reloaded at every start.
+COMPLETE_SHARE_SQL = """
+ALTER TABLE campaigns ADD COLUMN complete_share DOUBLE;
+ALTER TABLE campaigns ADD COLUMN name_en VARCHAR;
+"""
 
 # version -> what brings a store from version-1 to version. Version 1 is the first schema.
 MIGRATIONS = {1: lambda con: con.execute(SCHEMA_SQL), 2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),

@@ -37,3 +37,9 @@ def test_a_problem_speaks_vietnamese_to_a_unit_head(scenario_con):
     assert problem.text("vi") == "số liệu phải là số nguyên; số này có phần lẻ"
     assert problem.message == "a count is a whole number; this one has a fraction"
     assert problem.as_dict()["code"] == "number_fraction"
+
+
+def test_a_count_of_one_takes_the_singular_in_english():
+    assert i18n.how_many(1, "row", "rows", "en") == "1 row"
+    assert i18n.how_many(1234, "row", "rows", "en") == "1,234 rows"
+    assert i18n.how_many(1, "row", "rows", "vi") == "1 dòng" and i18n.how_many(1234, "row", "rows", "vi") == "1.234 dòng"

@@ -92,6 +92,8 @@ def test_progress_in_english(demo_store):
     at = open_page(PAGES[0], lang="en")
     assert at.title[0].value == "Sprint progress"
     assert "Phase 2: Nov 1, 2025 – Nov 30, 2025 · 10 days to the milestone" in texts(at)
+    assert "2025 peak emulation campaign for revenue and social and health insurance participants" in texts(at)
+    assert "Đợt thi đua" not in texts(at)
 
 
 def test_a_unit_heads_progress_page_opens_on_their_own_unit(demo_store):
