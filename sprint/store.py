@@ -21,7 +21,7 @@ from .structure import STRUCTURE_TABLES_SQL, rebuild_structure
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA_SQL = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -164,16 +164,14 @@ CREATE TABLE audit_log (
 """
 
 # Version 4: each campaign's share of reporting units that makes a day complete (the default
-# as-of date is the latest complete day), and its name in English; the shipped campaigns' files
-# are reloaded at every start.
-COMPLETE_SHARE_SQL = """
-ALTER TABLE campaigns ADD COLUMN complete_share DOUBLE;
-ALTER TABLE campaigns ADD COLUMN name_en VARCHAR;
-"""
+# as-of date is the latest complete day). Version 5: its name in English. The shipped campaigns'
+# files are reloaded at every start, so both are filled in at once.
+COMPLETE_SHARE_SQL = "ALTER TABLE campaigns ADD COLUMN complete_share DOUBLE"
+NAME_EN_SQL = "ALTER TABLE campaigns ADD COLUMN name_en VARCHAR"
 
 # version -> what brings a store from version-1 to version. Version 1 is the first schema.
 MIGRATIONS = {1: lambda con: con.execute(SCHEMA_SQL), 2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
-              4: lambda con: con.execute(COMPLETE_SHARE_SQL)}
+              4: lambda con: con.execute(COMPLETE_SHARE_SQL), 5: lambda con: con.execute(NAME_EN_SQL)}
 
 write_lock = threading.RLock()
 
