@@ -279,3 +279,25 @@ def test_the_server_keeps_its_guards_on():
     tracked = subprocess.run(["git", "ls-files", ".streamlit"], cwd=root, capture_output=True, text=True).stdout
     assert "secrets.toml\n" not in tracked and "secrets.toml.example" in tracked
     assert ".streamlit/secrets.toml" in (root / ".gitignore").read_text().splitlines()
+
+
+def test_a_store_from_before_the_accounts_is_migrated_when_opened(tmp_path):
+    """A schema-2 store (no accounts, sessions, audit log, complete share or English name) opens
+    at schema 5 with its data, and takes accounts and complete days."""
+    path = tmp_path / "old.duckdb"
+    con = fresh_store(path)
+    load_scenario(con)
+    for statement in ("DROP TABLE accounts", "DROP TABLE sessions", "DROP TABLE audit_log", "DROP SEQUENCE audit_id_seq",
+                      "ALTER TABLE campaigns DROP COLUMN complete_share", "ALTER TABLE campaigns DROP COLUMN name_en",
+                      "UPDATE meta SET value = '2' WHERE key = 'schema_version'"):
+        con.execute(statement)
+    counts = con.execute("SELECT count(*) FROM counts").fetchall()[0][0]
+    con.close()
+    con = sprint.connect(path)
+    sprint.init_store(con)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("5",)]
+    assert con.execute("SELECT count(*) FROM counts").fetchall()[0][0] == counts
+    assert sprint.campaign_for(con, NOON.date())["name_en"].startswith("2025 peak emulation campaign")
+    sprint.add_account(con, "head-p1", role="unit", unit="P1", password="head-password")
+    assert sprint.sign_in(con, "head-p1", "head-password").scope == "P1"
+    assert sprint.complete_date(con) is not None
