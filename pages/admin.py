@@ -46,23 +46,19 @@ units_tab, targets_tab = st.tabs([common.t("unit_tree"), common.t("targets_table
 with units_tab:
     load_section(common.t("units_file"), sprint.load_units, "units")
     units = common.read(sprint.units)
-    shown = units.assign(parent_code=units["parent_code"].fillna(""),
-                         population=i18n.numbers(units["population"], lang),
-                         labour_force=i18n.numbers(units["labour_force"], lang))
+    shown = units.assign(parent_code=units["parent_code"].fillna(""))
     st.dataframe(shown[["unit_code", "name", "parent_code", "depth", "population", "labour_force"]],
                  hide_index=True, column_config={
                      "unit_code": common.t("unit"), "name": common.t("name"), "parent_code": common.t("parent"),
-                     "depth": common.t("level"), "population": common.t("population"),
-                     "labour_force": common.t("labour_force")})
+                     "depth": common.t("level"), "population": common.number_column("population"),
+                     "labour_force": common.number_column("labour_force")})
 with targets_tab:
     load_section(common.t("targets_file"), sprint.load_targets, "targets", confirm="replace_all")
     targets = common.read(sprint.targets)
-    shown = targets.assign(milestone=i18n.days(targets["milestone"], lang),
-                           target=i18n.numbers(targets["target"], lang),
-                           metric=targets["metric"].map(common.metric_labels()))
+    shown = targets.assign(metric=targets["metric"].map(common.metric_labels()))
     st.dataframe(shown, hide_index=True, column_config={
         "campaign_id": common.t("campaign"), "unit_code": common.t("unit"), "unit_name": common.t("name"),
-        "metric": common.t("metric"), "milestone": common.t("milestone"), "target": common.t("target")})
+        "metric": common.t("metric"), "milestone": common.date_column("milestone"), "target": common.number_column("target")})
 
 st.subheader(common.t("history"))
 common.history_table(common.read(sprint.upload_history, limit=30, kinds=("units", "targets")))

@@ -28,7 +28,6 @@ with log_tab:
     if log.empty:
         st.info(common.t("no_entries"))
     else:
-        blank = lambda values: values.replace("–", "")  # noqa: E731  (an empty cell says "none" here)
         shown = log.head(1000).assign(
             detail=lambda f: f["detail"].where(f["outcome"] != "rejected",
                                                f["detail"].map(lambda n: common.t("problem_count", count=n))),
@@ -36,22 +35,20 @@ with log_tab:
             kind=lambda f: f["kind"].map(lambda k: common.t(f"kind_{k}")),
             outcome=lambda f: f["outcome"].map(lambda o: common.t(f"outcome_{o}") if o else ""),
             unit_name=lambda f: f["unit_name"].fillna(f["unit_code"]).fillna(""),
-            date=lambda f: blank(i18n.days(f["date"], lang)),
             metric=lambda f: f["metric"].map(common.metric_labels()).fillna(""),
-            rows=lambda f: blank(i18n.numbers(f["rows"], lang)),
-            old_value=lambda f: blank(i18n.numbers(f["old_value"], lang)),
-            new_value=lambda f: blank(i18n.numbers(f["new_value"], lang)),
             file_name=lambda f: f["file_name"].fillna(""),
             address=lambda f: f["address"].fillna(""),
         )
         shown["detail"] = shown["detail"].fillna("")
-        shown = shown[["logged_at", "account", "kind", "outcome", "unit_name", "file_name", "rows", "date", "metric",
-           "old_value", "new_value", "detail", "address"]]
+        shown = shown[["logged_at", "account", "kind", "outcome", "unit_name", "file_name", "rows", "date",
+                       "metric", "old_value", "new_value", "detail", "address"]]
         st.dataframe(shown, hide_index=True, column_config={
             "logged_at": common.t("logged_at"), "account": common.t("account_name"),
             "kind": common.t("audit_kind"), "outcome": common.t("outcome"), "unit_name": common.t("unit"),
-            "file_name": common.t("file"), "rows": common.t("row_count"), "date": common.t("count_date"),
-            "metric": common.t("metric"), "old_value": common.t("old_value"), "new_value": common.t("new_value"),
+            "file_name": common.t("file"), "rows": common.number_column("row_count"),
+            "date": common.date_column("count_date"),
+            "metric": common.t("metric"), "old_value": common.number_column("old_value"),
+            "new_value": common.number_column("new_value"),
             "detail": common.t("detail"), "address": common.t("address")})
         common.download_buttons(log, "nhat-ky", "audit")
 

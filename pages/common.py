@@ -191,6 +191,17 @@ def download_buttons(frame: pd.DataFrame, stem: str, key: str) -> None:
                           key=f"{key}-xlsx", width="stretch")
 
 
+def number_column(key: str, **options):
+    """A column of numbers that stay numbers (they sort as numbers), written the reader's way:
+    Streamlit writes them in the browser's locale (1.234.567 in a Vietnamese browser)."""
+    return st.column_config.NumberColumn(t(key), format="localized", **options)
+
+
+def date_column(key: str):
+    """A column of dates that sort as dates, written as the chosen language writes them."""
+    return st.column_config.DateColumn(t(key), format="DD/MM/YYYY" if lang() == "vi" else "MMM D, YYYY")
+
+
 def history_table(history: pd.DataFrame) -> None:
     """The upload history (sprint.upload_history) as a table in the reader's language."""
     if history.empty:
@@ -202,11 +213,10 @@ def history_table(history: pd.DataFrame) -> None:
         outcome=history["outcome"].map(lambda o: t(f"outcome_{o}")),
         kind=history["kind"].map(lambda k: t(f"kind_{k}")),
         uploaded_by=history["uploaded_by"].fillna(""),
-        rows=i18n.numbers(history["rows"], language),
     )[["received_at", "file_name", "kind", "uploaded_by", "rows", "outcome"]]
     st.dataframe(shown, hide_index=True, column_config={
         "received_at": t("received_at"), "file_name": t("file"), "kind": t("kind"),
-        "uploaded_by": t("uploaded_by"), "rows": t("row_count"), "outcome": t("outcome")})
+        "uploaded_by": t("uploaded_by"), "rows": number_column("row_count"), "outcome": t("outcome")})
 
 
 def problems_table(problems) -> pd.DataFrame:

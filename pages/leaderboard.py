@@ -65,9 +65,6 @@ if common.require_data():
 
         shown = board.assign(
             change=board["rank_change"].map(lambda c: i18n.rank_change(c, lang)),
-            value=i18n.numbers(board["value"], lang),
-            target=i18n.numbers(board["target"], lang),
-            gap=i18n.numbers(board["gap"], lang),
             status=i18n.status_marked(board["status"], lang),
             unit_name=board["unit_name"].where(board["unit_code"] != mine, "★ " + board["unit_name"]),
         )
@@ -81,7 +78,8 @@ if common.require_data():
             "unit_code": common.t("unit"), "unit_name": common.t("name"),
             "score": st.column_config.ProgressColumn(common.t("score"), format="%.2f", min_value=0,
                                                      max_value=max(110.0, float(board["score"].max()))),
-            "value": common.t("value"), "target": common.t("target"), "gap": common.t("gap"),
+            "value": common.number_column("value"), "target": common.number_column("target"),
+            "gap": common.number_column("gap"),
             "status": common.t("status"),
         }
         st.dataframe(shown, hide_index=True, column_config=config, height=min(35 * len(shown) + 40, 1300))

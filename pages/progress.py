@@ -105,9 +105,9 @@ if common.require_data():
     if missing.empty:
         st.success(common.t("all_reported"))
     else:
-        shown = missing.assign(last_report=i18n.days(missing["last_report"], lang))[
-            ["unit_code", "unit_name", "parent_name", "last_report"]]
-        shown.columns = [common.t("unit"), common.t("name"), common.t("parent"), common.t("last_report")]
+        shown = missing[["unit_code", "unit_name", "parent_name", "last_report"]]
         with st.expander(f"{common.t('not_reported')} ({i18n.number(len(missing), lang)})"):
-            st.dataframe(shown, hide_index=True)
+            st.dataframe(shown, hide_index=True, column_config={
+                "unit_code": common.t("unit"), "unit_name": common.t("name"), "parent_name": common.t("parent"),
+                "last_report": common.date_column("last_report")})
             common.download_buttons(shown, f"chua-bao-cao-{as_of.isoformat()}", "missing")

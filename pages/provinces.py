@@ -63,16 +63,14 @@ if common.require_data():
 
             table = figures[["unit_code", "unit_name", "value", "target", "attainment_pct", "gap",
                              "required_daily", "pace_7d", "status"]].copy()
-            for column in ("value", "target", "gap", "required_daily", "pace_7d"):
-                table[column] = i18n.numbers(table[column], lang)
             table["status"] = i18n.status_marked(table["status"], lang)
             st.dataframe(table, hide_index=True, column_config={
                 "unit_code": common.t("unit"), "unit_name": common.t("name"),
-                "value": common.t("value"), "target": common.t("target"),
+                "value": common.number_column("value"), "target": common.number_column("target"),
                 "attainment_pct": st.column_config.ProgressColumn(common.t("attainment"), format="%.2f %%",
                                                                   min_value=0, max_value=110),
-                "gap": common.t("gap"), "required_daily": common.t("required_daily"),
-                "pace_7d": common.t("pace_7d"), "status": common.t("status")})
+                "gap": common.number_column("gap"), "required_daily": common.number_column("required_daily"),
+                "pace_7d": common.number_column("pace_7d"), "status": common.t("status")})
 
         st.subheader(common.t("trends") + f" — {common.metric_label(metric)}")
         campaign = common.read(sprint.campaign_for, as_of=as_of)
@@ -88,12 +86,9 @@ if common.require_data():
         if not rates.empty:
             st.subheader(common.t("late_payment", limit=i18n.number(rates["limit_pct"].iloc[0], lang, 2)))
             shown = rates.assign(
-                late_debt=i18n.numbers(rates["late_debt"], lang),
-                revenue_plan=i18n.numbers(rates["revenue_plan"], lang),
-                late_payment_pct=rates["late_payment_pct"].map(lambda v: i18n.percent(v, lang)),
                 within_limit=rates["within_limit"].map(lambda ok: common.t("within_limit" if ok else "over_limit")))
             st.dataframe(shown[["unit_code", "unit_name", "late_debt", "revenue_plan", "late_payment_pct",
                                 "within_limit"]], hide_index=True, column_config={
                 "unit_code": common.t("unit"), "unit_name": common.t("name"),
-                "late_debt": common.t("late_debt"), "revenue_plan": common.t("revenue_plan"),
-                "late_payment_pct": common.t("late_payment_rate"), "within_limit": common.t("status")})
+                "late_debt": common.number_column("late_debt"), "revenue_plan": common.number_column("revenue_plan"),
+                "late_payment_pct": common.number_column("late_payment_rate"), "within_limit": common.t("status")})

@@ -41,12 +41,11 @@ def show_corrections(result) -> None:
         return
     fixes = result.corrections
     st.caption(common.t("corrections", count=i18n.number(result.corrected, lang)))
-    st.dataframe(fixes.assign(date=i18n.days(fixes["date"], lang), metric=fixes["metric"].map(common.metric_labels()),
-                              old_value=i18n.numbers(fixes["old_value"], lang),
-                              new_value=i18n.numbers(fixes["new_value"], lang)),
+    st.dataframe(fixes.assign(metric=fixes["metric"].map(common.metric_labels())),
                  hide_index=True, column_config={
-                     "date": common.t("count_date"), "unit_code": common.t("unit"), "metric": common.t("metric"),
-                     "old_value": common.t("old_value"), "new_value": common.t("new_value")})
+                     "date": common.date_column("count_date"), "unit_code": common.t("unit"),
+                     "metric": common.t("metric"), "old_value": common.number_column("old_value"),
+                     "new_value": common.number_column("new_value")})
 
 
 upload = st.file_uploader(common.t("file"), type=["csv", "xlsx"], key="upload_file")
@@ -82,12 +81,10 @@ elif upload is not None:
             st.subheader(common.t("preview", rows=i18n.number(check.rows, lang), new=i18n.number(check.new, lang),
                                   corrected=i18n.number(check.corrected, lang),
                                   unchanged=i18n.number(check.unchanged, lang)))
-            preview = check.preview.assign(date=i18n.days(check.preview["date"], lang),
-                                           metric=check.preview["metric"].map(common.metric_labels()),
-                                           value=i18n.numbers(check.preview["value"], lang))
+            preview = check.preview.assign(metric=check.preview["metric"].map(common.metric_labels()))
             st.dataframe(preview, hide_index=True, height=min(35 * len(preview) + 40, 400), column_config={
-                "date": common.t("count_date"), "unit_code": common.t("unit"), "metric": common.t("metric"),
-                "value": common.t("value")})
+                "date": common.date_column("count_date"), "unit_code": common.t("unit"),
+                "metric": common.t("metric"), "value": common.number_column("value")})
             show_corrections(check)
             confirmed = True
             if check.warnings:

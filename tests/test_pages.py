@@ -352,7 +352,7 @@ def test_the_audit_page_shows_each_action_with_its_account(demo_store):
     first = log.iloc[0]
     assert (first["account"], first["kind"], first["outcome"], first["file_name"]) == (
         "eakar", "sửa số liệu", "đã lưu", "ea-kar.csv")
-    assert first["old_value"] != first["new_value"] and first["new_value"] == "131.000"
+    assert first["old_value"] != first["new_value"] and first["new_value"] == 131000
     assert (log.iloc[1]["account"], log.iloc[1]["kind"]) == ("eakar", "báo cáo số liệu")
     accounts = at.dataframe[1].value
     assert sorted(accounts["name"]) == ["eakar", "lanhdao", "quantri"]
@@ -392,8 +392,8 @@ def test_a_correction_shows_the_old_and_the_new_value(demo_store):
     at.file_uploader[0].upload("sua.csv", b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131000\n",
                                "text/csv").run()
     fixes = at.dataframe[1].value
-    assert fixes.iloc[0].tolist() == ["20/11/2025", "66-EAKAR", "Bảo hiểm y tế", i18n.number(old["value"].iloc[0], "vi"),
-                                      "131.000"]
+    assert fixes.iloc[0].tolist() == [pd.Timestamp("2025-11-20"), "66-EAKAR", "Bảo hiểm y tế", old["value"].iloc[0],
+                                      131000]
 
 
 # English UI words and raw codes that must not show on a Vietnamese page (file names, unit codes
@@ -413,8 +413,10 @@ def shown_strings(at) -> list[str]:
         config = json.loads(frame.proto.columns or "{}")
         for column in frame.value.columns:
             strings.append((config.get(str(column)) or {}).get("label") or str(column))
-        strings += [str(v) for column in frame.value.columns
-                    if not pd.api.types.is_numeric_dtype(frame.value[column]) for v in frame.value[column].head(50)]
+        strings += [str(v) for column in frame.value.columns  # numbers and dates: written by their column type
+                    if not pd.api.types.is_numeric_dtype(frame.value[column])
+                    and not pd.api.types.is_datetime64_any_dtype(frame.value[column])
+                    for v in frame.value[column].head(50)]
     return strings
 
 
@@ -424,3 +426,13 @@ def test_a_vietnamese_page_shows_no_english_and_no_raw_codes(demo_store, page, a
     found = sorted({match.group(0) for text in shown_strings(at) for match in ENGLISH.finditer(text)
                     if not re.search(r"\.(csv|xlsx)\b", text)})
     assert not found, found
+
+
+def test_numbers_in_tables_stay_numbers_so_they_sort(demo_store):
+    """Every count column of the provinces' drill-down is numeric, shown in the reader's locale."""
+    at = open_page(PAGES[1])
+    table = next(frame for frame in at.dataframe if "required_daily" in frame.value.columns)
+    config = json.loads(table.proto.columns)
+    for column in ("value", "target", "gap", "required_daily", "pace_7d"):
+        assert pd.api.types.is_numeric_dtype(table.value[column]), column
+        assert config[column]["type_config"]["format"] == "localized", config[column]
