@@ -191,10 +191,11 @@ def download_buttons(frame: pd.DataFrame, stem: str, key: str) -> None:
                           key=f"{key}-xlsx", width="stretch")
 
 
-def number_column(key: str, **options):
+def number_column(key: str, step: float = 1):
     """A column of numbers that stay numbers (they sort as numbers), written the reader's way:
-    Streamlit writes them in the browser's locale (1.234.567 in a Vietnamese browser)."""
-    return st.column_config.NumberColumn(t(key), format="localized", **options)
+    Streamlit writes them in the browser's locale (1.234.567 in a Vietnamese browser), to `step`
+    (whole people by default; 0.01 for a rate)."""
+    return st.column_config.NumberColumn(t(key), format="localized", step=step)
 
 
 def date_column(key: str):

@@ -62,7 +62,7 @@ if common.require_data():
                             on_select=drill_down if parent is None else "ignore", selection_mode="points")
 
             table = figures[["unit_code", "unit_name", "value", "target", "attainment_pct", "gap",
-                             "required_daily", "pace_7d", "status"]].copy()
+                             "required_daily", "pace_7d", "status"]].round({"required_daily": 0, "pace_7d": 0})
             table["status"] = i18n.status_marked(table["status"], lang)
             st.dataframe(table, hide_index=True, column_config={
                 "unit_code": common.t("unit"), "unit_name": common.t("name"),
@@ -91,4 +91,4 @@ if common.require_data():
                                 "within_limit"]], hide_index=True, column_config={
                 "unit_code": common.t("unit"), "unit_name": common.t("name"),
                 "late_debt": common.number_column("late_debt"), "revenue_plan": common.number_column("revenue_plan"),
-                "late_payment_pct": common.number_column("late_payment_rate"), "within_limit": common.t("status")})
+                "late_payment_pct": common.number_column("late_payment_rate", step=0.01), "within_limit": common.t("status")})
