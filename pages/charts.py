@@ -51,7 +51,7 @@ def heatmap(attainment: pd.DataFrame, statuses: pd.DataFrame, lang: str, separat
     and table), with its attainment of the milestone target written in the cell."""
     order = list(i18n.STATUS_COLOURS)
     codes = statuses.apply(lambda column: column.map(order.index))
-    text = attainment.apply(lambda column: i18n.numbers(column, lang, 1) + " %")
+    text = attainment.apply(lambda column: (i18n.numbers(column, lang, 1) + " %").where(column.notna(), "–"))
     # a discrete colour scale: each status index gets its own colour band
     scale = [[bound, colour] for index, colour in enumerate(i18n.STATUS_COLOURS.values())
              for bound in (index / len(order), (index + 1) / len(order))]

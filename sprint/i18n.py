@@ -465,11 +465,14 @@ NOUNS = {"count": ("số liệu", "count"), "population": ("dân số", "populat
 def problem_text(code: str, params: tuple, lang: str) -> str:
     """The sentence for a problem code and its details, in lang."""
     index = 0 if lang == "vi" else 1
-    counts = COUNT_DETAILS.get(code, ())
-    words = [NOUNS[p][index] if p in NOUNS else number(int(p), lang) if i in counts else p
+    counts, decimals = COUNT_DETAILS.get(code, ()), DECIMAL_DETAILS.get(code, ())
+    words = [NOUNS[p][index] if p in NOUNS else number(int(p), lang) if i in counts
+             else number(float(p), lang, 1) if i in decimals else p
              for i, p in enumerate(params)]
     return PROBLEMS[code][index].format(*words)
 
 
-# the details that are counts, written as the language writes numbers (4.868; not years or codes)
-COUNT_DETAILS = {"targets_dropped": (0,), "more_problems": (0, 1)}
+# the details that are numbers, written as the language writes them (4.868 and 47,5 in Vietnamese;
+# not years or codes): counts, and percentages to one decimal
+COUNT_DETAILS = {"targets_dropped": (0,), "more_problems": (0, 1), "count_jump": (1,), "count_drop": (1,)}
+DECIMAL_DETAILS = {"count_jump": (0,), "count_drop": (0,)}

@@ -43,3 +43,13 @@ def test_a_count_of_one_takes_the_singular_in_english():
     assert i18n.how_many(1, "row", "rows", "en") == "1 row"
     assert i18n.how_many(1234, "row", "rows", "en") == "1,234 rows"
     assert i18n.how_many(1, "row", "rows", "vi") == "1 dòng" and i18n.how_many(1234, "row", "rows", "vi") == "1.234 dòng"
+
+
+def test_a_jump_warning_writes_its_numbers_the_languages_way():
+    """SQL writes the details as 47.5 and 6100; each language writes them its own way."""
+    from sprint.errors import Problem
+
+    jump = Problem.from_sql("f.csv", 2, "value", "9000", "count_jump\x1f47.5\x1f6100\x1f19/11/2025")
+    assert jump.text("vi") == "số liệu tăng 47,5 % so với lần báo cáo trước (6.100 ngày 19/11/2025); hãy kiểm tra lại"
+    assert jump.text("en") == ("this count jumps by 47.5 % against the previous report (6,100 on 19/11/2025); "
+                               "please check it")

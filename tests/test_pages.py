@@ -436,3 +436,29 @@ def test_numbers_in_tables_stay_numbers_so_they_sort(demo_store):
     for column in ("value", "target", "gap", "required_daily", "pace_7d"):
         assert pd.api.types.is_numeric_dtype(table.value[column]), column
         assert config[column]["type_config"]["format"] == "localized", config[column]
+
+
+def test_one_colour_per_status_in_the_heatmap_the_bars_and_the_badges():
+    """Each status has one colour: the heatmap's cell of a status is drawn in STATUS_COLOURS of it,
+    the bars of a status too, and its badge is the Streamlit colour nearest to it."""
+    from pages import charts
+
+    statuses = pd.DataFrame({"m": ["achieved", "on_track", "behind", "no_data"]}, index=list("abcd"))
+    attainment = pd.DataFrame({"m": [101.0, 99.0, 90.0, None]}, index=list("abcd"))
+    trace = charts.heatmap(attainment, statuses, "vi", ",.").data[0]
+    colour_of = {}  # the colour band of each z: [z_low, colour], [z_high, colour] per status
+    bands = trace.colorscale
+    for index, status in enumerate(i18n.STATUS_COLOURS):
+        low, high = bands[2 * index], bands[2 * index + 1]
+        assert low[1] == high[1]
+        colour_of[status] = low[1]
+    assert colour_of == i18n.STATUS_COLOURS
+    assert [row[0] for row in trace.z] == [0, 1, 2, 3]  # a cell's z picks its status's band
+    assert [row[0] for row in trace.text] == ["101,0 %", "99,0 %", "90,0 %", "–"]
+    bars = pd.DataFrame({"gap": [0, 5, 9], "unit_name": ["x", "y", "z"], "unit_code": ["X", "Y", "Z"],
+                         "status": ["achieved", "on_track", "behind"]})
+    bars["status_label"] = bars["status"].map(lambda s: i18n.status_label(s, "vi"))
+    figure = charts.gap_bars(bars, {"gap": "Còn thiếu", "status": "Tình trạng", "lang": "vi"}, ",.")
+    assert {trace.name: trace.marker.color for trace in figure.data} == {
+        i18n.status_label(s, "vi"): i18n.STATUS_COLOURS[s] for s in ("achieved", "on_track", "behind")}
+    assert i18n.STATUS_BADGES == {"achieved": "green", "on_track": "blue", "behind": "orange", "no_data": "gray"}
