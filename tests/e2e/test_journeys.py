@@ -57,9 +57,6 @@ def test_a_sign_in_survives_a_reload_until_signing_out(live_store):
         page.goto(f"{url}/leaderboard")  # a new session of the same browser: its cookie signs it in
         main = page.locator(MAIN)
         expect(main.get_by_role("heading", name="Bảng xếp hạng", exact=True)).to_be_visible(timeout=30_000)
-        page.goto(f"{url}/progress")  # the default page by its name, as bookmarked
-        expect(main.get_by_role("heading", name="Tiến độ toàn quốc", exact=True)).to_be_visible(timeout=30_000)
-        expect(page.get_by_text("Page not found")).to_have_count(0)
         page.get_by_role("button", name="Đăng xuất").click()
         expect(main.get_by_role("heading", name="Đăng nhập bảng theo dõi đợt thi đua")).to_be_visible(
             timeout=30_000)
@@ -67,6 +64,17 @@ def test_a_sign_in_survives_a_reload_until_signing_out(live_store):
         expect(main.get_by_role("heading", name="Đăng nhập bảng theo dõi đợt thi đua")).to_be_visible(
             timeout=30_000)
         expect(main.get_by_role("heading", name="Bảng xếp hạng", exact=True)).to_have_count(0)
+
+
+def test_the_progress_page_opens_by_its_name(live_store):
+    """/progress, as bookmarked, is the progress page, not Streamlit's "Page not found"."""
+    with dashboard(live_store) as url, browser_page() as page:
+        sign_in(page, url, "lanhdao", "lanhdao-demo")
+        page.goto(f"{url}/progress")
+        main = page.locator(MAIN)
+        expect(main.get_by_role("heading", name="Tiến độ toàn quốc", exact=True)).to_be_visible(timeout=30_000)
+        expect(main.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)  # the page has run through
+        expect(page.get_by_text("Page not found")).to_have_count(0)
 
 
 def test_a_unit_head_uploads_their_own_file_and_the_leaderboard_moves(live_store, tmp_path):
