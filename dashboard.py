@@ -52,6 +52,7 @@ if viewer is None:
     with st.sidebar:
         st.segmented_control(common.t("language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
                              key="lang", required=True)
+    common.say_failure()
     sign_in.render()  # the sign-in screen is all a visitor sees, whatever the URL
     st.stop()
 allowed = [PAGES[name] for name in ALLOWED[viewer.role]]
@@ -131,6 +132,7 @@ with st.sidebar:
     st.caption(common.t("signed_in_as", name=viewer.name, role=common.role_label(viewer.role)))
     st.button(common.t("sign_out"), on_click=common.sign_out, key="sign_out", icon=":material/logout:")
 
+common.say_failure()
 if page.url_path in opens:
     if latest is not None and latest > complete and page.url_path not in ("upload", "admin", "audit"):
         partial_day_banner(latest, complete)

@@ -82,7 +82,7 @@ with accounts_tab:
                 sprint.add_account(common.cursor(), name.strip().lower(), role=role,
                                    unit=unit if role == "unit" else None, email=email.strip() or None,
                                    password=password or None, by=viewer.name)
-            except sprint.AccountError as refused:
+            except sprint.SprintError as refused:  # a name taken, a password too short, the store full
                 st.error(common.plain(refused))
             else:
                 st.session_state["account_flash"] = common.t("account_added", name=name)
@@ -92,6 +92,10 @@ with accounts_tab:
         disabled = bool(accounts.loc[accounts["name"] == chosen, "disabled"].iloc[0])
         label = common.t("enable_account") if disabled else common.t("disable_account")
         if st.button(label, key="toggle_account", disabled=chosen == viewer.name):
-            sprint.set_disabled(common.cursor(), chosen, not disabled, by=viewer.name)
-            st.session_state["account_flash"] = common.t("account_changed", name=chosen)
-            st.rerun()
+            try:
+                sprint.set_disabled(common.cursor(), chosen, not disabled, by=viewer.name)
+            except sprint.SprintError as failure:
+                st.error(common.plain(failure))
+            else:
+                st.session_state["account_flash"] = common.t("account_changed", name=chosen)
+                st.rerun()

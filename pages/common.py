@@ -276,8 +276,26 @@ def sign_in(name: str, password: str) -> None:
     st.session_state["cookie_pending"] = True
 
 
+def keep_failure(failure: sprint.SprintError) -> None:
+    """Keep what a write in a button's callback could not do, to say it at the top of the run."""
+    st.session_state["failure"] = str(failure)
+
+
+def say_failure() -> None:
+    """Say, once, what a callback's write could not do (the store full, or held by another program)."""
+    message = st.session_state.pop("failure", None)
+    if message:
+        st.error(plain(message))
+
+
 def sign_out() -> None:
-    sprint.close_session(cursor(), st.session_state.get("session_token") or _cookie())
+    """End this browser's session; if the store cannot record that, say so and stay signed in
+    (a session the store still holds would sign the browser in again at the next load)."""
+    try:
+        sprint.close_session(cursor(), st.session_state.get("session_token") or _cookie())
+    except sprint.SprintError as failure:
+        keep_failure(failure)
+        return
     for key in ("account_name", "signed_in_at", "provider_email", "my_unit", "session_token"):
         st.session_state.pop(key, None)
     st.session_state["cookie_cleared"] = True

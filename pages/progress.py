@@ -25,7 +25,8 @@ if common.require_data():
     campaign = common.read(sprint.campaign_for, as_of=as_of)
     phase = sprint.current_phase(campaign, as_of)
     name = campaign["name_en"] if lang == "en" else campaign["name"]
-    st.caption(f"**{name}** ({campaign['dispatch']}) · {common.t('as_of')} {i18n.day(as_of, lang)}")
+    st.caption(f"**{common.plain(name)}** ({common.plain(campaign['dispatch'])}) · "
+               f"{common.t('as_of')} {i18n.day(as_of, lang)}")
     if phase:
         st.subheader(common.t("phase_caption", phase=phase["phase"], starts=i18n.day(phase["starts"], lang),
                               milestone=i18n.day(phase["milestone"], lang), days=phase["days_left"]))

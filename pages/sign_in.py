@@ -11,6 +11,8 @@ def _submit() -> None:
         common.sign_in(st.session_state["sign_in_name"], st.session_state["sign_in_password"])
     except sprint.SignInError as refused:
         st.session_state["sign_in_refused"] = refused
+    except sprint.SprintError as failure:  # the store could not record the sign-in
+        common.keep_failure(failure)
     st.session_state["sign_in_password"] = ""
 
 

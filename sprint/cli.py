@@ -149,11 +149,16 @@ def _handoff_all(db, files, as_name: str | None) -> None:
         sys.exit(1)
 
 
+def _cli_user() -> str:
+    """Who the command line acts as without --as: the server's administrator, by OS user."""
+    return f"cli:{getpass.getuser()}"
+
+
 def _sender(con, as_name: str | None, *, admin_only: bool = False) -> dict:
     """Who sends (the name the audit log keeps) and the scope of what they may send: without
     --as, the server's administrator (cli:<os user>); with it, that account, under its rules."""
     if as_name is None:
-        return {"uploaded_by": f"cli:{getpass.getuser()}"}
+        return {"uploaded_by": _cli_user()}
     account = accounts_module.account(con, as_name)
     if account is None:
         _fail(f"There is no account {as_name} (or it is disabled).")
@@ -240,7 +245,7 @@ def load_targets(db, as_name, replace_all, file):
 @_guarded
 def load_campaign_command(db, file):
     """Add or update a campaign from its JSON file (dates, phases, national targets)."""
-    campaign_id = load_campaign(_open(db), file, by=f"cli:{getpass.getuser()}")
+    campaign_id = load_campaign(_open(db), file, by=_cli_user())
     click.echo(f"Campaign {campaign_id} loaded from {file}.")
 
 
@@ -401,7 +406,7 @@ def user_add(db, name, role, unit, email, password_stdin, no_password):
     con = _open(db)
     password = None if no_password else _password(password_stdin)
     accounts_module.add_account(con, name, role=role, unit=unit, email=email, password=password,
-                                by=f"cli:{getpass.getuser()}")
+                                by=_cli_user())
     click.echo(f"Account {name} added ({role}{', ' + unit if unit else ''}).")
 
 
@@ -414,24 +419,21 @@ def user_list(db, output_format):
     _output(accounts_module.list_accounts(_open(db)), output_format)
 
 
-@user.command("disable")
-@db_option
-@click.argument("name")
-@_guarded
-def user_disable(db, name):
-    """Disable an account: it is signed out at its next page load and cannot sign in."""
-    accounts_module.set_disabled(_open(db), name, True, by=f"cli:{getpass.getuser()}")
-    click.echo(f"Account {name} disabled.")
+def _switch_command(name: str, disabled: bool, summary: str) -> None:
+    """`user disable NAME` or `user enable NAME`."""
+    @db_option
+    @click.argument("account")
+    @_guarded
+    def command(db, account):
+        accounts_module.set_disabled(_open(db), account, disabled, by=_cli_user())
+        click.echo(f"Account {account} {name}d.")
+
+    command.__doc__ = summary
+    user.command(name)(command)
 
 
-@user.command("enable")
-@db_option
-@click.argument("name")
-@_guarded
-def user_enable(db, name):
-    """Enable a disabled account again."""
-    accounts_module.set_disabled(_open(db), name, False, by=f"cli:{getpass.getuser()}")
-    click.echo(f"Account {name} enabled.")
+_switch_command("disable", True, "Disable an account: it is signed out at its next page load and cannot sign in.")
+_switch_command("enable", False, "Enable a disabled account again.")
 
 
 @user.command("password")
@@ -442,5 +444,5 @@ def user_enable(db, name):
 def user_password(db, name, password_stdin):
     """Set an account's password."""
     con = _open(db)
-    accounts_module.set_password(con, name, _password(password_stdin), by=f"cli:{getpass.getuser()}")
+    accounts_module.set_password(con, name, _password(password_stdin), by=_cli_user())
     click.echo(f"Password of {name} changed.")

@@ -10,7 +10,6 @@ LOCALES = {"vi": "vi_VN", "en": "en_US"}
 
 LABELS: dict[str, tuple[str, str]] = {
     # navigation and sidebar
-    "app_title": ("Đợt thi đua cao điểm BHXH, BHYT", "VSS year-end sprint"),
     "page_progress": ("Tiến độ toàn quốc", "Sprint progress"),
     "page_provinces": ("Các tỉnh", "Provinces"),
     "progress_of": ("Tiến độ: {unit}", "Progress: {unit}"),
@@ -18,7 +17,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_upload": ("Gửi báo cáo", "Upload"),
     "page_admin": ("Chỉ tiêu và đơn vị", "Targets and units"),
     "page_audit": ("Tài khoản và nhật ký", "Accounts and audit"),
-    "page_sign_in": ("Đăng nhập", "Sign in"),
     # sign-in and accounts
     "sign_in_title": ("Đăng nhập bảng theo dõi đợt thi đua", "Sign in to the sprint dashboard"),
     "sign_in_help": ("Dùng tài khoản do quản trị viên cấp. Lãnh đạo xem số liệu; thủ trưởng đơn vị gửi báo cáo "
@@ -137,9 +135,7 @@ LABELS: dict[str, tuple[str, str]] = {
                       "Phase {phase}: {starts} – {milestone} · {days} days to the milestone"),
     "unit": ("Đơn vị", "Unit"),
     "value": ("Số người tham gia", "Participants"),
-    "value_money": ("Số thu (triệu đồng)", "Amount (million VND)"),
     "target": ("Chỉ tiêu", "Target"),
-    "target_at": ("Chỉ tiêu đến {milestone}", "Target for {milestone}"),
     "attainment": ("Đạt", "Attained"),
     "gap": ("Còn thiếu", "Gap"),
     "required_daily": ("Cần thêm mỗi ngày", "Needed per day"),

@@ -386,13 +386,6 @@ def units(con) -> pd.DataFrame:
         FROM units u JOIN unit_levels l USING (unit_code) ORDER BY l.depth, u.unit_code""").df()
 
 
-def leaves(con, unit: str = "VN") -> list[str]:
-    """The codes of the grassroots units (leaves) of a unit's subtree, the unit itself if it is one."""
-    return [code for (code,) in con.execute(
-        """SELECT t.descendant FROM unit_tree t JOIN unit_levels l ON l.unit_code = t.descendant
-           WHERE t.ancestor = ? AND l.is_leaf ORDER BY t.descendant""", [unit]).fetchall()]
-
-
 def targets(con) -> pd.DataFrame:
     """The targets as loaded (own targets, no fallback): campaign_id, unit_code, unit_name, metric,
     milestone, target."""

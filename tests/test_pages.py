@@ -462,3 +462,37 @@ def test_one_colour_per_status_in_the_heatmap_the_bars_and_the_badges():
     assert {trace.name: trace.marker.color for trace in figure.data} == {
         i18n.status_label(s, "vi"): i18n.STATUS_COLOURS[s] for s in ("achieved", "on_track", "behind")}
     assert i18n.STATUS_BADGES == {"achieved": "green", "on_track": "blue", "behind": "orange", "no_data": "gray"}
+
+
+def refuse_writes(monkeypatch) -> None:
+    """The disk refuses every commit from now on (as a full disk does)."""
+    import duckdb
+
+    from sprint import store
+
+    def refuse(con):
+        raise duckdb.IOException("No space left on device")
+    monkeypatch.setattr(store, "commit", refuse)
+
+
+def test_a_sign_in_the_store_cannot_record_is_a_sentence(demo_store, monkeypatch):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    refuse_writes(monkeypatch)
+    at.text_input(key="sign_in_name").input("eakar")
+    at.text_input(key="sign_in_password").input("eakar-demo")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "could not save the change" in at.error[0].value
+    assert "account_name" not in at.session_state
+
+
+def test_a_sign_out_the_store_cannot_record_keeps_the_session_and_says_why(demo_store, monkeypatch):
+    con = sprint.connect(demo_store)
+    token = sprint.open_session(con, "eakar", hours=1)
+    con.close()
+    at = open_page(PAGES[2], account="eakar", session_token=token)
+    refuse_writes(monkeypatch)
+    at.button(key="sign_out").click().run()
+    assert not at.exception
+    assert "could not save the change" in at.error[0].value
+    assert at.session_state["account_name"] == "eakar" and at.title[0].value == "Bảng xếp hạng"
