@@ -46,12 +46,15 @@ units_tab, targets_tab = st.tabs([common.t("unit_tree"), common.t("targets_table
 with units_tab:
     load_section(common.t("units_file"), sprint.load_units, "units")
     units = common.read(sprint.units)
-    shown = units.assign(parent_code=units["parent_code"].fillna(""))
+    # a unit without population or labour force is written "–" (a missing number would read "None")
+    shown = units.assign(parent_code=units["parent_code"].fillna(""),
+                         population=i18n.numbers(units["population"], lang),
+                         labour_force=i18n.numbers(units["labour_force"], lang))
     st.dataframe(shown[["unit_code", "name", "parent_code", "depth", "population", "labour_force"]],
                  hide_index=True, column_config={
                      "unit_code": common.t("unit"), "name": common.t("name"), "parent_code": common.t("parent"),
-                     "depth": common.t("level"), "population": common.number_column("population"),
-                     "labour_force": common.number_column("labour_force")})
+                     "depth": common.t("level"), "population": common.t("population"),
+                     "labour_force": common.t("labour_force")})
 with targets_tab:
     load_section(common.t("targets_file"), sprint.load_targets, "targets", confirm="replace_all")
     targets = common.read(sprint.targets)

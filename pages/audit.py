@@ -36,6 +36,11 @@ with log_tab:
             outcome=lambda f: f["outcome"].map(lambda o: common.t(f"outcome_{o}") if o else ""),
             unit_name=lambda f: f["unit_name"].fillna(f["unit_code"]).fillna(""),
             metric=lambda f: f["metric"].map(common.metric_labels()).fillna(""),
+            # most entries have no count, date or value: text with "–" (a missing number of a number
+            # column would read "None"); the log is read in time order, not sorted by these
+            rows=lambda f: i18n.numbers(f["rows"], lang), date=lambda f: i18n.days(f["date"], lang),
+            old_value=lambda f: i18n.numbers(f["old_value"], lang),
+            new_value=lambda f: i18n.numbers(f["new_value"], lang),
             file_name=lambda f: f["file_name"].fillna(""),
             address=lambda f: f["address"].fillna(""),
         )
@@ -45,10 +50,8 @@ with log_tab:
         st.dataframe(shown, hide_index=True, column_config={
             "logged_at": common.t("logged_at"), "account": common.t("account_name"),
             "kind": common.t("audit_kind"), "outcome": common.t("outcome"), "unit_name": common.t("unit"),
-            "file_name": common.t("file"), "rows": common.number_column("row_count"),
-            "date": common.date_column("count_date"),
-            "metric": common.t("metric"), "old_value": common.number_column("old_value"),
-            "new_value": common.number_column("new_value"),
+            "file_name": common.t("file"), "rows": common.t("row_count"), "date": common.t("count_date"),
+            "metric": common.t("metric"), "old_value": common.t("old_value"), "new_value": common.t("new_value"),
             "detail": common.t("detail"), "address": common.t("address")})
         common.download_buttons(log, "nhat-ky", "audit")
 

@@ -352,7 +352,7 @@ def test_the_audit_page_shows_each_action_with_its_account(demo_store):
     first = log.iloc[0]
     assert (first["account"], first["kind"], first["outcome"], first["file_name"]) == (
         "eakar", "sửa số liệu", "đã lưu", "ea-kar.csv")
-    assert first["old_value"] != first["new_value"] and first["new_value"] == 131000
+    assert first["old_value"] != first["new_value"] and first["new_value"] == "131.000"
     assert (log.iloc[1]["account"], log.iloc[1]["kind"]) == ("eakar", "báo cáo số liệu")
     accounts = at.dataframe[1].value
     assert sorted(accounts["name"]) == ["eakar", "lanhdao", "quantri"]
@@ -413,10 +413,12 @@ def shown_strings(at) -> list[str]:
         config = json.loads(frame.proto.columns or "{}")
         for column in frame.value.columns:
             strings.append((config.get(str(column)) or {}).get("label") or str(column))
-        strings += [str(v) for column in frame.value.columns  # numbers and dates: written by their column type
-                    if not pd.api.types.is_numeric_dtype(frame.value[column])
-                    and not pd.api.types.is_datetime64_any_dtype(frame.value[column])
-                    for v in frame.value[column].head(50)]
+        for column in frame.value.columns:
+            cells = frame.value[column].head(50)
+            if pd.api.types.is_numeric_dtype(cells) or pd.api.types.is_datetime64_any_dtype(cells):
+                strings += ["None"] * int(cells.isna().sum())  # Streamlit writes a missing number or date so
+            else:
+                strings += [str(v) for v in cells]
     return strings
 
 
