@@ -13,10 +13,13 @@ import duckdb
 import pandas as pd
 
 from . import accounts as accounts_module
+from .allocation import allocate
+from .anomalies import anomalies
 from .audit import KINDS, audit_log
 from .campaigns import load_campaign, load_metrics, load_shipped_campaigns
 from .errors import SprintError, StoreBusyError, ValidationError
 from .export import spreadsheet_safe
+from .forecast import backtest, forecast, outlook
 from .inbox import handoff, prepare_inbox, process_once, watch as watch_inbox
 from .ingest import ingest as ingest_file
 from .ingest import load_targets as load_targets_file
@@ -301,7 +304,8 @@ end_option = click.option("--end", type=AsOf(), required=True)
 required_metric = click.option("--metric", required=True, help="One metric (its code).")
 
 read_command("progress", progress, as_of_option, unit_option, level_option, parent_option, metric_option)
-read_command("leaderboard", leaderboard, as_of_option, *board_options)
+read_command("leaderboard", leaderboard, as_of_option, *board_options,
+             click.option("--chances", is_flag=True, help="Add each unit's chance of its current milestone."))
 read_command("movers", top_movers, as_of_option, *board_options,
              click.option("--days", type=click.IntRange(1, 60), default=MOVERS_DAYS, show_default=True),
              click.option("--limit", type=click.IntRange(1, 1000), default=5, show_default=True))
@@ -319,6 +323,35 @@ read_command("audit", audit_log, click.option("--since", type=AsOf(), default=No
              click.option("--unit", default=None, help="Entries about this unit's subtree."),
              click.option("--account", default=None), click.option("--kind", type=click.Choice(KINDS), default=None),
              click.option("--limit", type=click.IntRange(1, 10_000_000), default=None, help="Default: every entry."))
+read_command("outlook", outlook, as_of_option, unit_option, level_option, parent_option, metric_option)
+read_command("allocate", allocate, as_of_option, click.option("--unit", required=True, help="The parent (its code)."),
+             required_metric)
+read_command("anomalies", anomalies, as_of_option,
+             click.option("--unit", default="VN", show_default=True, help="Reports of this unit's subtree."))
+
+
+@cli.command("forecast")
+@db_option
+@format_option
+@as_of_option
+@unit_option
+@level_option
+@parent_option
+@metric_option
+@click.option("--backtest", "judge", is_flag=True,
+              help="Judge the forecast instead: every past day up to --as-of, 7 days ahead and to the next "
+                   "milestone, with the share of outcomes inside the 80 %% band and the Brier score.")
+@_guarded
+def forecast_command(db, output_format, as_of, unit, level, parent, metric, judge):
+    """How likely each unit is to reach each remaining milestone, with the 80 % band of its value."""
+    con = _open(db)
+    if judge:
+        _output(backtest(con, until=_as_of(con, as_of), metric=metric), output_format)
+    else:
+        _output(forecast(con, as_of=_as_of(con, as_of), unit=unit, level=level, parent=parent, metric=metric),
+                output_format)
+
+
 read_command("history", upload_history, click.option("--unit", default=None),
              click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True))
 

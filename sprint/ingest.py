@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from . import audit
+from .anomalies import file_flags
 from .errors import MAX_PROBLEMS, Problem, SprintError, ValidationError
 from .store import next_upload_id, transaction, vietnam_today, write_lock
 from .structure import mark_changed, rebuild_structure
@@ -56,6 +57,8 @@ class IngestResult:
     preview: pd.DataFrame | None = None
     # each corrected count: date, unit_code, metric, old_value, new_value (the first MAX_PROBLEMS)
     corrections: pd.DataFrame | None = None
+    # for a check (commit=False): the file's reports that look wrong (sprint.anomalies.file_flags)
+    flags: pd.DataFrame | None = None
 
     def summary(self) -> str:
         if self.already_taken:
@@ -678,7 +681,7 @@ def _assess(cur, name: str, *, preview: bool) -> tuple[IngestResult, bool]:
     ).df() if corrected else None
     return IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
                         unchanged=rows - new - corrected, warnings=warnings, preview=shown,
-                        corrections=corrections), extends_only
+                        corrections=corrections, flags=file_flags(cur) if preview else None), extends_only
 
 
 def _staged_rows(cur) -> int:

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from .errors import UnknownError
+from .forecast import FORECAST_CTES, forecast_parameters
 from .progress import FIGURES_CTES, figure_parameters
 
 MOVERS_DAYS = 7
@@ -17,8 +18,7 @@ MOVERS_DAYS = 7
 # score: attainment against the current milestone for one metric; for all metrics, the mean over
 # the metrics where the unit has one (late-payment debt, where lower is better, is left out of
 # the mean: more debt is not a higher score). Equal scores (to two decimals) share the lower rank.
-BOARD_CTES = f"""
-{FIGURES_CTES},
+BOARD_CTES = """
 scored AS (
     SELECT as_of, unit_code, any_value(unit_name) AS unit_name,
         round(avg(exact_attainment) FILTER (direction = 'higher_is_better' OR $metric IS NOT NULL), 2) AS score,
@@ -50,12 +50,25 @@ board AS (
 """
 
 LEADERBOARD_SQL = f"""
-WITH {BOARD_CTES}
+WITH {FIGURES_CTES}, {BOARD_CTES}
 SELECT * FROM board ORDER BY rank, unit_code
 """
 
+# the board and each unit's chance of its current milestone (the mean over the metrics scored)
+CHANCES_BOARD_SQL = f"""
+WITH {FORECAST_CTES}, {BOARD_CTES},
+unit_chances AS (
+    SELECT p.unit_code, round(avg(l.probability), 4) AS probability
+    FROM progress p JOIN likely l ON l.unit_code = p.unit_code AND l.metric = p.metric AND l.as_of = p.as_of
+        AND l.horizon = p.milestone
+    WHERE p.as_of = $dates[1] AND (p.direction = 'higher_is_better' OR $metric IS NOT NULL)
+    GROUP BY p.unit_code
+)
+SELECT b.*, c.probability FROM board b LEFT JOIN unit_chances c USING (unit_code) ORDER BY rank, unit_code
+"""
+
 MOVERS_SQL = f"""
-WITH {BOARD_CTES}
+WITH {FIGURES_CTES}, {BOARD_CTES}
 SELECT unit_code, unit_name, rank, rank_week_ago AS rank_then, places_gained, score,
        score_week_ago AS score_then
 FROM board WHERE places_gained > 0
@@ -73,15 +86,19 @@ def _board_parameters(con, *, as_of, metric, level, parent, days) -> dict:
 
 
 def leaderboard(con, *, as_of: date, metric: str = "all", level: str = "province",
-                parent: str | None = None) -> pd.DataFrame:
+                parent: str | None = None, chances: bool = False) -> pd.DataFrame:
     """Rank the units of one level (or the children of `parent`) by score on as_of.
 
     Columns: rank, unit_code, unit_name, score, rank_change (rank yesterday minus rank today;
     positive = moved up; none if not ranked yesterday), previous_rank, rank_week_ago,
     places_gained (over the week), score_week_ago, metrics_scored, and for a single metric value,
     target, gap, status, milestone. Units with no score are left out; ties are listed by code.
+    With chances, also probability: the chance of the current milestone (sprint.forecast), the
+    mean over the metrics scored (it costs the forecast's statement on top of the board's).
     """
     parameters = _board_parameters(con, as_of=as_of, metric=metric, level=level, parent=parent, days=MOVERS_DAYS)
+    if chances:
+        return con.cursor().execute(CHANCES_BOARD_SQL, forecast_parameters(parameters)).df()
     return con.cursor().execute(LEADERBOARD_SQL, parameters).df()
 
 

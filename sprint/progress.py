@@ -25,22 +25,25 @@ PROGRESS_COLUMNS = [
 
 WHOLE_NUMBERS = {column: "Int64" for column in ("value", "baseline", "target", "plan", "gap", "days_left")}
 
-# Every figure of domain.md, for the units in scope and each date of $dates. The tree, the
-# levels and the effective targets are tables (sprint.structure); a leaf's value on a day is the
-# one count whose span holds the day (date <= day < valid_until), so no history is aggregated;
-# a scope of one unit reads only the leaves below it.
+# Every figure of domain.md, for the units in scope ($unit, with its children when $family) and
+# each date of $dates. The tree, the levels and the effective targets are tables
+# (sprint.structure); a leaf's value on a day is the one count whose span holds the day
+# (date <= day < valid_until), so no history is aggregated; a scope of one unit reads only the
+# leaves below it. Values are also kept for the $weeks weeks before each date and for $also_days
+# (the forecast's history and its backtest's outcomes).
 FIGURES_CTES = """
 scope AS (
     SELECT l.unit_code, l.depth, u.name AS unit_name, u.parent_code
     FROM unit_levels l JOIN units u USING (unit_code)
-    WHERE ($unit IS NULL OR l.unit_code = $unit) AND ($depth IS NULL OR l.depth = $depth)
+    WHERE ($unit IS NULL OR l.unit_code = $unit OR ($family AND u.parent_code = $unit))
+      AND ($depth IS NULL OR l.depth = $depth)
       AND ($parent IS NULL OR u.parent_code = $parent)
 ),
 as_of_dates AS (SELECT DISTINCT unnest($dates::DATE[]) AS as_of),
 value_days AS (
-    SELECT as_of AS day FROM as_of_dates
-    UNION SELECT as_of - 7 FROM as_of_dates
+    SELECT as_of - 7 * r.week::INTEGER AS day FROM as_of_dates CROSS JOIN range($weeks + 1) r(week)
     UNION SELECT $baseline::DATE
+    UNION SELECT unnest($also_days::DATE[])
 ),
 scope_leaves AS (
     SELECT t.ancestor AS unit_code, t.descendant AS leaf
@@ -132,7 +135,8 @@ def figure_parameters(con, *, as_of: date, dates: list[date] | None = None, unit
     campaign = campaign_for(con, as_of)
     return {"dates": dates or [as_of], "baseline": campaign["baseline"], "campaign": campaign["campaign_id"],
             "campaign_end": campaign["ends"], "unit": unit, "parent": parent,
-            "depth": LEVELS.get(level) if level else None, "metric": metric}
+            "depth": LEVELS.get(level) if level else None, "metric": metric, "weeks": 1, "also_days": [],
+            "family": False}
 
 
 def progress(con, *, as_of: date, unit: str | None = None, level: str | None = None,

@@ -1,0 +1,72 @@
+"""Gap allocation: what each child must add so that its parent makes the milestone.
+
+The parent's gap (people still missing at its current milestone) is split over its children in
+proportion to a weight that is half the child's share of the children's gaps and half its share
+of their recent pace (pace_7d, a falling child counting as 0): a big gap asks more, and so does
+the momentum to close it. A child at or above its own target, or without a value, gets 0. The
+shares are whole people (largest remainder), so they add up to the parent's gap exactly, and each
+share divided by the parent's days left is the child's daily figure: these add up to the parent's
+required_daily.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from .errors import UnknownError
+from .progress import FIGURES_CTES, figure_parameters
+
+ALLOCATION_SQL = f"""
+WITH {FIGURES_CTES},
+parent AS (SELECT * FROM progress WHERE unit_code = $unit),
+children AS (
+    SELECT c.*, CASE WHEN c.gap > 0 THEN greatest(coalesce(c.pace_7d, 0), 0) ELSE 0 END AS momentum
+    FROM progress c WHERE c.parent_code = $unit
+),
+weighted AS (
+    SELECT c.*, CASE WHEN c.gap > 0 THEN
+            c.gap / sum(c.gap) OVER ()
+            + coalesce(c.momentum / nullif(sum(c.momentum) OVER (), 0), c.gap / sum(c.gap) OVER ())
+        ELSE 0 END AS weight
+    FROM children c
+),
+exact AS (
+    SELECT w.*, p.gap AS parent_gap, p.days_left AS parent_days_left, p.milestone AS parent_milestone,
+        coalesce(p.gap * w.weight / nullif(sum(w.weight) OVER (), 0), 0) AS exact_share
+    FROM weighted w CROSS JOIN parent p
+),
+rounded AS (
+    -- largest remainder: each child its whole people, then one more to the largest remainders
+    -- until the shares add up to the parent's gap
+    SELECT *, floor(exact_share)::BIGINT AS whole,
+        row_number() OVER (ORDER BY weight > 0 DESC, exact_share - floor(exact_share) DESC, unit_code) AS remainder_rank
+    FROM exact
+)
+SELECT unit_code, unit_name, metric, as_of, parent_milestone AS milestone, status, value, target, gap, pace_7d,
+    round(100 * weight / nullif(sum(weight) OVER (), 0), 2) AS weight_pct,
+    whole + (weight > 0 AND remainder_rank <= coalesce(parent_gap, 0) - sum(whole) OVER ())::INTEGER AS share,
+    CASE WHEN parent_days_left > 0 THEN
+        (whole + (weight > 0 AND remainder_rank <= coalesce(parent_gap, 0) - sum(whole) OVER ())::INTEGER)
+            / parent_days_left
+    END AS share_daily
+FROM rounded
+ORDER BY share DESC, unit_code
+"""
+
+
+def allocate(con, *, unit: str, metric: str, as_of: date) -> pd.DataFrame:
+    """Split `unit`'s gap on `metric` (at its current milestone) over its children.
+
+    Columns: unit_code, unit_name, metric, as_of, milestone (the parent's), status, value,
+    target, gap, pace_7d (the child's own figures), weight_pct (its part of the split), share
+    (people: the shares add up to the parent's gap) and share_daily (share / the parent's days
+    left: these add up to the parent's required_daily; none once the milestone is reached).
+    Largest share first. Empty for a unit without children or without a target on the metric.
+    """
+    if metric in (None, "all"):
+        raise UnknownError("Give one metric to allocate (its code).")
+    parameters = figure_parameters(con, as_of=as_of, unit=unit, metric=metric)
+    parameters["family"] = True
+    frame = con.cursor().execute(ALLOCATION_SQL, parameters).df()
+    return frame.astype({"value": "Int64", "target": "Int64", "gap": "Int64", "share": "Int64"})
