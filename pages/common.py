@@ -169,7 +169,7 @@ def ceiling_badge(within: bool) -> str:
 
 def plotly_separators() -> str:
     """Plotly's decimal and thousands characters for the language (1.234.567,5 in Vietnamese)."""
-    return ",." if lang() == "vi" else ".,"
+    return i18n.PLOTLY_SEPARATORS[lang()]
 
 
 def require_data() -> bool:

@@ -4,7 +4,8 @@ from datetime import timedelta
 import streamlit as st
 
 import sprint
-from pages import charts, common
+from pages import common
+from sprint import charts
 from sprint import i18n
 
 common.route_through_app()

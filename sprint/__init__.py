@@ -5,8 +5,9 @@ from .accounts import (Account, AccountError, SignInError, account, account_for_
 from .allocation import allocate
 from .anomalies import anomalies, file_flags
 from .audit import audit_log
+from .briefing import briefing, briefing_pdf
 from .campaigns import campaign_for, current_phase, load_campaign, load_metrics, load_shipped_campaigns
-from .errors import Problem, SprintError, StoreBusyError, StoreError, UnknownError, ValidationError
+from .errors import OutOfScopeError, Problem, SprintError, StoreBusyError, StoreError, UnknownError, ValidationError
 from .forecast import backtest, forecast, outlook
 from .ingest import IngestResult, ingest, load_targets, load_units, upload_history
 from .leaderboard import leaderboard, neighbours, top_movers
@@ -26,7 +27,7 @@ __all__ = [
     "default_db_path", "ingest", "init_store", "late_payment", "latest_date",
     "leaderboard", "load_campaign", "load_metrics", "load_shipped_campaigns", "load_targets",
     "load_units", "neighbours", "progress", "reporting", "series", "target_path", "top_movers",
-    "upload_history", "vietnam_today", "allocate", "anomalies", "backtest", "file_flags", "forecast", "outlook",
+    "upload_history", "vietnam_today", "allocate", "anomalies", "backtest", "file_flags", "forecast", "outlook", "briefing", "briefing_pdf", "OutOfScopeError",
 ]
 
 

@@ -13,9 +13,11 @@ import duckdb
 import pandas as pd
 
 from . import accounts as accounts_module
+from . import i18n
 from .allocation import allocate
 from .anomalies import anomalies
 from .audit import KINDS, audit_log
+from .briefing import briefing_pdf
 from .campaigns import load_campaign, load_metrics, load_shipped_campaigns
 from .errors import SprintError, StoreBusyError, ValidationError
 from .export import spreadsheet_safe
@@ -350,6 +352,31 @@ def forecast_command(db, output_format, as_of, unit, level, parent, metric, judg
     else:
         _output(forecast(con, as_of=_as_of(con, as_of), unit=unit, level=level, parent=parent, metric=metric),
                 output_format)
+
+
+@cli.command()
+@db_option
+@as_of_option
+@click.option("--unit", default=None, help="Default: the unit of the --as account, else the nation.")
+@click.option("--lang", type=click.Choice(list(i18n.LANGUAGES)), default="vi", show_default=True)
+@click.option("--as", "as_name", default=None, metavar="NAME",
+              help="For this account: a unit head's briefing covers their own subtree only.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF to write.")
+@_guarded
+def briefing(db, as_of, unit, lang, as_name, out):
+    """The morning briefing: one A4 page (PDF) of a unit's figures, chances, laggards and climbers."""
+    con = _open(db)
+    scope = None
+    if as_name is not None:
+        account = accounts_module.account(con, as_name)
+        if account is None:
+            _fail(f"There is no account {as_name} (or it is disabled).")
+        scope = account.scope
+    as_of = _as_of(con, as_of)
+    pdf = briefing_pdf(con, as_of=as_of, unit=unit, lang=lang, scope=scope)
+    out.write_bytes(pdf)
+    click.echo(f"Briefing of {unit or scope or 'VN'} on {as_of.isoformat()} written to {out} "
+               f"({len(pdf) // 1024} KB).")
 
 
 read_command("history", upload_history, click.option("--unit", default=None),

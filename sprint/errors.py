@@ -25,6 +25,10 @@ class UnknownError(SprintError):
     """A unit, metric, level or campaign named by the user does not exist."""
 
 
+class OutOfScopeError(SprintError):
+    """An account asked for a unit outside its own subtree."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in a file: where it is, its code (see i18n.PROBLEMS) and details."""

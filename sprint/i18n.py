@@ -7,6 +7,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
+PLOTLY_SEPARATORS = {"vi": ",.", "en": ".,"}  # Plotly's decimal and thousands characters (1.234.567,5)
 
 LABELS: dict[str, tuple[str, str]] = {
     # navigation and sidebar
@@ -149,6 +150,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "actual": ("Thực tế", "Actual"),
     "target_path": ("Lộ trình chỉ tiêu", "Target path"),
     "projection": ("Dự báo", "Projection"),
+    "band": ("Khoảng dự báo 80 %", "80% forecast band"),
     "milestone": ("Mốc", "Milestone"),
     "reporting": ("Tình hình gửi báo cáo", "Reporting"),
     "reported_count": ("{done}/{total} đơn vị cơ sở đã báo cáo ngày {as_of}",
@@ -238,6 +240,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "late_debt": ("Nợ chậm đóng (triệu đồng)", "Late-payment debt (million VND)"),
     "revenue_plan": ("Kế hoạch thu năm (triệu đồng)", "Annual revenue plan (million VND)"),
     "late_payment_rate": ("Tỷ lệ nợ", "Rate"),
+    # the morning briefing (sprint.briefing)
+    "briefing_title": ("Bản tin sáng: {unit}", "Morning briefing: {unit}"),
+    "briefing_as_of": ("Số liệu đến hết ngày {day}", "Figures as of {day}"),
+    "briefing_phase": ("Giai đoạn {phase}: {starts} – {milestone}, còn {days} ngày", "Phase {phase}: {starts} – {milestone}, "
+              "{days} days left"),
+    "briefing_metric": ("Chỉ tiêu", "Metric"),
+    "briefing_attainment": ("Đạt", "Attained"),
+    "briefing_gap": ("Còn thiếu", "Missing"),
+    "briefing_required": ("Cần/ngày", "Needed/day"),
+    "briefing_chance": ("Khả năng đạt mốc", "Chance of milestone"),
+    "briefing_status": ("Tình trạng", "Status"),
+    "briefing_behind": ("5 đơn vị chậm nhất", "Five furthest behind"),
+    "briefing_gained": ("5 đơn vị tăng hạng nhiều nhất (7 ngày)", "Five that climbed most (7 days)"),
+    "briefing_score": ("điểm", "score"),
+    "briefing_places": ("▲ {places} bậc", "▲ {places} places"),
+    "briefing_place": ("▲ 1 bậc", "▲ 1 place"),
+    "briefing_none_below": ("Không có đơn vị trực thuộc.", "No units below."),
+    "briefing_no_movers": ("Không đơn vị nào tăng hạng.", "No unit climbed."),
+    "briefing_reported": ("Đã báo cáo ngày {day}: {done}/{total} đơn vị.", "Reported for {day}: {done} of {total} units."),
+    "briefing_missing": ("Chưa báo cáo: {names}", "Not reported: {names}"),
+    "briefing_more": (" và {count} đơn vị khác", " and {count} more"),
+    "briefing_all_reported": ("Tất cả đơn vị đã báo cáo.", "Every unit has reported."),
+    "briefing_model": ("Khả năng đạt mốc: mức tăng bình quân mỗi tuần của 4 tuần gần nhất (theo nhịp các ngày trong tuần) "
+              "nhân với số tuần còn lại; dải 80 % rộng theo độ dao động giữa các tuần.",
+              "Chance of the milestone: the mean weekly addition of the last 4 weeks (by the weekday pattern) "
+              "times the weeks left; the 80% band widens with how much the weeks varied."),
+    "briefing_no_chart": ("(Không vẽ được biểu đồ trên máy này: {reason})", "(The charts could not be drawn here: {reason})"),
+    "briefing_made": ("Lập lúc {moment} · Bảng theo dõi đợt thi đua BHXH", "Made {moment} · VSS sprint dashboard"),
     "within_limit": ("Trong giới hạn", "Within the limit"),
     "over_limit": ("Vượt giới hạn", "Over the limit"),
 }
@@ -330,6 +360,14 @@ def days(values: pd.Series, lang: str) -> pd.Series:
 def day(value, lang: str) -> str:
     """20/11/2025 in Vietnamese, Nov 20, 2025 in English."""
     return "–" if _missing(value) else days(pd.Series([value]), lang).iloc[0]
+
+
+def day_month(value, lang: str) -> str:
+    """20/11 in Vietnamese, Nov 20 in English: a date within the campaign's year."""
+    if _missing(value):
+        return "–"
+    stamp = pd.Timestamp(value)
+    return stamp.strftime("%d/%m") if lang == "vi" else f"{stamp.strftime('%b')} {stamp.day}"
 
 
 def moment(value, lang: str) -> str:

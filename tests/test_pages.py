@@ -443,7 +443,7 @@ def test_numbers_in_tables_stay_numbers_so_they_sort(demo_store):
 def test_one_colour_per_status_in_the_heatmap_the_bars_and_the_badges():
     """Each status has one colour: the heatmap's cell of a status is drawn in STATUS_COLOURS of it,
     the bars of a status too, and its badge is the Streamlit colour nearest to it."""
-    from pages import charts
+    from sprint import charts
 
     statuses = pd.DataFrame({"m": ["achieved", "on_track", "behind", "no_data"]}, index=list("abcd"))
     attainment = pd.DataFrame({"m": [101.0, 99.0, 90.0, None]}, index=list("abcd"))

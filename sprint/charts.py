@@ -1,4 +1,4 @@
-"""Plotly figures for the pages: they draw what sprint computed, nothing more.
+"""Plotly figures for the pages and the morning briefing: they draw what sprint computed, nothing more.
 
 Pages show them with CONFIG: no toolbar, which on a phone covered the charts' titles and legends."""
 from __future__ import annotations
@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from sprint import i18n
 
 ACTUAL, TARGET, PROJECTION = "#1f4e99", "#7f7f7f", "#e07b00"
+BAND = "rgba(224, 123, 0, 0.18)"  # the projection's colour, faint: the forecast's 80 % band
 CONFIG = {"displayModeBar": False}
 
 
@@ -22,10 +23,17 @@ def _layout(figure: go.Figure, separators: str, height: int) -> go.Figure:
 
 
 def burnup(title: str, actual: pd.DataFrame, path: pd.DataFrame, row: pd.Series, labels: dict,
-           separators: str) -> go.Figure:
+           separators: str, band: pd.DataFrame | None = None) -> go.Figure:
     """Actual counts, the target path from the baseline through each milestone, milestone
-    markers, and the projection from the as-of date to the current milestone."""
+    markers, the projection from the as-of date to the current milestone and, given the
+    forecast's rows (milestone, low, high), its 80 % band from today to each milestone."""
     figure = go.Figure()
+    if band is not None and len(band) and pd.notna(row.get("value")):
+        days = [row["as_of"], *band["milestone"]]
+        figure.add_scatter(x=days, y=[row["value"], *band["low"]], mode="lines", line=dict(width=0),
+                           hoverinfo="skip", showlegend=False)
+        figure.add_scatter(x=days, y=[row["value"], *band["high"]], mode="lines", line=dict(width=0),
+                           fill="tonexty", fillcolor=BAND, name=labels["band"], hoverinfo="skip")
     figure.add_scatter(x=actual["date"], y=actual["value"], name=labels["actual"], mode="lines",
                        line=dict(color=ACTUAL, width=3))
     if not path.empty:

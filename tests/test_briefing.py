@@ -1,0 +1,85 @@
+"""The morning briefing: a one-page A4 PDF whose text holds the figures the command line prints.
+
+Read back with poppler's pdftotext, pdfinfo and pdffonts (Debian's poppler-utils, which .ci/run installs)."""
+import subprocess
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+import sprint
+from sprint import i18n
+from sprint.cli import cli
+
+AS_OF = date(2025, 11, 20)
+
+
+def pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def pdf_pages(path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+@pytest.fixture(scope="module")
+def province_pdf(demo_store_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("briefing") / "66.pdf"
+    result = CliRunner().invoke(cli, ["--db", str(demo_store_file), "briefing", "--as-of", "2025-11-20",
+                                      "--unit", "66", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_one_a4_page_with_the_font_embedded(province_pdf):
+    assert pdf_pages(province_pdf) == 1
+    fonts = subprocess.run(["pdffonts", str(province_pdf)], check=True, capture_output=True, text=True).stdout
+    assert "DejaVuSans" in fonts
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # every font embedded
+    size = subprocess.run(["pdfinfo", str(province_pdf)], check=True, capture_output=True, text=True).stdout
+    assert "(A4)" in size
+
+
+def test_the_text_holds_the_figures_the_cli_prints(province_pdf, demo_con):
+    text = pdf_text(province_pdf)
+    assert "Bản tin sáng: Đắk Lắk" in text  # every diacritic survives
+    assert "Giai đoạn 2: 01/11/2025 – 30/11/2025, còn 10 ngày" in text
+    figures = sprint.outlook(demo_con, as_of=AS_OF, unit="66")
+    names = sprint.metrics(demo_con).set_index("metric")["name_vi"]
+    assert len(figures) == 5
+    for row in figures.itertuples():
+        line = next(line for line in text.splitlines() if line.startswith(names[row.metric]))
+        assert i18n.percent(row.attainment_pct, "vi") in line
+        assert i18n.number(row.gap, "vi") in line
+        assert f"{i18n.percent(100 * row.probability, 'vi', 0)} · {i18n.day_month(row.milestone, 'vi')}" in line
+
+
+def test_laggards_climbers_and_who_has_not_reported(demo_con, tmp_path):
+    out = tmp_path / "vn.pdf"
+    out.write_bytes(sprint.briefing_pdf(demo_con, as_of=AS_OF, lang="en"))
+    text = " ".join(pdf_text(out).split())
+    board = sprint.leaderboard(demo_con, as_of=AS_OF)
+    worst = board.sort_values(["score", "unit_code"]).head(5)
+    for row in worst.itertuples():
+        assert f"{row.rank}. {row.unit_name} · {i18n.percent(row.score, 'en')}" in text
+    for row in sprint.top_movers(demo_con, as_of=AS_OF, parent="VN").itertuples():
+        assert f"{row.unit_name} · #{row.rank}" in text
+    missing = sprint.reporting(demo_con, as_of=AS_OF)
+    missing = missing[~missing["reported"]]
+    assert f"Reported for Nov 20, 2025: {len(sprint.reporting(demo_con, as_of=AS_OF)) - len(missing)} of" in text
+    assert missing["unit_name"].iloc[0] in text
+
+
+def test_a_unit_heads_briefing_is_their_own(demo_store_file, tmp_path):
+    out = tmp_path / "mine.pdf"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(demo_store_file), "briefing", "--as-of", "2025-11-20", "--as", "eakar",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Bản tin sáng: Ea Kar" in pdf_text(out)
+    refused = runner.invoke(cli, ["--db", str(demo_store_file), "briefing", "--as-of", "2025-11-20", "--as", "eakar",
+                                  "--unit", "66", "--out", str(tmp_path / "province.pdf")])
+    assert refused.exit_code == 1
+    assert "reads the briefing of 66-EAKAR and the units under it, not of 66" in refused.output
+    assert not (tmp_path / "province.pdf").exists()
