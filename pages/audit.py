@@ -10,7 +10,7 @@ common.route_through_app()
 
 lang = common.lang()
 st.title(common.t("page_audit"))
-log_tab, accounts_tab = st.tabs([common.t("audit_log"), common.t("accounts")])
+log_tab, accounts_tab, quality_tab = st.tabs([common.t("audit_log"), common.t("accounts"), common.t("data_quality")])
 
 with log_tab:
     st.caption(common.t("audit_help"))
@@ -102,3 +102,13 @@ with accounts_tab:
             else:
                 st.session_state["account_flash"] = common.t("account_changed", name=chosen)
                 st.rerun()
+
+
+with quality_tab:
+    as_of = common.as_of()
+    st.caption(common.t("data_quality_help", day=i18n.day(as_of, lang)))
+    flags = common.read(sprint.anomalies, as_of=as_of, unit="VN") if as_of else None
+    if flags is None or flags.empty:
+        st.success(common.t("no_flags", day=i18n.day(as_of, lang)))
+    else:
+        common.flags_table(flags)

@@ -191,6 +191,19 @@ def download_buttons(frame: pd.DataFrame, stem: str, key: str) -> None:
                           key=f"{key}-xlsx", width="stretch")
 
 
+def flags_table(flags: pd.DataFrame) -> None:
+    """Reports that look wrong (sprint.anomalies or a file's flags), each in a sentence."""
+    shown = flags.assign(metric=flags["metric"].map(metric_labels()).fillna(""), flag=i18n.flag_texts(flags, lang()))
+    st.dataframe(shown[["date", "unit_code", "unit_name", "metric", "flag"]], hide_index=True, column_config={
+        "date": date_column("count_date"), "unit_code": t("unit"), "unit_name": t("name"), "metric": t("metric"),
+        "flag": t("flag")})
+
+
+def chance_column():
+    """The chance of the milestone (0 to 1) as a bar with its percentage: it sorts as a number."""
+    return st.column_config.ProgressColumn(t("chance"), format="percent", min_value=0, max_value=1)
+
+
 def number_column(key: str, step: float = 1):
     """A column of numbers that stay numbers (they sort as numbers), written the reader's way:
     Streamlit writes them in the browser's locale (1.234.567 in a Vietnamese browser), to `step`

@@ -34,7 +34,7 @@ if common.require_data():
         parent = right.selectbox(common.t("province"), provinces, index=provinces.index(default_province),
                                  format_func=common.unit_formatter(), key="board_parent")
     board = common.read(sprint.leaderboard, as_of=as_of, metric=metric,
-                        level="province" if level == "province" else "grassroots", parent=parent)
+                        level="province" if level == "province" else "grassroots", parent=parent, chances=True)
 
     if board.empty:
         st.info(common.t("no_ranking"))
@@ -68,7 +68,7 @@ if common.require_data():
             status=i18n.status_marked(board["status"], lang),
             unit_name=board["unit_name"].where(board["unit_code"] != mine, "★ " + board["unit_name"]),
         )
-        columns = ["rank", "change", "unit_code", "unit_name", "score"]
+        columns = ["rank", "change", "unit_code", "unit_name", "score", "probability"]
         if metric != "all":
             columns += ["value", "target", "gap", "status"]
         shown = shown[columns]
@@ -80,10 +80,12 @@ if common.require_data():
                                                      max_value=max(110.0, float(board["score"].max()))),
             "value": common.number_column("value"), "target": common.number_column("target"),
             "gap": common.number_column("gap"),
+            "probability": common.chance_column(),
             "status": common.t("status"),
         }
         st.dataframe(shown, hide_index=True, column_config=config, height=min(35 * len(shown) + 40, 1300))
-        export = board[["rank", "unit_code", "unit_name", "score", "rank_change", "value", "target", "gap", "status"]]
+        export = board[["rank", "unit_code", "unit_name", "score", "rank_change", "probability", "value", "target", "gap",
+                        "status"]]
         common.download_buttons(export, f"bang-xep-hang-{metric}-{as_of.isoformat()}", "board")
 
         st.subheader(common.t("top_movers"))

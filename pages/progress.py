@@ -1,6 +1,7 @@
 """Sprint progress, for leadership: where each metric stands against its milestone, and who has reported."""
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 import sprint
@@ -31,8 +32,15 @@ if common.require_data():
     if phase:
         st.subheader(common.t("phase_caption", phase=phase["phase"], starts=i18n.day(phase["starts"], lang),
                               milestone=i18n.day(phase["milestone"], lang), days=phase["days_left"]))
+    # a unit head's briefing is of their own unit, whichever unit the page shows
+    briefed = common.viewer().scope or scope
+    st.download_button(common.t("briefing_download", unit=common.unit_label(briefed)),
+                       data=lambda: common.read(sprint.briefing_pdf, as_of=as_of, unit=briefed, lang=lang),
+                       file_name=f"ban-tin-{briefed}-{as_of.isoformat()}.pdf", mime="application/pdf",
+                       on_click="ignore", icon=":material/picture_as_pdf:", key="briefing")
 
-    figures = common.read(sprint.progress, as_of=as_of, unit=scope)
+    figures = common.read(sprint.outlook, as_of=as_of, unit=scope)
+    parent = units.set_index("unit_code")["parent_code"].get(scope)
     if figures.empty:
         st.info(common.t("no_target", unit=common.unit_label(scope)))
     metrics = common.read(sprint.metrics).set_index("metric")
@@ -50,7 +58,17 @@ if common.require_data():
                        f" · {common.t('pace_7d')}: **{i18n.number(row.pace_7d, lang)}**{common.t('per_day')}")
             st.caption(f"{common.t('value')}: {i18n.number(row.value, lang)} · "
                        f"{common.t('projected')}: {i18n.number(row.projected, lang)}")
+            if pd.notna(row.probability):
+                st.markdown(common.t("chance_by", chance=i18n.percent(100 * row.probability, lang, 0),
+                                     milestone=i18n.day_month(row.milestone, lang)))
+            if isinstance(parent, str):  # what this unit must add for its parent to make the milestone
+                shares = common.read(sprint.allocate, unit=parent, metric=row.metric, as_of=as_of)
+                own = shares.loc[shares["unit_code"] == scope, "share_daily"]
+                if len(own) and pd.notna(own.iloc[0]) and own.iloc[0] > 0:
+                    st.caption(common.t("your_share", share=i18n.number(own.iloc[0], lang),
+                                        parent=common.unit_label(parent)))
     st.caption(common.status_legend())
+    st.caption(common.t("forecast_model"))
 
     money = figures[figures["metric"].map(metrics["kind"]) == "million_vnd"]
     late = common.read(sprint.late_payment, as_of=as_of, unit=scope)
@@ -83,9 +101,10 @@ if common.require_data():
                 st.caption(common.t("labour_coverage_of", labour=i18n.number(unit_coverage["labour_force"], lang)))
 
     st.subheader(common.t("burnup"))
-    labels = {key: common.t(key) for key in ("actual", "target_path", "projection")}
+    labels = {key: common.t(key) for key in ("actual", "target_path", "projection", "band")}
     chart_columns = st.columns(2)
     start = campaign["baseline"] - timedelta(days=30)
+    chances = common.read(sprint.forecast, as_of=as_of, unit=scope)
     for index, row in enumerate(figures.itertuples()):
         actual = common.read(sprint.series, unit=scope, metric=row.metric, start=start, end=as_of)
         path = common.read(sprint.target_path, unit=scope, metric=row.metric, as_of=as_of)
@@ -94,7 +113,7 @@ if common.require_data():
                                                    as_of=i18n.day(as_of, lang)))
             continue
         figure = charts.burnup(common.metric_label(row.metric), actual, path, figures.iloc[index], labels,
-                               common.plotly_separators())
+                               common.plotly_separators(), band=chances[chances["metric"] == row.metric])
         chart_columns[index % 2].plotly_chart(figure, key=f"burnup-{row.metric}", config=charts.CONFIG)
 
     st.subheader(common.t("reporting"))

@@ -50,7 +50,7 @@ if common.require_data():
                                        statuses.rename(columns=common.metric_labels()), lang,
                                        common.plotly_separators()), key="heatmap", config=charts.CONFIG)
 
-        figures = common.read(sprint.progress, as_of=as_of, parent=scope, metric=metric)
+        figures = common.read(sprint.outlook, as_of=as_of, parent=scope, metric=metric)
         own = common.read(sprint.progress, as_of=as_of, unit=scope, metric=metric)
         if not figures.empty and not own.empty:
             st.subheader(common.t("gap_chart", milestone=i18n.day(own["milestone"].iloc[0], lang))
@@ -63,7 +63,8 @@ if common.require_data():
                             on_select=drill_down if parent is None else "ignore", selection_mode="points")
 
             table = figures[["unit_code", "unit_name", "value", "target", "attainment_pct", "gap",
-                             "required_daily", "pace_7d", "status"]].round({"required_daily": 0, "pace_7d": 0})
+                             "required_daily", "pace_7d", "probability", "status"]].round(
+                {"required_daily": 0, "pace_7d": 0})
             table["status"] = i18n.status_marked(table["status"], lang)
             st.dataframe(table, hide_index=True, column_config={
                 "unit_code": common.t("unit"), "unit_name": common.t("name"),
@@ -71,7 +72,20 @@ if common.require_data():
                 "attainment_pct": st.column_config.ProgressColumn(common.t("attainment"), format="%.2f %%",
                                                                   min_value=0, max_value=110),
                 "gap": common.number_column("gap"), "required_daily": common.number_column("required_daily"),
-                "pace_7d": common.number_column("pace_7d"), "status": common.t("status")})
+                "pace_7d": common.number_column("pace_7d"), "probability": common.chance_column(),
+                "status": common.t("status")})
+
+            shares = common.read(sprint.allocate, unit=scope, metric=metric, as_of=as_of)
+            if len(shares) and shares["share"].sum() > 0:
+                st.subheader(common.t("allocation", unit=common.unit_label(scope),
+                                      milestone=i18n.day(own["milestone"].iloc[0], lang)))
+                st.caption(common.t("allocation_help"))
+                shown = shares[["unit_code", "unit_name", "gap", "pace_7d", "share", "share_daily"]].round(
+                    {"pace_7d": 0, "share_daily": 0})
+                st.dataframe(shown, hide_index=True, column_config={
+                    "unit_code": common.t("unit"), "unit_name": common.t("name"), "gap": common.number_column("gap"),
+                    "pace_7d": common.number_column("pace_7d"), "share": common.number_column("share"),
+                    "share_daily": common.number_column("share_daily")})
 
         st.subheader(common.t("trends") + f" — {common.metric_label(metric)}")
         campaign = common.read(sprint.campaign_for, as_of=as_of)

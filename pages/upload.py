@@ -91,6 +91,9 @@ elif upload is not None:
                 st.warning(common.t("warnings", count=i18n.number(len(check.warnings), lang)))
                 st.dataframe(common.problems_table(check.warnings), hide_index=True)
                 confirmed = st.checkbox(common.t("confirm_warnings"), key="upload_confirm")
+            if len(check.flags):
+                st.warning(common.t("flags_found", count=i18n.number(len(check.flags), lang)))
+                common.flags_table(check.flags)
             st.button(common.t("commit"), type="primary", disabled=not confirmed, key="upload_commit",
                       on_click=commit, args=(data, upload.name))
 

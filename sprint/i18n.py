@@ -151,6 +151,41 @@ LABELS: dict[str, tuple[str, str]] = {
     "target_path": ("Lộ trình chỉ tiêu", "Target path"),
     "projection": ("Dự báo", "Projection"),
     "band": ("Khoảng dự báo 80 %", "80% forecast band"),
+    "chance_by": ("**{chance}** khả năng đạt mốc {milestone}", "**{chance}** likely by {milestone}"),
+    "your_share": ("Phần của đơn vị để {parent} đạt mốc: **+{share}**/ngày",
+                   "Your share for {parent} to make it: **+{share}** a day"),
+    "forecast_model": ("Khả năng đạt mốc: giá trị ở mốc = hôm nay + mức tăng bình quân mỗi tuần của 4 tuần gần nhất × số "
+                       "tuần còn lại (ngày cuối tuần tính theo nhịp báo cáo thực tế). Dải 80 % trên biểu đồ rộng theo độ "
+                       "dao động giữa các tuần; xác suất là phần của dải vượt chỉ tiêu.",
+                       "Chance of the milestone: the value on it = today's + the mean weekly addition of the last 4 "
+                       "weeks × the weeks left (weekends count as much as they really add). The 80% band on the chart "
+                       "widens with how much the weeks varied; the chance is the share of it above the target."),
+    "chance": ("Khả năng đạt mốc", "Chance of milestone"),
+    "allocation": ("Phân bổ phần còn thiếu của {unit} đến mốc {milestone}", "Who must add what for {unit} by {milestone}"),
+    "allocation_help": ("Số còn thiếu của đơn vị cấp trên chia cho các đơn vị trực thuộc theo phần còn thiếu và tốc độ "
+                        "7 ngày của từng đơn vị; đơn vị đã đạt chỉ tiêu không phải nhận thêm. Tổng các phần bằng đúng số "
+                        "còn thiếu.",
+                        "The parent's gap split over its units by each one's own gap and 7-day pace; a unit at its "
+                        "target gets none. The shares add up to the gap exactly."),
+    "share": ("Phần phải thêm", "Share to add"),
+    "share_daily": ("Mỗi ngày", "Per day"),
+    "data_quality": ("Chất lượng số liệu", "Data quality"),
+    "data_quality_help": ("Báo cáo ngày {day} có dấu hiệu sai: chỉ để kiểm tra lại, không chặn báo cáo nào.",
+                          "Reports for {day} that look wrong: for a second look, none is held back."),
+    "no_flags": ("Không có báo cáo bất thường ngày {day}.", "No report looks wrong for {day}."),
+    "flags_found": ("{count} điểm cần xem lại trong tệp (vẫn có thể gửi):",
+                    "{count} things to look at again in the file (it can still be sent):"),
+    "flag": ("Điểm cần xem", "What looks wrong"),
+    "flag_jump": ("Tăng bất thường: {previous} → {value} (thường {usual}/ngày)",
+                  "Unusual rise: {previous} → {value} (usually {usual} a day)"),
+    "flag_drop": ("Giảm bất thường: {previous} → {value} (thường {usual}/ngày)",
+                  "Unusual fall: {previous} → {value} (usually {usual} a day)"),
+    "flag_copied": ("Mọi chỉ tiêu giống hệt báo cáo trước, trong khi phần lớn đơn vị cùng cấp đều thay đổi",
+                    "Every metric equals the previous report while most peers moved"),
+    "flag_silent": ("Không báo cáo {usual} ngày báo cáo gần nhất", "Missed the last {usual} reporting days"),
+    "flag_above_population": ("Số người ({value}) vượt dân số ({usual})",
+                              "The count ({value}) is above the population ({usual})"),
+    "briefing_download": ("Tải bản tin sáng (PDF): {unit}", "Download the morning briefing (PDF): {unit}"),
     "milestone": ("Mốc", "Milestone"),
     "reporting": ("Tình hình gửi báo cáo", "Reporting"),
     "reported_count": ("{done}/{total} đơn vị cơ sở đã báo cáo ngày {as_of}",
@@ -360,6 +395,13 @@ def days(values: pd.Series, lang: str) -> pd.Series:
 def day(value, lang: str) -> str:
     """20/11/2025 in Vietnamese, Nov 20, 2025 in English."""
     return "–" if _missing(value) else days(pd.Series([value]), lang).iloc[0]
+
+
+def flag_texts(flags: pd.DataFrame, lang: str) -> pd.Series:
+    """What each flag of sprint.anomalies says, in words (one sentence per row)."""
+    return flags.apply(lambda flag: t(f"flag_{flag['kind']}", lang, value=number(flag["value"], lang),
+                                      previous=number(flag["previous"], lang), usual=number(flag["usual"], lang)),
+                       axis=1)
 
 
 def day_month(value, lang: str) -> str:

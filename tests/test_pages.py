@@ -212,13 +212,13 @@ def test_a_store_that_cannot_be_opened_is_a_sentence(tmp_path, monkeypatch):
 
 def test_a_rerun_without_new_data_runs_no_heavy_query(demo_store, monkeypatch):
     calls = []
-    original = sprint.progress
+    original = sprint.outlook  # the progress page's figures: progress and the milestone's chance
 
     def counting(*args, **kwargs):
         calls.append(kwargs)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(sprint, "progress", counting)
+    monkeypatch.setattr(sprint, "outlook", counting)
     at = open_page(PAGES[0])
     first = len(calls)
     assert first > 0
@@ -274,13 +274,13 @@ def test_user_text_is_shown_as_text_never_as_markdown(demo_store):
 
 def test_a_report_recomputes_only_the_pages_of_its_own_subtree(demo_store, monkeypatch):
     calls = []
-    original = sprint.progress
+    original = sprint.outlook
 
     def counting(*args, **kwargs):
         calls.append(kwargs.get("unit"))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(sprint, "progress", counting)
+    monkeypatch.setattr(sprint, "outlook", counting)
     at = open_page(PAGES[0], my_unit="22")  # Quảng Ninh's head
     assert at.selectbox(key="progress_scope").value == "22" and "22" in calls
     con = sprint.connect(demo_store)
@@ -498,3 +498,71 @@ def test_a_sign_out_the_store_cannot_record_keeps_the_session_and_says_why(demo_
     assert not at.exception
     assert "could not save the change" in at.error[0].value
     assert at.session_state["account_name"] == "eakar" and at.title[0].value == "Bảng xếp hạng"
+
+
+def test_progress_cards_say_how_likely_each_milestone_is(demo_store):
+    at = open_page(PAGES[0])
+    con = sprint.connect(demo_store)
+    outlook = sprint.outlook(con, as_of=date(2025, 11, 20), unit="VN")
+    con.close()
+    shown = texts(at).replace("\\", "")
+    for row in outlook[outlook["metric"] != "revenue"].itertuples():
+        assert f"**{i18n.percent(100 * row.probability, 'vi', 0)}** khả năng đạt mốc 30/11" in shown
+    assert "mức tăng bình quân mỗi tuần của 4 tuần gần nhất" in shown  # the model, in two sentences
+    assert at.get("download_button")[0].proto.label.startswith("Tải bản tin sáng (PDF)")
+
+
+def test_a_heads_page_says_their_share_of_the_parents_gap(demo_store):
+    at = open_page(PAGES[0], account="eakar", my_unit="66-EAKAR")
+    con = sprint.connect(demo_store)
+    shares = sprint.allocate(con, unit="66", metric="voluntary_si", as_of=date(2025, 11, 20))
+    con.close()
+    mine = shares.set_index("unit_code").loc["66-EAKAR", "share_daily"]
+    assert mine > 0
+    assert f"Phần của đơn vị để Đắk Lắk (66) đạt mốc: **+{i18n.number(mine, 'vi')}**/ngày" in texts(at).replace("\\", "")
+
+
+def test_leaderboard_can_sort_by_the_chance_of_the_milestone(demo_store):
+    at = open_page(PAGES[2])
+    table = at.dataframe[0].value
+    con = sprint.connect(demo_store)
+    board = sprint.leaderboard(con, as_of=date(2025, 11, 20), chances=True)
+    con.close()
+    assert table["probability"].tolist() == board["probability"].tolist()
+
+
+def test_provinces_drill_down_splits_the_gap(demo_store):
+    at = open_page(PAGES[1], provinces_parent="66", provinces_metric="voluntary_si")
+    con = sprint.connect(demo_store)
+    shares = sprint.allocate(con, unit="66", metric="voluntary_si", as_of=date(2025, 11, 20))
+    figures = sprint.outlook(con, as_of=date(2025, 11, 20), parent="66", metric="voluntary_si")
+    con.close()
+    tables = [frame.value for frame in at.dataframe]
+    split = next(table for table in tables if "share_daily" in table.columns)
+    assert split["share"].tolist() == shares["share"].tolist()
+    assert "Phân bổ phần còn thiếu của Đắk Lắk (66) đến mốc 30/11/2025" in texts(at).replace("\\", "")
+    progress_table = next(table for table in tables if "probability" in table.columns)
+    assert progress_table["probability"].tolist() == figures["probability"].tolist()
+
+
+def test_upload_preview_flags_reports_that_look_wrong(demo_store):
+    at = open_page(PAGES[3])
+    copied = b"date,unit_code,metric,value\n2025-11-21,66-EAKAR,voluntary_si,9000\n"
+    at.file_uploader(key="upload_file").upload("jump.csv", copied, "text/csv").run()
+    assert "điểm cần xem lại trong tệp (vẫn có thể gửi)" in at.warning[1].value
+    flags = at.dataframe[-2].value
+    assert flags["unit_code"].tolist() == ["66-EAKAR"]
+    assert flags["flag"].iloc[0].startswith("Tăng bất thường: ")
+
+
+def test_administrators_see_the_data_quality_view(demo_store):
+    con = sprint.connect(demo_store)
+    day = date(2025, 11, 10)
+    expected = sprint.anomalies(con, as_of=day)
+    con.close()
+    at = open_page(PAGES[5])
+    assert "Không có báo cáo bất thường ngày 20/11/2025." in [box.value for box in at.success]
+    at.date_input(key="as_of").set_value(day).run()
+    shown = next(frame.value for frame in at.dataframe if "flag" in frame.value.columns)
+    assert shown["unit_code"].tolist() == expected["unit_code"].tolist()
+    assert shown["flag"].iloc[0] == f"Không báo cáo {expected['usual'].iloc[0]} ngày báo cáo gần nhất"
