@@ -191,3 +191,21 @@ def test_the_inbox_is_taken_from_the_start_without_a_browser(live_store, tmp_pat
         while not (inbox / "processed" / "overnight.csv").exists():
             assert time.monotonic() < deadline, f"not taken: {sorted(p.name for p in inbox.iterdir())}"
             time.sleep(0.2)
+
+
+def test_a_unit_head_downloads_their_morning_briefing(live_store, tmp_path):
+    """The progress page's download button makes the PDF on the click: the head's own unit's page."""
+    with dashboard(live_store) as url, browser_page() as page:
+        sign_in(page, url, "eakar", "eakar-demo")
+        main = page.locator(MAIN)
+        button = main.get_by_role("button", name="Tải bản tin sáng (PDF): Ea Kar (66-EAKAR)")
+        expect(button).to_be_visible(timeout=30_000)
+        with page.expect_download(timeout=90_000) as download:
+            button.click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+    assert saved.name == "ban-tin-66-EAKAR-2025-11-20.pdf"
+    assert saved.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(saved), "-"], check=True, capture_output=True, text=True).stdout
+    assert "Bản tin sáng: Ea Kar" in text
+    assert "Đã báo cáo ngày 20/11/2025: 1/1 đơn vị." in text
