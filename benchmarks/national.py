@@ -145,6 +145,17 @@ def compare(con, runs: int) -> None:
         ("units (3,356, with labels)", lambda: sprint.units(con)),
         ("targets (43,621)", lambda: sprint.targets(con)),
         ("data_versions (read once per page rerun)", lambda: sprint.data_versions(con)),
+        ("forecast, every unit and metric", lambda: sprint.forecast(con, as_of=d)),
+        ("forecast, one province", lambda: sprint.forecast(con, as_of=d, unit="66")),
+        ("outlook (progress + chance), one province", lambda: sprint.outlook(con, as_of=d, unit="66")),
+        ("outlook, the communes of one province", lambda: sprint.outlook(con, as_of=d, parent="66")),
+        ("leaderboard of the communes with chances", lambda: sprint.leaderboard(con, as_of=d, level="grassroots",
+                                                                                chances=True)),
+        ("allocate, a province's gap over its communes", lambda: sprint.allocate(con, unit="66", metric="health",
+                                                                                 as_of=d)),
+        ("allocate, the nation's gap over the provinces", lambda: sprint.allocate(con, unit="VN", metric="health",
+                                                                                  as_of=d)),
+        ("anomalies, every commune", lambda: sprint.anomalies(con, as_of=d)),
     ]:
         row(label, median_ms(function, runs)[0])
 
