@@ -1,11 +1,12 @@
 """The sprint engine: store, ingest and every figure of the VSS year-end sprint."""
+import importlib
+
 from .accounts import (Account, AccountError, SignInError, account, account_for_email, add_account, close_session,
                        demo_accounts, list_accounts, open_session, session_account, set_disabled, set_password,
                        sign_in)
 from .allocation import allocate
 from .anomalies import anomalies, file_flags
 from .audit import audit_log
-from .briefing import briefing, briefing_pdf
 from .campaigns import campaign_for, current_phase, load_campaign, load_metrics, load_shipped_campaigns
 from .errors import OutOfScopeError, Problem, SprintError, StoreBusyError, StoreError, UnknownError, ValidationError
 from .forecast import backtest, forecast, outlook
@@ -27,7 +28,7 @@ __all__ = [
     "default_db_path", "ingest", "init_store", "late_payment", "latest_date",
     "leaderboard", "load_campaign", "load_metrics", "load_shipped_campaigns", "load_targets",
     "load_units", "neighbours", "progress", "reporting", "series", "target_path", "top_movers",
-    "upload_history", "vietnam_today", "allocate", "anomalies", "backtest", "file_flags", "forecast", "outlook", "briefing", "briefing_pdf", "OutOfScopeError",
+    "upload_history", "vietnam_today", "allocate", "anomalies", "backtest", "file_flags", "forecast", "outlook", "briefing_pdf", "OutOfScopeError",
 ]
 
 
@@ -35,3 +36,11 @@ def init_store(con) -> None:
     """Load the reference data every store has: metrics and the shipped campaigns."""
     load_metrics(con)
     load_shipped_campaigns(con)
+
+
+
+def __getattr__(name: str):
+    """briefing_pdf: the briefing (fpdf2, Plotly, kaleido) loads when first used, not with every command."""
+    if name == "briefing_pdf":
+        return importlib.import_module("sprint.briefing").briefing_pdf
+    raise AttributeError(f"module 'sprint' has no attribute '{name}'")

@@ -17,7 +17,6 @@ from . import i18n
 from .allocation import allocate
 from .anomalies import anomalies
 from .audit import KINDS, audit_log
-from .briefing import briefing_pdf
 from .campaigns import load_campaign, load_metrics, load_shipped_campaigns
 from .errors import SprintError, StoreBusyError, ValidationError
 from .export import spreadsheet_safe
@@ -365,6 +364,8 @@ def forecast_command(db, output_format, as_of, unit, level, parent, metric, judg
 @_guarded
 def briefing(db, as_of, unit, lang, as_name, out):
     """The morning briefing: one A4 page (PDF) of a unit's figures, chances, laggards and climbers."""
+    from .briefing import briefing_pdf  # fpdf2 and Plotly load only for this command
+
     con = _open(db)
     scope = None
     if as_name is not None:

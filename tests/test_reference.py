@@ -9,10 +9,11 @@ the reference on every row and figure.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import sprint
@@ -22,6 +23,12 @@ METRICS = ["compulsory_si", "health"]
 MILESTONES = [date(2025, 10, 31), date(2025, 11, 30), date(2025, 12, 31)]
 BASELINE, PLAN_DAY = date(2025, 9, 30), date(2025, 12, 31)
 FIRST_DAY = date(2025, 9, 15)
+
+
+def round_half_up(value: float) -> float:
+    """Two decimals, a half away from zero, as DuckDB's round() does (Python's round(3.125, 2) is
+    3.12: half to even); on the double times 100, as DuckDB computes it."""
+    return int(Decimal(value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) / 100
 
 
 class Reference:
@@ -95,7 +102,7 @@ class Reference:
             figures = [self.progress(unit, m, as_of) for m in ([metric] if metric else METRICS)]
             exact = [f["attainment_pct"] for f in figures if f and f["attainment_pct"] is not None]
             if exact:
-                scores[unit] = round(sum(exact) / len(exact), 2)
+                scores[unit] = round_half_up(sum(exact) / len(exact))
         return scores
 
     @staticmethod
@@ -172,6 +179,9 @@ def test_progress_equals_the_reference(store):
 
 @SETTINGS
 @given(stores(), st.sampled_from([None, "health"]))
+@example(({"VN": None, "U0": "VN", "U1": "U0"},  # U0: 1 of 32 = 3.125 %, a half that rounds up to 3.13
+          {("U0", "compulsory_si", date(2025, 10, 31)): 32, ("U1", "compulsory_si", date(2025, 10, 31)): 100},
+          [{(date(2025, 9, 15), "U1", "compulsory_si"): 1}], date(2025, 9, 20)), None)
 def test_leaderboard_equals_the_reference(store, metric):
     parents, targets, files, as_of = store
     con = load(parents, targets, files)
