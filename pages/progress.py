@@ -64,7 +64,7 @@ if common.require_data():
             if isinstance(parent, str):  # what this unit must add for its parent to make the milestone
                 shares = common.read(sprint.allocate, unit=parent, metric=row.metric, as_of=as_of)
                 own = shares.loc[shares["unit_code"] == scope, "share_daily"]
-                if len(own) and pd.notna(own.iloc[0]) and own.iloc[0] > 0:
+                if len(own) and pd.notna(own.iloc[0]) and own.iloc[0] >= 0.5:  # what rounds to +1 a day or more
                     st.caption(common.t("your_share", share=i18n.number(own.iloc[0], lang),
                                         parent=common.unit_label(parent)))
     st.caption(common.status_legend())

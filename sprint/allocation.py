@@ -3,10 +3,12 @@
 The parent's gap (people still missing at its current milestone) is split over its children in
 proportion to a weight that is half the child's share of the children's gaps and half its share
 of their recent pace (pace_7d, a falling child counting as 0): a big gap asks more, and so does
-the momentum to close it. A child at or above its own target, or without a value, gets 0. The
-shares are whole people (largest remainder), so they add up to the parent's gap exactly, and each
-share divided by the parent's days left is the child's daily figure: these add up to the parent's
-required_daily.
+the momentum to close it. A child's gap is taken at the parent's milestone. A child at or above
+its target, or without a value, gets 0 — unless every child with a value is at its target while
+the parent is not (their targets add up to less than the parent's): then the gap is split by
+target. The shares are whole people (largest remainder), so they add up to the parent's gap
+exactly, and each share divided by the parent's days left is the child's daily figure: these add
+up to the parent's required_daily. A parent without a value has no shares (none, not 0).
 """
 from __future__ import annotations
 
@@ -21,37 +23,52 @@ ALLOCATION_SQL = f"""
 WITH {FIGURES_CTES},
 parent AS (SELECT * FROM progress WHERE unit_code = $unit),
 children AS (
-    SELECT c.*, CASE WHEN c.gap > 0 THEN greatest(coalesce(c.pace_7d, 0), 0) ELSE 0 END AS momentum
-    FROM progress c WHERE c.parent_code = $unit
+    -- each child's gap at the parent's milestone (its own current one where it has no target then)
+    SELECT c.unit_code, c.unit_name, c.metric, c.as_of, c.status, c.value, c.pace_7d,
+        coalesce(e.target, c.target) AS target,
+        CASE WHEN c.value IS NOT NULL THEN greatest(coalesce(e.target, c.target) - c.value, 0) END AS gap
+    FROM progress c CROSS JOIN parent p
+    LEFT JOIN effective_targets e ON e.campaign_id = $campaign AND e.unit_code = c.unit_code
+        AND e.metric = c.metric AND e.milestone = p.milestone
+    WHERE c.parent_code = $unit
 ),
 weighted AS (
     SELECT c.*, CASE WHEN c.gap > 0 THEN
             c.gap / sum(c.gap) OVER ()
-            + coalesce(c.momentum / nullif(sum(c.momentum) OVER (), 0), c.gap / sum(c.gap) OVER ())
-        ELSE 0 END AS weight
+            + coalesce(greatest(coalesce(c.pace_7d, 0), 0)
+                       / nullif(sum(CASE WHEN c.gap > 0 THEN greatest(coalesce(c.pace_7d, 0), 0) END) OVER (), 0),
+                       c.gap / sum(c.gap) OVER ())
+        ELSE 0 END AS gap_weight,
+        -- when every child with a value is at its target but the parent is not (the children's
+        -- targets add up to less than the parent's), the gap is split by target instead
+        CASE WHEN c.value IS NOT NULL THEN c.target / sum(c.target) FILTER (c.value IS NOT NULL) OVER () ELSE 0 END
+            AS target_weight
     FROM children c
 ),
 exact AS (
     SELECT w.*, p.gap AS parent_gap, p.days_left AS parent_days_left, p.milestone AS parent_milestone,
-        coalesce(p.gap * w.weight / nullif(sum(w.weight) OVER (), 0), 0) AS exact_share
+        CASE WHEN sum(w.gap_weight) OVER () > 0 THEN w.gap_weight ELSE w.target_weight END AS weight
     FROM weighted w CROSS JOIN parent p
 ),
+shared AS (SELECT *, parent_gap * weight / nullif(sum(weight) OVER (), 0) AS exact_share FROM exact),
 rounded AS (
     -- largest remainder: each child its whole people, then one more to the largest remainders
-    -- until the shares add up to the parent's gap
-    SELECT *, floor(exact_share)::BIGINT AS whole,
-        row_number() OVER (ORDER BY weight > 0 DESC, exact_share - floor(exact_share) DESC, unit_code) AS remainder_rank
-    FROM exact
+    -- until the shares add up to the parent's gap (none where the parent has no value)
+    SELECT *, floor(coalesce(exact_share, 0))::BIGINT AS whole,
+        row_number() OVER (ORDER BY weight > 0 DESC, exact_share - floor(exact_share) DESC, unit_code)
+            AS remainder_rank
+    FROM shared
+),
+final AS (
+    SELECT *, CASE WHEN parent_gap IS NOT NULL THEN
+            whole + (weight > 0 AND remainder_rank <= parent_gap - sum(whole) OVER ())::INTEGER END AS share
+    FROM rounded
 )
 SELECT unit_code, unit_name, metric, as_of, parent_milestone AS milestone, status, value, target, gap, pace_7d,
-    round(100 * weight / nullif(sum(weight) OVER (), 0), 2) AS weight_pct,
-    whole + (weight > 0 AND remainder_rank <= coalesce(parent_gap, 0) - sum(whole) OVER ())::INTEGER AS share,
-    CASE WHEN parent_days_left > 0 THEN
-        (whole + (weight > 0 AND remainder_rank <= coalesce(parent_gap, 0) - sum(whole) OVER ())::INTEGER)
-            / parent_days_left
-    END AS share_daily
-FROM rounded
-ORDER BY share DESC, unit_code
+    round(100 * weight / nullif(sum(weight) OVER (), 0), 2) AS weight_pct, share,
+    CASE WHEN parent_days_left > 0 THEN share / parent_days_left END AS share_daily
+FROM final
+ORDER BY share DESC NULLS LAST, unit_code
 """
 
 

@@ -5,10 +5,10 @@
   times their standard deviation or their mean itself, whichever is larger (a unit adding a
   steady 10 a day is flagged at +50 or -30, not at 0), and at least JUMP_FLOOR_PCT % of the
   previous value in all;
-- copied: every metric of a report equals the unit's previous report while most of its peers
+- copied: every participant metric of a report equals the unit's previous report while most of its peers
   (the units of the same parent reporting that day, at least MIN_PEERS) moved: a copied sheet;
 - silent: a grassroots unit that missed the last SILENT_DAYS reporting days (days most units
-  reported for; a weekend is not missed);
+  reported for; a weekend is not missed), or never reported;
 - above_population: a count above the population of its unit, where the population is known.
 
 The same statement judges the day's stored reports (`anomalies`) and a file before it is
@@ -78,8 +78,9 @@ day_reports AS (
         FROM counts c LEFT JOIN counts p ON p.unit_code = c.unit_code AND p.metric = c.metric AND p.valid_until = c.date
         WHERE c.date IN (SELECT date FROM reports)
           AND c.unit_code NOT IN (SELECT unit_code FROM reports)
-    )
-    WHERE before_value IS NOT NULL
+    ) JOIN metrics m USING (metric)
+    -- people only: money is reported monthly, and an unchanged revenue line is no copied sheet
+    WHERE before_value IS NOT NULL AND m.kind = 'people'
     GROUP BY ALL
 ),
 copied AS (
@@ -114,12 +115,12 @@ silent AS (
     SELECT $as_of::DATE AS date, q.unit_code, NULL AS metric, 'silent' AS kind, NULL::BIGINT AS value,
         NULL::BIGINT AS previous, count(*) AS usual
     FROM (
-        SELECT l.unit_code, max(c.date) AS last_report
+        SELECT l.unit_code, max(c.date) AS last_report  -- none for a unit that never reported
         FROM unit_tree t JOIN unit_levels l ON l.unit_code = t.descendant AND l.is_leaf
-        JOIN counts c ON c.unit_code = l.unit_code AND c.date <= $as_of::DATE
+        LEFT JOIN counts c ON c.unit_code = l.unit_code AND c.date <= $as_of::DATE
         WHERE t.ancestor = $unit
         GROUP BY l.unit_code
-    ) q JOIN reporting_days d ON d.date > q.last_report
+    ) q JOIN reporting_days d ON d.date > coalesce(q.last_report, '-infinity'::DATE)
     GROUP BY q.unit_code
     HAVING count(*) >= $silent_days
 ),

@@ -347,7 +347,8 @@ def forecast_command(db, output_format, as_of, unit, level, parent, metric, judg
     """How likely each unit is to reach each remaining milestone, with the 80 % band of its value."""
     con = _open(db)
     if judge:
-        _output(backtest(con, until=_as_of(con, as_of), metric=metric), output_format)
+        _output(backtest(con, until=_as_of(con, as_of), metric=metric, unit=unit, level=level, parent=parent),
+                output_format)
     else:
         _output(forecast(con, as_of=_as_of(con, as_of), unit=unit, level=level, parent=parent, metric=metric),
                 output_format)

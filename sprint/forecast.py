@@ -33,39 +33,47 @@ FORECAST_COLUMNS = ["unit_code", "unit_name", "metric", "as_of", "milestone", "t
 
 FORECAST_CTES = f"""
 {FIGURES_CTES},
-weekly AS (
-    -- the additions of each of the last $weeks weeks; a week without a value at either end is left out
-    SELECT now.unit_code, now.metric, a.as_of, count(*) AS weeks,
-        avg(now.value - before.value) AS mean_week,
-        coalesce(stddev_samp(now.value - before.value), 0) AS spread_week
+leaf_weeks AS (
+    -- each leaf's addition in each of the last $weeks weeks in which it reported: a unit that
+    -- starts reporting adds no week (its stock is not an addition), one that stopped adds none
+    SELECT a.as_of, r.week, now.leaf, now.metric, now.value - before.value AS added
     FROM as_of_dates a CROSS JOIN range($weeks) r(week)
-    JOIN unit_values now ON now.day = a.as_of - 7 * r.week::INTEGER
-    JOIN unit_values before ON before.unit_code = now.unit_code AND before.metric = now.metric
-        AND before.day = now.day - 7
-    -- the campaign's own weeks, once there are enough of them: a sprint does not add at the pace of before
-    WHERE before.day >= $baseline::DATE OR a.as_of < $baseline::DATE + 7 * $minimum_weeks::INTEGER
+    JOIN leaf_values now ON now.day = a.as_of - 7 * r.week::INTEGER
+    JOIN leaf_values before ON before.leaf = now.leaf AND before.metric = now.metric AND before.day = now.day - 7
+    WHERE now.reported_on > before.day
+      -- the campaign's own weeks, once there are enough of them: a sprint does not add at the pace of before
+      AND (before.day >= $baseline::DATE OR a.as_of < $baseline::DATE + 7 * $minimum_weeks::INTEGER)
+),
+weekly AS (
+    SELECT unit_code, metric, as_of, count(*) AS weeks, avg(added) AS mean_week,
+        coalesce(stddev_samp(added), 0) AS spread_week
+    FROM (SELECT s.unit_code, w.metric, w.as_of, w.week, sum(w.added) AS added
+          FROM scope_leaves s JOIN leaf_weeks w USING (leaf)
+          GROUP BY ALL)
     GROUP BY ALL
     HAVING count(*) >= $minimum_weeks
 ),
-profile_days AS (SELECT DISTINCT as_of - r.day::INTEGER AS day FROM as_of_dates CROSS JOIN range(7 * $weeks + 1) r(day)),
-nation AS (
-    SELECT d.day, c.metric, sum(c.value) AS value
-    FROM profile_days d JOIN counts c ON c.date <= d.day AND d.day < c.valid_until
+daily_additions AS (
+    -- the nation's additions on each day of the windows: each leaf's report against the one before it
+    SELECT c.date AS day, c.metric, sum(c.value - p.value) AS added
+    FROM counts c
+    JOIN counts p ON p.unit_code = c.unit_code AND p.metric = c.metric AND p.valid_until = c.date
     JOIN unit_levels l ON l.unit_code = c.unit_code AND l.is_leaf
-    WHERE $metric IS NULL OR c.metric = $metric
+    WHERE c.date > (SELECT min(as_of) FROM as_of_dates) - 7 * $weeks::INTEGER
+      AND c.date <= (SELECT max(as_of) FROM as_of_dates)
+      AND ($metric IS NULL OR c.metric = $metric)
     GROUP BY ALL
 ),
 weekday_additions AS (
-    SELECT a.as_of, n.metric, isodow(n.day) AS weekday, greatest(sum(n.value - p.value), 0) AS added
-    FROM as_of_dates a JOIN nation n ON n.day > a.as_of - 7 * $weeks::INTEGER AND n.day <= a.as_of
-    JOIN nation p ON p.metric = n.metric AND p.day = n.day - 1
+    SELECT a.as_of, d.metric, isodow(d.day) AS weekday, greatest(sum(d.added), 0) AS added
+    FROM as_of_dates a JOIN daily_additions d ON d.day > a.as_of - 7 * $weeks::INTEGER AND d.day <= a.as_of
     GROUP BY ALL
 ),
 profile AS (
-    -- the share of a week's additions that falls on each weekday: even shares until a whole
-    -- window of the nation's history is known
+    -- the share of a week's additions that falls on each weekday (none on a weekday nobody
+    -- reports): even shares until a whole window of history is known
     SELECT k.as_of, k.metric, d.weekday,
-        CASE WHEN count(w.added) OVER k_window = 7 AND sum(w.added) OVER k_window > 0
+        CASE WHEN k.as_of - 7 * $weeks::INTEGER >= (SELECT min(date) FROM counts) AND sum(w.added) OVER k_window > 0
              THEN coalesce(w.added, 0) / sum(w.added) OVER k_window ELSE 1 / 7 END AS share
     FROM (SELECT DISTINCT as_of, metric FROM weekly) k CROSS JOIN range(1, 8) d(weekday)
     LEFT JOIN weekday_additions w USING (as_of, metric, weekday)
@@ -211,7 +219,8 @@ ORDER BY horizon DESC, depth NULLS FIRST
 """
 
 
-def backtest(con, *, until: date | None = None, metric: str | None = None) -> pd.DataFrame:
+def backtest(con, *, until: date | None = None, metric: str | None = None, unit: str | None = None,
+             level: str | None = None, parent: str | None = None) -> pd.DataFrame:
     """The forecast, judged: at every past day with two weeks of history behind it, predict each
     unit's value 7 days ahead and at the next milestone, up to `until` (default: the latest
     complete day), and compare with what was reported.
@@ -219,7 +228,8 @@ def backtest(con, *, until: date | None = None, metric: str | None = None) -> pd
     Columns: horizon (week | milestone), level (all, national, province, grassroots), forecasts,
     inside_pct (outcomes inside the 80 % band: near 80 is right), below_pct, above_pct, brier (of
     the milestone probabilities; none for the week) and base_rate_brier (the Brier score of
-    always predicting the share reached: a forecast with skill scores lower).
+    always predicting the share reached: a forecast with skill scores lower). `unit`, `level`,
+    `parent` and `metric` narrow the forecasts judged, as in forecast().
     """
     until = until or complete_date(con)
     first = con.execute("SELECT min(date) FROM counts").fetchall()[0][0]
@@ -234,6 +244,6 @@ def backtest(con, *, until: date | None = None, metric: str | None = None) -> pd
         [campaign["campaign_id"], until]).fetchall()]
     horizons = sorted({day + timedelta(days=BACKTEST_AHEAD_DAYS) for day in dates} | set(milestones))
     parameters = _parameters(con, as_of=until, dates=dates or [until], also_days=horizons,
-                             ahead=BACKTEST_AHEAD_DAYS, metric=metric)
+                             ahead=BACKTEST_AHEAD_DAYS, metric=metric, unit=unit, level=level, parent=parent)
     parameters["last"] = until
     return con.cursor().execute(BACKTEST_SQL, parameters).df()

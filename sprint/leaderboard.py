@@ -54,14 +54,16 @@ WITH {FIGURES_CTES}, {BOARD_CTES}
 SELECT * FROM board ORDER BY rank, unit_code
 """
 
-# the board and each unit's chance of its current milestone (the mean over the metrics scored)
+# the board and each unit's chance of its current milestone: the mean over the metrics scored,
+# none unless each of them has one (on a milestone's own day the day decides, there is no chance)
 CHANCES_BOARD_SQL = f"""
 WITH {FORECAST_CTES}, {BOARD_CTES},
 unit_chances AS (
-    SELECT p.unit_code, round(avg(l.probability), 4) AS probability
-    FROM progress p JOIN likely l ON l.unit_code = p.unit_code AND l.metric = p.metric AND l.as_of = p.as_of
+    SELECT p.unit_code,
+        CASE WHEN count(l.probability) = count(*) THEN round(avg(l.probability), 4) END AS probability
+    FROM progress p LEFT JOIN likely l ON l.unit_code = p.unit_code AND l.metric = p.metric AND l.as_of = p.as_of
         AND l.horizon = p.milestone
-    WHERE p.as_of = $dates[1] AND (p.direction = 'higher_is_better' OR $metric IS NOT NULL)
+    WHERE p.as_of = $dates[1] AND p.value IS NOT NULL AND (p.direction = 'higher_is_better' OR $metric IS NOT NULL)
     GROUP BY p.unit_code
 )
 SELECT b.*, c.probability FROM board b LEFT JOIN unit_chances c USING (unit_code) ORDER BY rank, unit_code

@@ -51,7 +51,7 @@ scope_leaves AS (
     WHERE l.is_leaf AND t.ancestor IN (SELECT unit_code FROM scope)
 ),
 leaf_values AS (
-    SELECT d.day, c.unit_code AS leaf, c.metric, c.value
+    SELECT d.day, c.unit_code AS leaf, c.metric, c.value, c.date AS reported_on
     FROM counts c JOIN value_days d ON c.date <= d.day AND d.day < c.valid_until
     WHERE c.unit_code IN (SELECT leaf FROM scope_leaves) AND ($metric IS NULL OR c.metric = $metric)
 ),

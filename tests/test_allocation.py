@@ -97,3 +97,21 @@ def test_allocate_cli(demo_store_file, demo_con):
     assert printed["share"].tolist() == expected["share"].tolist()
     assert printed["share"].sum() == sprint.progress(demo_con, as_of=date(2025, 11, 20), unit="66",
                                                      metric="voluntary_si").iloc[0]["gap"]
+
+
+def test_children_at_their_targets_under_a_parent_that_is_not_split_by_target(con):
+    """P's own target (300) is above its children's (100 + 100): both children are at theirs, P
+    misses 90; the gap is split by target, 45 and 45, rather than asked of no one."""
+    load(con, {"A": (100, 100, 105), "B": (100, 100, 105)})
+    sprint.load_targets(con, b"unit_code,metric,milestone,target\nP,health,2025-11-30,300\n"
+                        b"A,health,2025-11-30,100\nB,health,2025-11-30,100\n", name="t2.csv", replace_all=True)
+    frame = sprint.allocate(con, unit="P", metric="health", as_of=AS_OF).set_index("unit_code")
+    assert frame["share"].to_dict() == {"A": 45, "B": 45}
+
+
+def test_a_parent_without_a_value_has_no_shares(con):
+    sprint.load_units(con, UNITS, name="u.csv")
+    sprint.load_targets(con, b"unit_code,metric,milestone,target\nA,health,2025-11-30,100\nB,health,2025-11-30,100\n"
+                        b"C,health,2025-11-30,100\n", name="t.csv", replace_all=True)
+    frame = sprint.allocate(con, unit="P", metric="health", as_of=AS_OF)
+    assert len(frame) == 3 and frame["share"].isna().all()

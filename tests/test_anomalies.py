@@ -146,3 +146,19 @@ def test_anomalies_cli(tmp_store):
         f"2025-11-09,A,Unit A,voluntary_si,jump,{values['A'] - 400},{steady(FIRST + timedelta(days=19))['A'] - 400},10",
         f"2025-11-09,A,Unit A,health,jump,{values['A']},{steady(FIRST + timedelta(days=19))['A']},10",
     ]
+
+
+def test_a_unit_that_never_reported_is_silent(tree):
+    sprint.load_units(tree, b"unit_code,name,parent_code\nE,Unit E,P\n", name="e.csv")
+    found = flags(tree, LAST).query("kind == 'silent'")
+    assert found["unit_code"].tolist() == ["E"]
+    assert found["usual"].iloc[0] >= 28  # every reporting day of the last four weeks
+
+
+def test_an_unchanged_money_report_is_no_copied_sheet(tree):
+    """A sends only its monthly money figures today, the same as last time; its peers' people moved."""
+    day = LAST + timedelta(days=1)
+    money = "".join(f"{d},A,{metric},1000\n" for d in (LAST, day) for metric in ("revenue", "late_debt"))
+    others = day_rows(day, {unit: value for unit, value in steady(day).items() if unit != "A"})
+    sprint.ingest(tree, ("date,unit_code,metric,value\n" + money + others).encode(), name="money.csv")
+    assert flags(tree, day).query("kind == 'copied'").empty

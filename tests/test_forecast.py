@@ -153,3 +153,29 @@ def test_forecast_cli_prints_the_function(demo_store_file, demo_con):
     expected = sprint.forecast(demo_con, as_of=date(2025, 11, 20), unit="66-EAKAR", metric="health")
     assert [line.split(",")[7] for line in lines[1:]] == [f"{p:g}" if p not in (0, 1) else str(p)
                                                           for p in expected["probability"]]
+
+
+def test_a_unit_that_starts_reporting_adds_no_week_to_its_parent(con):
+    """N's first report (5,000 on 10/11) is its stock, not an addition: P's forecast is U's pace alone."""
+    as_of = date(2025, 11, 20)
+    value = build(con, lambda day: 10, until=as_of, target=1)
+    sprint.load_units(con, b"unit_code,name,parent_code\nN,Unit N,P\n", name="n.csv")
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-10,N,voluntary_si,5000\n", name="n-first.csv")
+    sprint.load_targets(con, b"unit_code,metric,milestone,target\nU,voluntary_si,2025-11-30,1\n"
+                        b"N,voluntary_si,2025-11-30,1\n", name="t2.csv", replace_all=True)
+    row = forecast_row(con, as_of, unit="P")
+    assert row["value"] == value + 5000
+    assert row["median"] == row["value"] + 100 and row["low"] == row["high"] == row["median"]
+
+
+def test_a_unit_that_stopped_reporting_has_no_forecast(con):
+    """U last reported on 25/10: no week of the last four holds a report, so no chance (not a certain 0 %)."""
+    build(con, lambda day: 10, until=date(2025, 10, 25), target=5000)
+    assert sprint.forecast(con, as_of=date(2025, 11, 20), unit="U").empty
+
+
+def test_no_leaderboard_chance_on_a_milestones_own_day(demo_con):
+    """On 31/10 the participant metrics' milestone is that day: it is reached or not, no chance to give."""
+    board = sprint.leaderboard(demo_con, as_of=date(2025, 10, 31), chances=True)
+    assert board["probability"].isna().all()
+    assert sprint.leaderboard(demo_con, as_of=date(2025, 10, 30), chances=True)["probability"].notna().all()
