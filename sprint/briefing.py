@@ -179,7 +179,7 @@ def briefing_pdf(con, *, as_of: date, unit: str | None = None, lang: str = "vi",
 
     done = content["reporting"]
     pdf.line_of(_say("reported", lang, day=day, done=i18n.number(done["done"], lang),
-                     total=i18n.number(done["total"], lang)), 10, True, 5.5)
+                     total=i18n.how_many(done["total"], "unit_count", "units_count", lang)), 10, True, 5.5)
     missing = content["missing"]
     if missing.empty:
         pdf.line_of(_say("all_reported", lang), 9.5, height=5)

@@ -67,7 +67,8 @@ def test_laggards_climbers_and_who_has_not_reported(demo_con, tmp_path):
         assert f"{row.unit_name} · #{row.rank}" in text
     missing = sprint.reporting(demo_con, as_of=AS_OF)
     missing = missing[~missing["reported"]]
-    assert f"Reported for Nov 20, 2025: {len(sprint.reporting(demo_con, as_of=AS_OF)) - len(missing)} of" in text
+    total = len(sprint.reporting(demo_con, as_of=AS_OF))
+    assert f"Reported for Nov 20, 2025: {total - len(missing)} of {total} units." in text
     assert missing["unit_name"].iloc[0] in text
 
 
@@ -78,6 +79,10 @@ def test_a_unit_heads_briefing_is_their_own(demo_store_file, tmp_path):
                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "Bản tin sáng: Ea Kar" in pdf_text(out)
+    english = tmp_path / "mine-en.pdf"
+    runner.invoke(cli, ["--db", str(demo_store_file), "briefing", "--as-of", "2025-11-20", "--as", "eakar",
+                        "--lang", "en", "--out", str(english)])
+    assert "Reported for Nov 20, 2025: 1 of 1 unit." in pdf_text(english)
     refused = runner.invoke(cli, ["--db", str(demo_store_file), "briefing", "--as-of", "2025-11-20", "--as", "eakar",
                                   "--unit", "66", "--out", str(tmp_path / "province.pdf")])
     assert refused.exit_code == 1
