@@ -11,11 +11,10 @@ lang = common.lang()
 st.title(common.t("page_admin"))
 
 
-def load(loader, upload, key: str, options: dict) -> None:
+def load(loader, upload, key: str, options: dict, by: str) -> None:
     """Load the file (a button callback, so it runs once per click) and keep the verdict."""
     try:
-        result = loader(common.cursor(), upload.getvalue(), name=upload.name, uploaded_by=common.viewer().name,
-                        **options)
+        result = loader(common.cursor(), upload.getvalue(), name=upload.name, uploaded_by=by, **options)
     except sprint.SprintError as failure:
         st.session_state[f"{key}_outcome"] = (upload.name, failure)
     else:
@@ -29,7 +28,8 @@ def load_section(label: str, loader, key: str, confirm: str | None = None) -> No
         st.session_state.pop(f"{key}_outcome", None)
         return
     options = {confirm: st.checkbox(common.t(confirm), key=f"{key}_{confirm}")} if confirm else {}
-    st.button(common.t("load"), key=f"{key}_load", on_click=load, args=(loader, upload, key, options))
+    st.button(common.t("load"), key=f"{key}_load", on_click=load,
+              args=(loader, upload, key, options, common.viewer().name))
     name, outcome = st.session_state.get(f"{key}_outcome", (None, None))
     if name != upload.name:
         return

@@ -1,6 +1,7 @@
 """What every page shares: the store, cached reads keyed by the data version, the sidebar's choices."""
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -88,8 +89,15 @@ def _cached(_function, name: str, data_version: int, path: str, arguments: tuple
 def read(function, **arguments):
     """function(cursor, **arguments) for a public read of `sprint`, cached until a figure it
     depends on changes."""
-    return _cached(function, f"{function.__module__}.{function.__name__}", _version_for(function, arguments),
-                   store_path(), tuple(sorted(arguments.items())))
+    return read_later(function, **arguments)()
+
+
+def read_later(function, **arguments):
+    """read() as a callable, its cache key fixed now, in this rerun: for a download made on the
+    click, which Streamlit runs outside the session (where the data versions are not this
+    reader's)."""
+    return functools.partial(_cached, function, f"{function.__module__}.{function.__name__}",
+                             _version_for(function, arguments), store_path(), tuple(sorted(arguments.items())))
 
 
 def lang() -> str:
@@ -98,13 +106,17 @@ def lang() -> str:
 
 # what makes Markdown of text: links and images, HTML, emphasis, code, maths, tables and
 # Streamlit's :colour[…] and :material/…: directives
-MARKDOWN = re.compile(r"([\\`*_\[\]()<>!|~:$])")
+MARKDOWN = re.compile(r"([\\`*_\[\]()<>!|~:$#&])")
+# what makes a list item of the text's start ("- x", "+ x", "1. x", but not "12.345"); a quote's >
+# is escaped above
+LEADING_ITEM = re.compile(r"^(\s*)(?:([-+])|(\d+)\.)(?=\s|$)")
 
 
 def plain(text) -> str:
     """User-provided text (a file name, a unit name) for Markdown: shown as written, never as a
     link, an image, a colour or a directive."""
-    return MARKDOWN.sub(r"\\\1", str(text))
+    escaped = MARKDOWN.sub(r"\\\1", str(text))
+    return LEADING_ITEM.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[1]}{m[3]}\\.", escaped)
 
 
 def t(key: str, **values) -> str:
@@ -149,6 +161,11 @@ def unit_formatter(none_label: str | None = None):
     """format_func for a unit picker: the labels are looked up once, not once per option."""
     labels, none = unit_labels(), none_label or t("none")
     return lambda code: none if code is None else labels.get(code, code)
+
+
+def card_title(metric: str, status: str) -> str:
+    """A figure card's first lines: the metric's name and its status badge (markdown)."""
+    return f"**{plain(metric_label(metric))}**  \n{status_badge(status)}"
 
 
 def status_badge(status: str) -> str:

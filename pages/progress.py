@@ -1,6 +1,4 @@
 """Sprint progress, for leadership: where each metric stands against its milestone, and who has reported."""
-from datetime import timedelta
-
 import pandas as pd
 import streamlit as st
 
@@ -35,7 +33,7 @@ if common.require_data():
     # a unit head's briefing is of their own unit, whichever unit the page shows
     briefed = common.viewer().scope or scope
     st.download_button(common.t("briefing_download", unit=common.unit_label(briefed)),
-                       data=lambda: common.read(sprint.briefing_pdf, as_of=as_of, unit=briefed, lang=lang),
+                       data=common.read_later(sprint.briefing_pdf, as_of=as_of, unit=briefed, lang=lang),
                        file_name=f"ban-tin-{briefed}-{as_of.isoformat()}.pdf", mime="application/pdf",
                        on_click="ignore", icon=":material/picture_as_pdf:", key="briefing")
 
@@ -48,7 +46,7 @@ if common.require_data():
     # what a director acts on, big: attainment of the milestone target and the people still missing
     for card, row in zip(st.columns(max(len(people), 1)), people.itertuples()):
         with card.container(border=True):
-            st.markdown(f"**{common.metric_label(row.metric)}**  \n{common.status_badge(row.status)}")
+            st.markdown(common.card_title(row.metric, row.status))
             st.markdown(f"## {i18n.percent(row.attainment_pct, lang)}")
             st.caption(common.t("of_target_at", target=i18n.number(row.target, lang),
                                 milestone=i18n.day(row.milestone, lang)))
@@ -78,7 +76,7 @@ if common.require_data():
         cells = iter(st.columns(3))
         for row in money.itertuples():
             with next(cells).container(border=True):
-                st.markdown(f"**{common.metric_label(row.metric)}**  \n{common.status_badge(row.status)}")
+                st.markdown(common.card_title(row.metric, row.status))
                 st.markdown(f"## {i18n.percent(row.attainment_pct, lang)}")
                 st.caption(common.t("of_plan_money", target=i18n.number(row.target, lang),
                                     milestone=i18n.day(row.milestone, lang)))
@@ -103,7 +101,7 @@ if common.require_data():
     st.subheader(common.t("burnup"))
     labels = {key: common.t(key) for key in ("actual", "target_path", "projection", "band")}
     chart_columns = st.columns(2)
-    start = campaign["baseline"] - timedelta(days=30)
+    start = charts.chart_start(campaign)
     chances = common.read(sprint.forecast, as_of=as_of, unit=scope)
     for index, row in enumerate(figures.itertuples()):
         actual = common.read(sprint.series, unit=scope, metric=row.metric, start=start, end=as_of)

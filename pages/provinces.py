@@ -1,10 +1,8 @@
 """Provinces: the gap to goal for each province and metric, with a drill-down to grassroots units."""
-from datetime import timedelta
 
 import streamlit as st
 
 import sprint
-
 from pages import common
 from sprint import charts
 from sprint import i18n
@@ -54,7 +52,7 @@ if common.require_data():
         own = common.read(sprint.progress, as_of=as_of, unit=scope, metric=metric)
         if not figures.empty and not own.empty:
             st.subheader(common.t("gap_chart", milestone=i18n.day(own["milestone"].iloc[0], lang))
-                         + f" — {common.metric_label(metric)}")
+                         + f" — {common.plain(common.metric_label(metric))}")
             bars = figures.assign(status_label=figures["status"].map(lambda s: i18n.status_label(s, lang)))
             labels = {"gap": common.t("gap"), "status": common.t("status"), "lang": lang}
             if parent is None:
@@ -75,8 +73,8 @@ if common.require_data():
                 "pace_7d": common.number_column("pace_7d"), "probability": common.chance_column(),
                 "status": common.t("status")})
 
-            shares = common.read(sprint.allocate, unit=scope, metric=metric, as_of=as_of)
-            if len(shares) and shares["share"].sum() > 0:
+            if own["gap"].fillna(0).iloc[0] > 0:  # the unit still misses people: who must add what
+                shares = common.read(sprint.allocate, unit=scope, metric=metric, as_of=as_of)
                 st.subheader(common.t("allocation", unit=common.unit_label(scope),
                                       milestone=i18n.day(own["milestone"].iloc[0], lang)))
                 st.caption(common.t("allocation_help"))
@@ -87,10 +85,10 @@ if common.require_data():
                     "pace_7d": common.number_column("pace_7d"), "share": common.number_column("share"),
                     "share_daily": common.number_column("share_daily")})
 
-        st.subheader(common.t("trends") + f" — {common.metric_label(metric)}")
+        st.subheader(common.t("trends") + f" — {common.plain(common.metric_label(metric))}")
         campaign = common.read(sprint.campaign_for, as_of=as_of)
         trend = common.read(sprint.trend, parent=scope, metric=metric,
-                            start=campaign["baseline"] - timedelta(days=30), end=as_of)
+                            start=charts.chart_start(campaign), end=as_of)
         if trend.empty:
             st.info(common.t("no_children", unit=common.unit_label(scope)))
         else:

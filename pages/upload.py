@@ -15,13 +15,17 @@ viewer = common.viewer()
 mine = viewer.scope or common.my_unit()  # a unit head sends for their own subtree; an administrator for any
 if viewer.scope:
     st.caption(common.t("upload_scope", unit=common.unit_label(viewer.scope)))
-template = common.read(sprint.template_rows, unit=mine or "VN")
-left, right = st.columns(2)
-left.download_button(common.t("template_long"), counts_template(template, wide=False),
-                     "mau-bao-cao-doc.csv", "text/csv", width="stretch")
-right.download_button(common.t("template_wide"), counts_template(template, wide=True),
-                      "mau-bao-cao-ngang.csv", "text/csv", width="stretch")
-st.caption(common.t("template_help", day=i18n.day(template["date"].iloc[0], lang)) if len(template) else "")
+try:
+    template = common.read(sprint.template_rows, unit=mine or "VN")
+except sprint.SprintError:  # no unit tree yet, or "my unit" was taken out of it by a units load
+    template = None
+if template is not None and len(template):
+    left, right = st.columns(2)
+    left.download_button(common.t("template_long"), counts_template(template, wide=False),
+                         "mau-bao-cao-doc.csv", "text/csv", width="stretch")
+    right.download_button(common.t("template_wide"), counts_template(template, wide=True),
+                          "mau-bao-cao-ngang.csv", "text/csv", width="stretch")
+    st.caption(common.t("template_help", day=i18n.day(template["date"].iloc[0], lang)))
 
 def commit(data: bytes, name: str) -> None:
     """Commit the checked file (a button callback, so it runs once per click)."""

@@ -27,6 +27,10 @@ def main() -> None:
         con = sprint.connect(db)
         sprint.init_store(con)
         demo.build_demo(con)
+        # a report that looks wrong, for the administrators' data-quality tab: Ea Kar's 20/11 voluntary
+        # count mistyped (its previous report was about 2,450)
+        sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,voluntary_si,24660\n",
+                      name="mistyped.csv")
         con.close()
         with dashboard(db, refresh_seconds=60) as url, browser_page(height=2600) as page:
             for width, suffix in ((1440, ""), (390, "-phone")):  # what a visitor sees
@@ -50,6 +54,13 @@ def main() -> None:
                         path = out / f"{name}-{lang}{suffix}.png"
                         page.screenshot(path=str(path), full_page=True)
                         print(path)
+            for width, suffix in ((1440, ""), (390, "-phone")):
+                page.set_viewport_size({"width": width, "height": 1400 if width > 400 else 844})
+                for lang, tab in (("vi", "Chất lượng số liệu"), ("en", "Data quality")):
+                    page.goto(f"{url}/audit?lang={lang}")
+                    page.get_by_role("tab", name=tab).click()
+                    page.wait_for_timeout(2000)
+                    shot(page, out / f"audit-quality-{lang}{suffix}.png")
             page.set_viewport_size({"width": 1440, "height": 2600})
             # a unit head's view, and a rejected upload
             page.goto(f"{url}/?lang=vi")
@@ -69,6 +80,29 @@ def main() -> None:
             page.wait_for_selector("[data-testid='stAlert']", timeout=30_000)
             page.wait_for_timeout(2000)
             page.screenshot(path=str(out / "upload-errors-vi.png"), full_page=True)
+            # the head's own figures: the share of the province's gap, the drill-down's split, a
+            # file's flags before it is sent
+            jump = Path(folder) / "bao-cao-21-11.csv"
+            jump.write_text("date,unit_code,metric,value\n2025-11-21,66-EAKAR,health,180000\n", encoding="utf-8")
+            for width, suffix in ((1440, ""), (390, "-phone")):
+                page.set_viewport_size({"width": width, "height": 2600 if width > 400 else 844})
+                for lang in ("vi", "en"):
+                    for name in ("progress", "provinces"):
+                        page.goto(f"{url}/{'' if name == 'progress' else name}?lang={lang}")
+                        page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+                        page.wait_for_timeout(2500)
+                        shot(page, out / f"{name}-my-unit-{lang}{suffix}.png")
+                    page.goto(f"{url}/upload?lang={lang}")
+                    page.wait_for_selector("input[type='file']", state="attached", timeout=30_000)
+                    page.locator("input[type='file']").set_input_files(str(jump))
+                    page.wait_for_selector("[data-testid='stAlert']", timeout=30_000)
+                    page.wait_for_timeout(2000)
+                    shot(page, out / f"upload-flags-{lang}{suffix}.png")
+
+
+def shot(page, path: Path) -> None:
+    page.screenshot(path=str(path), full_page=True)
+    print(path)
 
 
 if __name__ == "__main__":

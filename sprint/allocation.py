@@ -23,27 +23,31 @@ ALLOCATION_SQL = f"""
 WITH {FIGURES_CTES},
 parent AS (SELECT * FROM progress WHERE unit_code = $unit),
 children AS (
-    -- each child's gap at the parent's milestone (its own current one where it has no target then)
+    -- each child's gap at the parent's milestone (its own current one where it has no target
+    -- then), and its momentum: its 7-day pace where it misses people (a falling child counts 0)
     SELECT c.unit_code, c.unit_name, c.metric, c.as_of, c.status, c.value, c.pace_7d,
-        coalesce(e.target, c.target) AS target,
-        CASE WHEN c.value IS NOT NULL THEN greatest(coalesce(e.target, c.target) - c.value, 0) END AS gap
+        coalesce(e.target, c.target) AS target, gaps.gap,
+        CASE WHEN gaps.gap > 0 THEN greatest(coalesce(c.pace_7d, 0), 0) ELSE 0 END AS momentum
     FROM progress c CROSS JOIN parent p
     LEFT JOIN effective_targets e ON e.campaign_id = $campaign AND e.unit_code = c.unit_code
-        AND e.metric = c.metric AND e.milestone = p.milestone
+        AND e.metric = c.metric AND e.milestone = p.milestone,
+    LATERAL (SELECT CASE WHEN c.value IS NOT NULL THEN greatest(coalesce(e.target, c.target) - c.value, 0) END
+             AS gap) gaps
     WHERE c.parent_code = $unit
 ),
+shares_of AS (
+    SELECT *, coalesce(gap, 0) / nullif(sum(gap) OVER (), 0) AS gap_share,
+        momentum / nullif(sum(momentum) OVER (), 0) AS momentum_share
+    FROM children
+),
 weighted AS (
-    SELECT c.*, CASE WHEN c.gap > 0 THEN
-            c.gap / sum(c.gap) OVER ()
-            + coalesce(greatest(coalesce(c.pace_7d, 0), 0)
-                       / nullif(sum(CASE WHEN c.gap > 0 THEN greatest(coalesce(c.pace_7d, 0), 0) END) OVER (), 0),
-                       c.gap / sum(c.gap) OVER ())
-        ELSE 0 END AS gap_weight,
+    SELECT s.*, CASE WHEN s.gap > 0 THEN s.gap_share + coalesce(s.momentum_share, s.gap_share) ELSE 0 END
+            AS gap_weight,
         -- when every child with a value is at its target but the parent is not (the children's
         -- targets add up to less than the parent's), the gap is split by target instead
-        CASE WHEN c.value IS NOT NULL THEN c.target / sum(c.target) FILTER (c.value IS NOT NULL) OVER () ELSE 0 END
+        CASE WHEN s.value IS NOT NULL THEN s.target / sum(s.target) FILTER (s.value IS NOT NULL) OVER () ELSE 0 END
             AS target_weight
-    FROM children c
+    FROM shares_of s
 ),
 exact AS (
     SELECT w.*, p.gap AS parent_gap, p.days_left AS parent_days_left, p.milestone AS parent_milestone,

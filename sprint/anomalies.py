@@ -29,8 +29,6 @@ MIN_CHANGES = 5
 MIN_PEERS = 3
 SILENT_DAYS = 3
 
-FLAG_COLUMNS = ["date", "unit_code", "unit_name", "metric", "kind", "value", "previous", "usual"]
-
 # the day's stored reports, each with the report of the same unit and metric before it
 STORED_REPORTS = """
 SELECT c.date, c.unit_code, c.metric, c.value, p.value AS before_value, p.date AS before_date

@@ -11,7 +11,7 @@ through fpdf2 with DejaVu Sans embedded, which has every Vietnamese diacritic.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +30,6 @@ from .progress import check_filters, metrics, reporting, reporting_summary, seri
 FONTS = Path(__file__).parent / "fonts"
 LISTED = 5
 MISSING_NAMES = 12
-CHART_DAYS_BEFORE_BASELINE = 30
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(230, 236, 245))
 
 
@@ -38,14 +37,12 @@ def _say(key: str, lang: str, **values) -> str:
     return i18n.t(f"briefing_{key}", lang, **values)
 
 
-def briefing(con, *, as_of: date, unit: str | None = None, lang: str = "vi", scope: str | None = None) -> dict:
+def briefing(con, *, as_of: date, unit: str | None = None, scope: str | None = None) -> dict:
     """What the briefing says, as data: unit (code and name), as_of, campaign, phase, figures
     (outlook of the unit: one row per metric), behind (the children with the lowest scores),
     gained (top movers among the children), reporting (its summary) and missing (the leaves not
     reported). The PDF (briefing_pdf) writes exactly these. `unit` defaults to the scope (a unit
     head's unit), else the nation; with a scope, a unit outside it is refused."""
-    if lang not in i18n.LANGUAGES:
-        raise UnknownError(f"Unknown language '{lang}'; use one of {', '.join(i18n.LANGUAGES)}.")
     unit = unit or scope or "VN"
     check_filters(con, unit=unit)
     if scope and not con.execute("SELECT count(*) FROM unit_tree WHERE ancestor = ? AND descendant = ?",
@@ -78,7 +75,7 @@ def burnup_grid(con, content: dict, lang: str):
     grid = make_subplots(rows=rows, cols=columns, subplot_titles=[names[m] for m in people["metric"]],
                          vertical_spacing=0.14, horizontal_spacing=0.09)
     labels = {key: i18n.t(key, lang) for key in ("actual", "target_path", "projection", "band")}
-    start = content["campaign"]["baseline"] - timedelta(days=CHART_DAYS_BEFORE_BASELINE)
+    start = charts.chart_start(content["campaign"])
     chances = forecast(con, as_of=content["as_of"], unit=content["unit"])
     for index, row in people.iterrows():
         actual = series(con, unit=content["unit"], metric=row["metric"], start=start, end=content["as_of"])
@@ -132,22 +129,24 @@ def briefing_pdf(con, *, as_of: date, unit: str | None = None, lang: str = "vi",
                  now: datetime | None = None) -> bytes:
     """The briefing (see briefing()) of `unit` on as_of as a one-page A4 PDF, in Vietnamese or
     English (lang)."""
-    content = briefing(con, as_of=as_of, unit=unit, lang=lang, scope=scope)
+    if lang not in i18n.LANGUAGES:
+        raise UnknownError(f"Unknown language '{lang}'; use one of {', '.join(i18n.LANGUAGES)}.")
+    content = briefing(con, as_of=as_of, unit=unit, scope=scope)
     pdf = _Page()
     day = i18n.day(as_of, lang)
     campaign = content["campaign"]
     pdf.line_of(_say("title", lang, unit=content["unit_name"]), 17, bold=True, height=9)
-    campaign_name = campaign.get("name_en") if lang == "en" and campaign.get("name_en") else campaign["name"]
-    pdf.line_of(f"{campaign_name} · {_say('as_of', lang, day=day)}", 10, height=5.5)
+    pdf.line_of(f"{campaign['name_en' if lang == 'en' else 'name']} · {_say('as_of', lang, day=day)}", 10, height=5.5)
     phase = content["phase"]
     if phase:
-        pdf.line_of(_say("phase", lang, phase=phase["phase"], starts=i18n.day(phase["starts"], lang),
+        pdf.line_of(i18n.t("phase_caption", lang, phase=phase["phase"], starts=i18n.day(phase["starts"], lang),
                          milestone=i18n.day(phase["milestone"], lang), days=phase["days_left"]), 11, True, 6.5)
     pdf.ln(2)
 
     names = metrics(con).set_index("metric")["name_vi" if lang == "vi" else "name_en"]
     pdf.set_font("DejaVu", "", 9.5)
-    headings = [_say(key, lang) for key in ("metric", "attainment", "gap", "required", "chance", "status")]
+    headings = [i18n.t(key, lang) for key in ("metric", "attainment", "gap")] + [
+        _say("required", lang), i18n.t("chance", lang), i18n.t("status", lang)]
     with pdf.table(col_widths=(50, 22, 30, 27, 30, 27), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
                    line_height=5.6, headings_style=HEADINGS) as table:
         table.row(headings)
@@ -179,10 +178,10 @@ def briefing_pdf(con, *, as_of: date, unit: str | None = None, lang: str = "vi",
 
     done = content["reporting"]
     pdf.line_of(_say("reported", lang, day=day, done=i18n.number(done["done"], lang),
-                     total=i18n.how_many(done["total"], "unit_count", "units_count", lang)), 10, True, 5.5)
+                     total=i18n.how_many(done["total"], "unit_one", "units", lang)), 10, True, 5.5)
     missing = content["missing"]
     if missing.empty:
-        pdf.line_of(_say("all_reported", lang), 9.5, height=5)
+        pdf.line_of(i18n.t("all_reported", lang), 9.5, height=5)
     else:
         listed = ", ".join(missing["unit_name"].head(MISSING_NAMES))
         more = _say("more", lang, count=i18n.number(len(missing) - MISSING_NAMES, lang)) \
@@ -191,7 +190,7 @@ def briefing_pdf(con, *, as_of: date, unit: str | None = None, lang: str = "vi",
 
     pdf.set_y(-17)
     pdf.set_text_color(90, 90, 90)
-    pdf.line_of(_say("model", lang), 8, height=4)
+    pdf.line_of(i18n.t("forecast_model", lang), 8, height=4)
     pdf.line_of(_say("made", lang, moment=i18n.moment(now or datetime.now().astimezone(), lang)), 8, height=4)
     return bytes(pdf.output())
 

@@ -3,6 +3,8 @@
 Pages show them with CONFIG: no toolbar, which on a phone covered the charts' titles and legends."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -12,6 +14,12 @@ from sprint import i18n
 ACTUAL, TARGET, PROJECTION = "#1f4e99", "#7f7f7f", "#e07b00"
 BAND = "rgba(224, 123, 0, 0.18)"  # the projection's colour, faint: the forecast's 80 % band
 CONFIG = {"displayModeBar": False}
+DAYS_BEFORE_BASELINE = 30  # the burn-up and trend charts start a month before the campaign's baseline
+
+
+def chart_start(campaign: dict) -> date:
+    """The first day the burn-up and trend charts show."""
+    return campaign["baseline"] - timedelta(days=DAYS_BEFORE_BASELINE)
 
 
 def _layout(figure: go.Figure, separators: str, height: int) -> go.Figure:

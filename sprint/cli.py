@@ -33,6 +33,7 @@ from .store import connect, default_db_path
 
 FORMATS = click.Choice(["table", "csv", "json"])
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+YEARS = (2000, 2100)
 
 
 class AsOf(click.ParamType):
@@ -45,9 +46,12 @@ class AsOf(click.ParamType):
             return value
         for pattern in DATE_FORMATS:
             try:
-                return datetime.strptime(value.strip(), pattern).date()
+                day = datetime.strptime(value.strip(), pattern).date()
             except ValueError:
                 continue
+            if not YEARS[0] <= day.year <= YEARS[1]:  # a campaign's dates; 0001 or 9999 overflow date arithmetic
+                self.fail(f"'{value}' is outside the years {YEARS[0]}–{YEARS[1]}", param, ctx)
+            return day
         self.fail(f"'{value}' is not a date; write 2025-11-20 or 20/11/2025", param, ctx)
 
 
@@ -341,7 +345,7 @@ read_command("anomalies", anomalies, as_of_option,
 @metric_option
 @click.option("--backtest", "judge", is_flag=True,
               help="Judge the forecast instead: every past day up to --as-of, 7 days ahead and to the next "
-                   "milestone, with the share of outcomes inside the 80 %% band and the Brier score.")
+                   "milestone, with the share of outcomes inside the 80 % band and the Brier score.")
 @_guarded
 def forecast_command(db, output_format, as_of, unit, level, parent, metric, judge):
     """How likely each unit is to reach each remaining milestone, with the 80 % band of its value."""

@@ -28,9 +28,6 @@ BAND_Z = 1.2816  # the 10th and 90th percentiles of a normal distribution
 STUDENT_T_90 = [3.078, 1.886, 1.638, 1.533, 1.476, 1.440, 1.415, 1.397]
 BACKTEST_AHEAD_DAYS = 7
 
-FORECAST_COLUMNS = ["unit_code", "unit_name", "metric", "as_of", "milestone", "target", "value", "probability",
-                    "low", "median", "high"]
-
 FORECAST_CTES = f"""
 {FIGURES_CTES},
 leaf_weeks AS (
@@ -223,7 +220,7 @@ def backtest(con, *, until: date | None = None, metric: str | None = None, unit:
              level: str | None = None, parent: str | None = None) -> pd.DataFrame:
     """The forecast, judged: at every past day with two weeks of history behind it, predict each
     unit's value 7 days ahead and at the next milestone, up to `until` (default: the latest
-    complete day), and compare with what was reported.
+    complete day; never after the latest report), and compare with what was reported.
 
     Columns: horizon (week | milestone), level (all, national, province, grassroots), forecasts,
     inside_pct (outcomes inside the 80 % band: near 80 is right), below_pct, above_pct, brier (of
@@ -231,14 +228,14 @@ def backtest(con, *, until: date | None = None, metric: str | None = None, unit:
     always predicting the share reached: a forecast with skill scores lower). `unit`, `level`,
     `parent` and `metric` narrow the forecasts judged, as in forecast().
     """
-    until = until or complete_date(con)
-    first = con.execute("SELECT min(date) FROM counts").fetchall()[0][0]
-    if until is None or first is None:
+    first, latest = con.execute("SELECT min(date), max(date) FROM counts").fetchall()[0]
+    if first is None:
         return pd.DataFrame(columns=["horizon", "level", "forecasts", "inside_pct", "below_pct", "above_pct",
                                      "brier", "base_rate_brier"])
-    start = max(first, campaign_for(con, until)["baseline"]) + timedelta(days=7 * MINIMUM_WEEKS)
-    dates = [start + timedelta(days=offset) for offset in range((until - start).days)]
+    until = min(until or complete_date(con), latest)  # no outcome is known after the latest report
     campaign = campaign_for(con, until)
+    start = max(first, campaign["baseline"]) + timedelta(days=7 * MINIMUM_WEEKS)
+    dates = [start + timedelta(days=offset) for offset in range((until - start).days)]
     milestones = [day for (day,) in con.execute(
         "SELECT DISTINCT milestone FROM effective_targets WHERE campaign_id = ? AND milestone <= ?",
         [campaign["campaign_id"], until]).fetchall()]

@@ -7,7 +7,8 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
-PLOTLY_SEPARATORS = {"vi": ",.", "en": ".,"}  # Plotly's decimal and thousands characters (1.234.567,5)
+# Plotly's decimal and thousands characters, the locale's (1.234.567,5 in Vietnamese)
+PLOTLY_SEPARATORS = {lang: get_decimal_symbol(locale) + get_group_symbol(locale) for lang, locale in LOCALES.items()}
 
 LABELS: dict[str, tuple[str, str]] = {
     # navigation and sidebar
@@ -278,31 +279,17 @@ LABELS: dict[str, tuple[str, str]] = {
     # the morning briefing (sprint.briefing)
     "briefing_title": ("Bản tin sáng: {unit}", "Morning briefing: {unit}"),
     "briefing_as_of": ("Số liệu đến hết ngày {day}", "Figures as of {day}"),
-    "briefing_phase": ("Giai đoạn {phase}: {starts} – {milestone}, còn {days} ngày", "Phase {phase}: {starts} – {milestone}, "
-              "{days} days left"),
-    "briefing_metric": ("Chỉ tiêu", "Metric"),
-    "briefing_attainment": ("Đạt", "Attained"),
-    "briefing_gap": ("Còn thiếu", "Missing"),
     "briefing_required": ("Cần/ngày", "Needed/day"),
-    "briefing_chance": ("Khả năng đạt mốc", "Chance of milestone"),
-    "briefing_status": ("Tình trạng", "Status"),
     "briefing_behind": ("5 đơn vị chậm nhất", "Five furthest behind"),
     "briefing_gained": ("5 đơn vị tăng hạng nhiều nhất (7 ngày)", "Five that climbed most (7 days)"),
-    "briefing_score": ("điểm", "score"),
     "briefing_places": ("▲ {places} bậc", "▲ {places} places"),
     "briefing_place": ("▲ 1 bậc", "▲ 1 place"),
     "briefing_none_below": ("Không có đơn vị trực thuộc.", "No units below."),
     "briefing_no_movers": ("Không đơn vị nào tăng hạng.", "No unit climbed."),
     "briefing_reported": ("Đã báo cáo ngày {day}: {done}/{total}.", "Reported for {day}: {done} of {total}."),
-    "unit_count": ("đơn vị", "unit"),
-    "units_count": ("đơn vị", "units"),
+    "unit_one": ("đơn vị", "unit"),
     "briefing_missing": ("Chưa báo cáo: {names}", "Not reported: {names}"),
     "briefing_more": (" và {count} đơn vị khác", " and {count} more"),
-    "briefing_all_reported": ("Tất cả đơn vị đã báo cáo.", "Every unit has reported."),
-    "briefing_model": ("Khả năng đạt mốc: mức tăng bình quân mỗi tuần của 4 tuần gần nhất (theo nhịp các ngày trong tuần) "
-              "nhân với số tuần còn lại; dải 80 % rộng theo độ dao động giữa các tuần.",
-              "Chance of the milestone: the mean weekly addition of the last 4 weeks (by the weekday pattern) "
-              "times the weeks left; the 80% band widens with how much the weeks varied."),
     "briefing_no_chart": ("(Không vẽ được biểu đồ trên máy này: {reason})", "(The charts could not be drawn here: {reason})"),
     "briefing_made": ("Lập lúc {moment} · Bảng theo dõi đợt thi đua BHXH", "Made {moment} · VSS sprint dashboard"),
     "within_limit": ("Trong giới hạn", "Within the limit"),
@@ -400,10 +387,13 @@ def day(value, lang: str) -> str:
 
 
 def flag_texts(flags: pd.DataFrame, lang: str) -> pd.Series:
-    """What each flag of sprint.anomalies says, in words (one sentence per row)."""
-    return flags.apply(lambda flag: t(f"flag_{flag['kind']}", lang, value=number(flag["value"], lang),
-                                      previous=number(flag["previous"], lang), usual=number(flag["usual"], lang)),
-                       axis=1)
+    """What each flag of sprint.anomalies says, in words (one sentence per row): each column is
+    formatted whole, and each kind's sentence is looked up once (a national day can flag
+    thousands of silent communes)."""
+    sentences = {kind: t(f"flag_{kind}", lang) for kind in flags["kind"].unique()}
+    columns = [numbers(flags[column], lang) for column in ("value", "previous", "usual")]
+    return pd.Series([sentences[kind].format(value=value, previous=previous, usual=usual)
+                      for kind, value, previous, usual in zip(flags["kind"], *columns)], index=flags.index, dtype=object)
 
 
 def day_month(value, lang: str) -> str:

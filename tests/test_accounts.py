@@ -1,6 +1,7 @@
 """Accounts, sign-in, the failed-sign-in slow-down, a unit head's scope and the audit log."""
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from datetime import datetime, timedelta
@@ -85,7 +86,10 @@ def test_a_session_expires(staffed):
     token = sprint.open_session(staffed, "boss", hours=12, now=NOON)
     assert sprint.session_account(staffed, token, now=NOON + timedelta(hours=11, minutes=59)).name == "boss"
     assert sprint.session_account(staffed, token, now=NOON + timedelta(hours=12, seconds=1)) is None
-    assert staffed.execute("SELECT count(*) FROM sessions WHERE token_sha256 = ?", [token]).fetchall()[0][0] == 0
+    stored = hashlib.sha256(token.encode()).hexdigest()  # the store keeps only the token's hash
+    assert staffed.execute("SELECT count(*) FROM sessions WHERE token_sha256 = ?", [stored]).fetchall()[0][0] == 1
+    sprint.open_session(staffed, "boss", hours=12, now=NOON + timedelta(hours=13))  # the next sign-in clears it
+    assert staffed.execute("SELECT count(*) FROM sessions WHERE token_sha256 = ?", [stored]).fetchall()[0][0] == 0
 
 
 def test_a_password_change_signs_the_account_out_everywhere(staffed):

@@ -44,7 +44,7 @@ def test_one_a4_page_with_the_font_embedded(province_pdf):
 def test_the_text_holds_the_figures_the_cli_prints(province_pdf, demo_con):
     text = pdf_text(province_pdf)
     assert "Bản tin sáng: Đắk Lắk" in text  # every diacritic survives
-    assert "Giai đoạn 2: 01/11/2025 – 30/11/2025, còn 10 ngày" in text
+    assert "Giai đoạn 2: 01/11/2025 – 30/11/2025 · còn 10 ngày đến mốc" in text  # as the progress page says it
     figures = sprint.outlook(demo_con, as_of=AS_OF, unit="66")
     names = sprint.metrics(demo_con).set_index("metric")["name_vi"]
     assert len(figures) == 5

@@ -214,3 +214,19 @@ def test_csv_output_neutralises_formula_cells(run, tmp_path):
     assert run("load-targets", str(tmp_path / "t.csv"), "--replace-all").exit_code == 0
     output = run("progress", "--as-of", "2025-10-17", "--unit", "X", "--format", "csv").output
     assert "'=HYPERLINK" in output and "\n=HYPERLINK" not in output.replace(",=", "\n=")
+
+
+@pytest.mark.parametrize("command", [["forecast", "--backtest"], ["briefing", "--out", "x.pdf"], ["progress"]])
+def test_a_date_outside_any_campaign_year_is_a_sentence(demo_store_file, command):
+    result = CliRunner().invoke(cli, ["--db", str(demo_store_file), *command, "--as-of", "9999-12-31"])
+    assert result.exit_code == 2
+    assert "'9999-12-31' is outside the years 2000–2100" in result.output
+
+
+def test_a_backtest_asked_past_the_latest_report_stops_at_it(demo_store_file):
+    later = CliRunner().invoke(cli, ["--db", str(demo_store_file), "forecast", "--backtest", "--as-of", "2030-01-01",
+                                     "--format", "csv"])
+    latest = CliRunner().invoke(cli, ["--db", str(demo_store_file), "forecast", "--backtest", "--as-of", "2025-11-20",
+                                      "--format", "csv"])
+    assert later.exit_code == 0, later.output
+    assert later.output == latest.output

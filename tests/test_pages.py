@@ -272,6 +272,19 @@ def test_user_text_is_shown_as_text_never_as_markdown(demo_store):
     assert "[Đăng nhập lại](https:evil.example)" not in shown
 
 
+@pytest.mark.parametrize("name, written", [
+    ("# Báo cáo.csv", r"\# Báo cáo.csv"),        # a heading
+    ("- ngày 20.csv", r"\- ngày 20.csv"),        # a list item
+    ("1. ngày 20.csv", r"1\. ngày 20.csv"),      # a numbered one
+    ("a&amp;b.csv", r"a\&amp;b.csv"),           # an HTML entity
+    ("17.449.773", "17.449.773"),                # a number is no list item
+])
+def test_a_name_that_starts_a_markdown_block_stays_text(name, written):
+    from pages import common
+
+    assert common.plain(name) == written
+
+
 def test_a_report_recomputes_only_the_pages_of_its_own_subtree(demo_store, monkeypatch):
     calls = []
     original = sprint.outlook
@@ -522,9 +535,11 @@ def test_a_heads_page_says_their_share_of_the_parents_gap(demo_store):
     assert f"Phần của đơn vị để Đắk Lắk (66) đạt mốc: **+{i18n.number(mine, 'vi')}**/ngày" in texts(at).replace("\\", "")
 
 
-def test_leaderboard_can_sort_by_the_chance_of_the_milestone(demo_store):
+def test_leaderboard_shows_the_chance_of_the_milestone_as_a_number_column(demo_store):
+    """The column holds the engine's numbers (0 to 1), so the table sorts it by value."""
     at = open_page(PAGES[2])
     table = at.dataframe[0].value
+    assert table["probability"].dtype.kind == "f"
     con = sprint.connect(demo_store)
     board = sprint.leaderboard(con, as_of=date(2025, 11, 20), chances=True)
     con.close()

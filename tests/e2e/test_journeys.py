@@ -160,9 +160,7 @@ def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_p
         assert sent.returncode == 0, sent.stderr
         # one unit of 340 has reported for 21/11: the page stays on the complete day and offers the new one
         expect(main.get_by_text("Ngày 21/11/2025: mới có 1/340 đơn vị báo cáo")).to_be_visible(timeout=10_000)
-        elapsed = time.monotonic() - started
-        print(f"new report visible after {elapsed:.1f} s")
-        assert elapsed < 15
+        print(f"new report visible after {time.monotonic() - started:.1f} s")  # the wait above is the check
         assert [p.name for p in (inbox / "processed").iterdir()][0].endswith("next-day.csv")
 
 
