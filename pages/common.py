@@ -211,7 +211,8 @@ def download_buttons(frame: pd.DataFrame, stem: str, key: str) -> None:
 def flags_table(flags: pd.DataFrame) -> None:
     """Reports that look wrong (sprint.anomalies or a file's flags), each in a sentence."""
     shown = flags.assign(metric=flags["metric"].map(metric_labels()).fillna(""), flag=i18n.flag_texts(flags, lang()))
-    st.dataframe(shown[["date", "unit_code", "unit_name", "metric", "flag"]], hide_index=True, column_config={
+    # the unit's name and what looks wrong first: on a phone they are what fits
+    st.dataframe(shown[["unit_name", "flag", "metric", "date", "unit_code"]], hide_index=True, column_config={
         "date": date_column("count_date"), "unit_code": t("unit"), "unit_name": t("name"), "metric": t("metric"),
         "flag": t("flag")})
 

@@ -82,7 +82,8 @@ elif upload is not None:
         if check.already_taken:
             st.info(common.t("already_taken", file=upload.name))
         else:
-            st.subheader(common.t("preview", rows=i18n.number(check.rows, lang), new=i18n.number(check.new, lang),
+            st.subheader(common.t("preview", rows=i18n.how_many(check.rows, "row", "rows", lang),
+                                  new=i18n.number(check.new, lang),
                                   corrected=i18n.number(check.corrected, lang),
                                   unchanged=i18n.number(check.unchanged, lang)))
             preview = check.preview.assign(metric=check.preview["metric"].map(common.metric_labels()))

@@ -27,10 +27,13 @@ def main() -> None:
         con = sprint.connect(db)
         sprint.init_store(con)
         demo.build_demo(con)
-        # a report that looks wrong, for the administrators' data-quality tab: Ea Kar's 20/11 voluntary
-        # count mistyped (its previous report was about 2,450)
-        sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,voluntary_si,24660\n",
-                      name="mistyped.csv")
+        # a report that looks wrong, for the administrators' data-quality tab: Ea Kar sends its 19/11
+        # sheet again for 20/11 (a copied sheet; every other figure stays as the demo has it)
+        copied = con.execute("""
+            SELECT '2025-11-20' AS date, c.unit_code, c.metric, c.value FROM counts c JOIN metrics m USING (metric)
+            WHERE c.unit_code = '66-EAKAR' AND m.kind = 'people' AND c.date <= '2025-11-19'
+              AND c.valid_until > '2025-11-19'""").df()
+        sprint.ingest(con, copied.to_csv(index=False).encode(), name="ea-kar-20-11.csv")
         con.close()
         with dashboard(db, refresh_seconds=60) as url, browser_page(height=2600) as page:
             for width, suffix in ((1440, ""), (390, "-phone")):  # what a visitor sees
