@@ -204,6 +204,21 @@ def ingest_day(con, folder: Path, runs: int) -> None:
     row("ingest / read_csv", statistics.median(ingest_times), statistics.median(read_times))
 
 
+def preview_and_briefing(con, folder: Path, runs: int) -> None:
+    """The upload preview of a national day file (the checks and the flags, nothing committed) and
+    the morning briefing's PDF (kaleido starts Chromium for each)."""
+    print("the upload preview and the morning briefing")
+    day = sprint.latest_date(con) + timedelta(days=1)
+    path = folder / f"preview-{day}.csv"
+    national.national_day_file(con, day).to_csv(path, index=False)
+    ms, check = median_ms(lambda: sprint.ingest(con, path, commit=False), runs)
+    assert not check.committed
+    row(f"upload preview of a national day file ({check.rows:,} rows; {len(check.flags)} flags)", ms)
+    d = sprint.latest_date(con)
+    for label, unit in (("the nation", "VN"), ("a province (Đắk Lắk)", "66"), ("a commune", "66-24415")):
+        row(f"briefing_pdf of {label}", median_ms(lambda: sprint.briefing_pdf(con, as_of=d, unit=unit), 3)[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=93)
@@ -222,6 +237,7 @@ def main() -> None:
                   f"{built['counts']:,} counts in {time.perf_counter() - started:.1f} s; "
                   f"file {path.stat().st_size / 1e6:.0f} MB")
         compare(con, arguments.runs)
+        preview_and_briefing(con, Path(folder), arguments.runs)
         load_reference(con, Path(folder), 3)
         ingest_day(con, Path(folder), 5)
         ingest_excel_day(con, Path(folder))

@@ -34,8 +34,7 @@ def load_section(label: str, loader, key: str, confirm: str | None = None) -> No
     if name != upload.name:
         return
     if isinstance(outcome, sprint.ValidationError):
-        st.error(common.t("rejected", file=name, count=i18n.number(len(outcome.problems), lang)))
-        st.dataframe(common.problems_table(outcome.problems), hide_index=True)
+        common.show_rejection(name, outcome)
     elif isinstance(outcome, sprint.SprintError):
         st.error(common.plain(outcome))
     else:

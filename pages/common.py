@@ -163,6 +163,12 @@ def unit_formatter(none_label: str | None = None):
     return lambda code: none if code is None else labels.get(code, code)
 
 
+def show_rejection(name: str, rejection: sprint.ValidationError) -> None:
+    """A rejected file: how many problems in all, then each (the first 200) as a table."""
+    st.error(t("rejected", file=name, count=i18n.number(rejection.count, lang())))
+    st.dataframe(problems_table(rejection.problems), hide_index=True)
+
+
 def card_title(metric: str, status: str) -> str:
     """A figure card's first lines: the metric's name and its status badge (markdown)."""
     return f"**{plain(metric_label(metric))}**  \n{status_badge(status)}"

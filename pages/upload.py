@@ -32,7 +32,7 @@ def commit(data: bytes, name: str) -> None:
     try:
         result = sprint.ingest(common.cursor(), data, name=name, uploaded_by=viewer.name, scope=viewer.scope)
     except sprint.ValidationError as rejection:
-        st.session_state["upload_outcome"] = (name, "rejected", rejection.problems)
+        st.session_state["upload_outcome"] = (name, "rejected", rejection)
     except sprint.SprintError as failure:
         st.session_state["upload_outcome"] = (name, "failed", str(failure))
     else:
@@ -66,16 +66,14 @@ if upload is not None and outcome is not None and outcome[0] == upload.name:
     elif verdict == "failed":
         st.error(common.plain(detail))
     else:
-        st.error(common.t("rejected", file=name, count=i18n.number(len(detail), lang)))
-        st.dataframe(common.problems_table(detail), hide_index=True)
+        common.show_rejection(name, detail)
 elif upload is not None:
     st.session_state.pop("upload_outcome", None)
     data = upload.getvalue()
     try:
         check = sprint.ingest(common.cursor(), data, name=upload.name, scope=viewer.scope, commit=False)
     except sprint.ValidationError as rejection:
-        st.error(common.t("rejected", file=upload.name, count=i18n.number(len(rejection.problems), lang)))
-        st.dataframe(common.problems_table(rejection.problems), hide_index=True)
+        common.show_rejection(upload.name, rejection)
     except sprint.SprintError as failure:
         st.error(common.plain(failure))
     else:

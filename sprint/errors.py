@@ -68,12 +68,13 @@ class Problem:
 
 
 class ValidationError(SprintError):
-    """A file was rejected; nothing of it was kept. `problems` lists every reason."""
+    """A file was rejected; nothing of it was kept. `problems` lists every reason (the first
+    MAX_PROBLEMS, then one that says how many more); `count` is how many there are in all."""
 
     def __init__(self, file: str, problems: list[Problem]):
         self.file = file
         self.problems = problems
         left_out = [int(p.params[0]) for p in problems if p.code == "more_problems"]
-        count = len(problems) - len(left_out) + sum(left_out)
+        count = self.count = len(problems) - len(left_out) + sum(left_out)
         head = f"{file} was rejected ({count} problem{'s' if count != 1 else ''}); nothing was saved."
         super().__init__("\n".join([head, *(str(p) for p in problems)]))

@@ -581,3 +581,17 @@ def test_administrators_see_the_data_quality_view(demo_store):
     shown = next(frame.value for frame in at.dataframe if "flag" in frame.value.columns)
     assert shown["unit_code"].tolist() == expected["unit_code"].tolist()
     assert shown["flag"].iloc[0] == f"Không báo cáo {expected['usual'].iloc[0]} ngày báo cáo gần nhất"
+
+
+def test_a_file_with_more_problems_than_are_listed_says_how_many_in_all(demo_store):
+    data = ("date,unit_code,metric,value\n"
+            + "".join(f"2025-11-21,66-EAKAR,health,-{n}\n" for n in range(1, 251))).encode()  # 250 bad rows
+    con = sprint.connect(demo_store)
+    with pytest.raises(sprint.ValidationError) as rejected:
+        sprint.ingest(con, data, name="many.csv", commit=False)
+    con.close()
+    assert rejected.value.count == 250 and len(rejected.value.problems) == 201
+    at = open_page(PAGES[3])
+    at.file_uploader(key="upload_file").upload("many.csv", data, "text/csv").run()
+    assert f": {i18n.number(rejected.value.count, 'vi')} lỗi" in at.error[0].value
+    assert len(at.dataframe[0].value) == 201  # the first 200, then one that says how many more
