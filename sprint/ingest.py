@@ -170,7 +170,12 @@ def _stage_excel(cur, data: bytes, name: str) -> list[str]:
 # `staged` holds a file's cells as text (c1..cn, and the line each row is on), trimmed of spaces,
 # NULL where empty; blank rows are left out.
 TRIMMED_CELLS = "nullif(trim(COLUMNS('^c[0-9]+$')), '')"
-NOT_BLANK = "WHERE concat_ws('', *COLUMNS('^c[0-9]+$')) <> ''"
+
+
+def _not_blank(columns: int) -> str:
+    """The filter that leaves out rows with every (trimmed) cell empty: a coalesce of the cells,
+    about 6 ms cheaper on a national day file than joining them into one text."""
+    return f"WHERE coalesce({', '.join(f'c{i + 1}' for i in range(columns))}) IS NOT NULL"
 
 
 def _stage_csv(cur, text: str, name: str) -> list[str]:
@@ -195,7 +200,7 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
                 FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
                               auto_detect = false, columns = $columns, store_rejects = true,
                               rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans'))
-            {NOT_BLANK if plain else ""}
+            {_not_blank(len(header)) if plain else ""}
             """,
             {"path": tmp.name, "delim": delimiter, "columns": columns},
         )
@@ -210,7 +215,7 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
                 SELECT unnest(range(1, len($lines) + 1)) AS row_no, unnest($lines) AS line
             )
             SELECT * FROM (SELECT n.line, {TRIMMED_CELLS} FROM raw_rows r JOIN numbered n USING (row_no))
-            {NOT_BLANK}
+            {_not_blank(len(header))}
             """, {"lines": lines})
             if not rejects and cur.execute("SELECT count(*) FROM raw_rows").fetchall()[0][0] != len(lines):
                 # the two readers disagree on where rows start: refuse rather than lose a row
@@ -398,37 +403,48 @@ ORDER BY line, column_name
 """
 
 # Most files are clean: this one pass finds whether any row breaks a rule of COUNTS_CHECK_SQL,
-# which then runs only to name each problem. Every rule there fails a condition here.
+# which then runs only to name each problem. Every rule there fails a condition here. The
+# sender's scope is joined only when there is one (the join costs a millisecond even when empty).
 COUNTS_CLEAN_SQL = f"""
 SELECT count(*) = 0 AND NOT EXISTS (
-    SELECT 1 FROM long_rows GROUP BY day, unit_raw, metric_raw HAVING count(DISTINCT count) > 1)
+    SELECT 1 FROM long_rows GROUP BY day, unit_raw, metric_raw HAVING min(count) <> max(count))
 FROM long_rows r
 LEFT JOIN unit_levels l ON l.unit_code = r.unit_raw
 LEFT JOIN metrics m ON m.metric = r.metric_raw
-LEFT JOIN unit_tree s ON s.ancestor = $scope AND s.descendant = r.unit_raw
-WHERE ($scope IS NOT NULL AND s.descendant IS NULL) OR r.day IS NULL OR r.day > $today OR year(r.day) NOT IN (SELECT year(baseline) FROM campaigns)
+{{scope_join}}
+WHERE r.day IS NULL OR r.day > $today OR year(r.day) NOT IN (SELECT year(baseline) FROM campaigns)
    OR l.is_leaf IS NOT TRUE OR m.metric IS NULL
-   OR r.count IS NULL OR r.count >= 10 ** {MAX_VALUE_DIGITS}
+   OR r.count IS NULL OR r.count >= 10 ** {MAX_VALUE_DIGITS} {{scope_rule}}
 """
 
+
+def _is_clean(cur, today: date, scope: str | None) -> bool:
+    """Whether the staged long rows break no rule of COUNTS_CHECK_SQL."""
+    if scope is None:
+        return cur.execute(COUNTS_CLEAN_SQL.format(scope_join="", scope_rule=""), {"today": today}).fetchall()[0][0]
+    return cur.execute(COUNTS_CLEAN_SQL.format(
+        scope_join="LEFT JOIN unit_tree s ON s.ancestor = $scope AND s.descendant = r.unit_raw",
+        scope_rule="OR s.descendant IS NULL"), {"today": today, "scope": scope}).fetchall()[0][0]
+
+
 # For each row of the checked file (its distinct date, unit, metric and count), from the stored
-# spans around its date: the count it corrects (one on the same date), and the report before it
-# (the span reaching its date from an earlier one). The span filter skips old row groups.
+# spans around its date: the count it corrects (one on the same date, and its row), and the report
+# before it (the span reaching its date from an earlier one, and its row). The span filter skips
+# old row groups. Rows are named by rowid only inside the ingest's transaction, where they stay put.
 PREVIOUS_SQL = """
 CREATE OR REPLACE TEMP TABLE previous AS
-WITH checked AS (
-    SELECT DISTINCT day AS date, unit_raw AS unit_code, metric_raw AS metric, count AS value FROM long_rows
-)
-SELECT k.date, k.unit_code, k.metric, k.value,
-       any_value(c.value) FILTER (c.date = k.date) AS stored_value,
-       any_value(c.date) FILTER (c.date < k.date) AS before_date,
-       any_value(c.value) FILTER (c.date < k.date) AS before_value,
-       any_value(c.valid_until) FILTER (c.date < k.date) AS before_until,
-       count(c.date) FILTER (c.date = k.date) = 0 AS is_new
-FROM checked k
-LEFT JOIN counts c ON c.unit_code = k.unit_code AND c.metric = k.metric AND c.date <= k.date
-    AND c.valid_until >= k.date AND c.valid_until >= (SELECT min(day) FROM long_rows)
-GROUP BY k.date, k.unit_code, k.metric, k.value
+SELECT k.day AS date, k.unit_raw AS unit_code, k.metric_raw AS metric, k.count AS value,
+       any_value(c.value) FILTER (c.date = k.day) AS stored_value,
+       any_value(c.rowid) FILTER (c.date = k.day) AS stored_row,
+       any_value(c.date) FILTER (c.date < k.day) AS before_date,
+       any_value(c.value) FILTER (c.date < k.day) AS before_value,
+       any_value(c.valid_until) FILTER (c.date < k.day) AS before_until,
+       any_value(c.rowid) FILTER (c.date < k.day) AS before_row,
+       count(c.date) FILTER (c.date = k.day) = 0 AS is_new
+FROM long_rows k
+LEFT JOIN counts c ON c.unit_code = k.unit_raw AND c.metric = k.metric_raw AND c.date <= k.day
+    AND c.valid_until >= k.day AND c.valid_until >= (SELECT min(day) FROM long_rows)
+GROUP BY k.day, k.unit_raw, k.metric_raw, k.count
 """
 
 # The rows of a file that change the store: a new date for a unit and metric, or a corrected value.
@@ -436,14 +452,21 @@ CHANGED_SQL = """
 CREATE OR REPLACE TEMP VIEW changed AS SELECT * FROM previous WHERE is_new OR stored_value <> value
 """
 
-# How many rows are new and corrected; whether each new row extends an open span (one per unit
-# and metric): then EXTEND_SPANS_SQL will do (a row with no span before it, a first report or one
-# dated before the first, does not); and whether the file has one date per unit and metric.
+# How many rows are new and corrected; whether each new row extends an open span (then
+# EXTEND_SPANS_SQL will do; a row with no span before it, a first report or one dated before the
+# first, does not); and whether the file holds one date only (every day's file).
 ASSESS_SQL = """
 SELECT count(*), count(*) FILTER (is_new), count(*) FILTER (NOT is_new AND stored_value <> value),
-       coalesce(bool_and(coalesce(before_until = 'infinity'::DATE, false)) FILTER (is_new), true)
-           AND count(*) FILTER (is_new) = count(DISTINCT (unit_code, metric)) FILTER (is_new),
-       count(*) = count(DISTINCT (unit_code, metric))
+       coalesce(bool_and(coalesce(before_until = 'infinity'::DATE, false)) FILTER (is_new), true),
+       min(date) = max(date)
+FROM previous
+"""
+
+# For a file of several dates: whether it has one date per unit and metric, and whether its new
+# rows do (a span is extended once per key). A file of one date has both, with no distinct count.
+KEYS_SQL = """
+SELECT count(*) = count(DISTINCT (unit_code, metric)),
+       count(*) FILTER (is_new) = count(DISTINCT (unit_code, metric)) FILTER (is_new)
 FROM previous
 """
 
@@ -484,15 +507,14 @@ INSERT INTO counts SELECT date, unit_code, metric, value, $upload_id, 'infinity'
 CORRECTED_COUNTS_SQL = """
 UPDATE counts c SET value = k.value, upload_id = $upload_id
 FROM changed k
-WHERE NOT k.is_new AND c.date = k.date AND c.unit_code = k.unit_code AND c.metric = k.metric
+WHERE NOT k.is_new AND c.rowid = k.stored_row
 """
 
 # Today's file: each new row follows its key's latest stored count, which now holds until it.
 EXTEND_SPANS_SQL = """
 UPDATE counts c SET valid_until = n.date
 FROM changed n
-WHERE n.is_new AND c.valid_until = 'infinity'::DATE
-  AND c.unit_code = n.unit_code AND c.metric = n.metric AND c.date = n.before_date
+WHERE n.is_new AND c.rowid = n.before_row
 """
 
 # Otherwise a new date splits a span: recompute valid_until on the tail of each key it was added
@@ -632,19 +654,19 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> Ing
         if not problems:
             if not cur.execute("SELECT count(*) FROM long_rows").fetchall()[0][0]:  # a wide file of empty cells
                 problems = [Problem(name, 2, None, None, "no_values")]
-        if not problems and not cur.execute(COUNTS_CLEAN_SQL, checks).fetchall()[0][0]:
+        if not problems and not _is_clean(cur, today, scope):
             problems = _problems(cur, COUNTS_CHECK_SQL.format(
                 number_problem=number_problem_sql("value_raw", "count")), checks, name)
         if problems:
             raise ValidationError(name, problems)
     if not commit:
         return _assess(cur, name, preview=True)[0]
-    with write_lock:  # what changes is worked out under the lock: another writer may have just committed
+    with write_lock:  # what changes is worked out in the transaction that writes it: another writer may have just committed
         taken = _already_taken(cur, sha, "counts")
         if taken is not None:
             return _taken_before(cur, name, "counts", taken, uploaded_by)
-        result, extends_only = _assess(cur, name, preview=False)
         with transaction(cur):
+            result, extends_only = _assess(cur, name, preview=False)
             upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
                                        rows=result.rows, outcome="committed", problems=result.warnings)
             cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM previous",
@@ -669,7 +691,9 @@ def _assess(cur, name: str, *, preview: bool) -> tuple[IngestResult, bool]:
     extend open spans."""
     cur.execute(PREVIOUS_SQL)
     cur.execute(CHANGED_SQL)
-    rows, new, corrected, extends_only, one_date_per_key = cur.execute(ASSESS_SQL).fetchall()[0]
+    rows, new, corrected, all_open, one_date = cur.execute(ASSESS_SQL).fetchall()[0]
+    one_date_per_key, one_new_date_per_key = (True, True) if one_date else cur.execute(KEYS_SQL).fetchall()[0]
+    extends_only = all_open and one_new_date_per_key
     previous_report = STORED_BEFORE_SQL if one_date_per_key else FILE_OR_STORED_BEFORE_SQL
     warnings = _problems(cur, COUNTS_WARNINGS_SQL.format(previous_report=previous_report),
                          {"pct": JUMP_WARNING_PCT}, name)

@@ -423,14 +423,14 @@ CELLS = {
                 min_size=1, max_size=6),
        st.sampled_from([None, "VN", "P1", "A", "B"]))
 def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_con, rows, scope):
-    """COUNTS_CLEAN_SQL restates COUNTS_CHECK_SQL's rules in one cheap pass, for any sender's
+    """COUNTS_CLEAN_SQL (_is_clean) restates COUNTS_CHECK_SQL's rules in one cheap pass, for any sender's
     scope: they must always agree, or a bad file would be taken."""
     lines = ["date,unit_code,metric,value"] + [",".join(f'"{cell}"' for cell in row) for row in rows]
     cur = scenario_con.cursor()
     ingest_module.read_file(cur, "\n".join(lines).encode(), "f.csv")
     ingest_module._stage_long_rows(cur, ["date", "unit_code", "metric", "value"], "f.csv")
     today = {"today": date(2026, 11, 24), "scope": scope}
-    clean = cur.execute(ingest_module.COUNTS_CLEAN_SQL, today).fetchall()[0][0]
+    clean = ingest_module._is_clean(cur, **today)
     named = cur.execute(ingest_module.COUNTS_CHECK_SQL.format(
         number_problem=ingest_module.number_problem_sql("value_raw", "count")), today).fetchall()
     assert clean == (not named), (rows, named)
