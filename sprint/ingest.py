@@ -154,7 +154,7 @@ def _excel_rows(data: bytes, name: str) -> list[tuple]:
     return rows
 
 
-def _stage_excel(cur, data: bytes, name: str) -> list[str]:
+def _stage_excel(cur, data: bytes, name: str, parsed) -> list[str]:
     rows = _excel_rows(data, name)
     header = [str(_excel_cell(v) or "").strip() for v in rows[0]]
     frame = pd.DataFrame(rows[1:], dtype=object).reindex(columns=range(len(header))).map(_excel_cell)
@@ -162,13 +162,14 @@ def _stage_excel(cur, data: bytes, name: str) -> list[str]:
     frame.insert(0, "line", range(2, len(frame) + 2))
     frame = frame[frame.drop(columns="line").notna().any(axis=1)]
     cur.register("excel_rows", frame)
-    cur.execute("CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM excel_rows")
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *{parsed([h.lower() for h in header])} FROM excel_rows")
     cur.unregister("excel_rows")
     return header
 
 
 # `staged` holds a file's cells as text (c1..cn, and the line each row is on), trimmed of spaces,
-# NULL where empty; blank rows are left out.
+# NULL where empty; blank rows are left out. A reader may add columns parsed from the cells in the
+# same statement (`parsed`: the lower-case header -> ", expression AS name, ..." or "").
 TRIMMED_CELLS = "nullif(trim(COLUMNS('^c[0-9]+$')), '')"
 
 
@@ -178,7 +179,7 @@ def _not_blank(columns: int) -> str:
     return f"WHERE coalesce({', '.join(f'c{i + 1}' for i in range(columns))}) IS NOT NULL"
 
 
-def _stage_csv(cur, text: str, name: str) -> list[str]:
+def _stage_csv(cur, text: str, name: str, parsed) -> list[str]:
     # one line ending, so that DuckDB's reader and the line numbers below agree (old Mac files end lines in \r)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     first_line = text.split("\n", 1)[0]
@@ -190,11 +191,12 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
     # without quotes (no cell spans lines) and without blank lines (the reader skips them), row n
     # is line n + 1; otherwise the lines are counted from the text
     plain = '"' not in text and "\n\n" not in text
+    extra = parsed([h.lower() for h in header])
     try:
         cur.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE {"staged" if plain else "raw_rows"} AS
-            SELECT * FROM (
+            SELECT *{extra if plain else ""} FROM (
                 SELECT row_number() OVER () {"+ 1 AS line" if plain else "AS row_no"},
                        {TRIMMED_CELLS if plain else "*"}
                 FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
@@ -214,7 +216,7 @@ def _stage_csv(cur, text: str, name: str) -> list[str]:
             WITH numbered AS (
                 SELECT unnest(range(1, len($lines) + 1)) AS row_no, unnest($lines) AS line
             )
-            SELECT * FROM (SELECT n.line, {TRIMMED_CELLS} FROM raw_rows r JOIN numbered n USING (row_no))
+            SELECT *{extra} FROM (SELECT n.line, {TRIMMED_CELLS} FROM raw_rows r JOIN numbered n USING (row_no))
             {_not_blank(len(header))}
             """, {"lines": lines})
             if not rejects and cur.execute("SELECT count(*) FROM raw_rows").fetchall()[0][0] != len(lines):
@@ -266,13 +268,18 @@ def _structure_problem(name, header, line, column_name, error_type) -> Problem:
     return Problem(name, line, None, None, "csv_unreadable")
 
 
-def read_file(cur, source, name: str | None = None) -> tuple[bytes, str, list[str]]:
-    """Stage a CSV or Excel file as TEMP TABLE staged(line, c1..cn) of text; return its header."""
+def _no_parsed(header: list[str]) -> str:
+    return ""
+
+
+def read_file(cur, source, name: str | None = None, parsed=_no_parsed) -> tuple[bytes, str, list[str]]:
+    """Stage a CSV or Excel file as TEMP TABLE staged(line, c1..cn) of text, with the columns
+    `parsed` adds; return its header."""
     data, name = _source_bytes(source, name)
     if name.lower().endswith(EXCEL_SUFFIXES) or data[:4] == b"PK\x03\x04":
-        header = _stage_excel(cur, data, name)
+        header = _stage_excel(cur, data, name, parsed)
     else:
-        header = _stage_csv(cur, _decode(data, name), name)
+        header = _stage_csv(cur, _decode(data, name), name, parsed)
     if cur.execute("SELECT count(*) FROM staged").fetchall()[0][0] == 0:
         raise ValidationError(name, [Problem(name, 2, None, None, "no_rows")])
     return data, name, [h.lower() for h in header]
@@ -427,10 +434,10 @@ def _is_clean(cur, today: date, scope: str | None) -> bool:
         scope_rule="OR s.descendant IS NULL"), {"today": today, "scope": scope}).fetchall()[0][0]
 
 
-# For each row of the checked file (its distinct date, unit, metric and count), from the stored
-# spans around its date: the count it corrects (one on the same date, and its row), and the report
-# before it (the span reaching its date from an earlier one, and its row). The span filter skips
-# old row groups. Rows are named by rowid only inside the ingest's transaction, where they stay put.
+# For each row of the checked file (its distinct date, unit, metric and count, and its first line),
+# from the stored spans around its date: the count it corrects (one on the same date, and its row),
+# and the report before it (the span reaching its date from an earlier one, and its row). The span
+# filter skips old row groups. Rows are named by rowid only inside the ingest's transaction, where they stay put.
 PREVIOUS_SQL = """
 CREATE OR REPLACE TEMP TABLE previous AS
 SELECT k.day AS date, k.unit_raw AS unit_code, k.metric_raw AS metric, k.count AS value,
@@ -440,7 +447,7 @@ SELECT k.day AS date, k.unit_raw AS unit_code, k.metric_raw AS metric, k.count A
        any_value(c.value) FILTER (c.date < k.day) AS before_value,
        any_value(c.valid_until) FILTER (c.date < k.day) AS before_until,
        any_value(c.rowid) FILTER (c.date < k.day) AS before_row,
-       count(c.date) FILTER (c.date = k.day) = 0 AS is_new
+       count(c.date) FILTER (c.date = k.day) = 0 AS is_new, min(k.line) AS line
 FROM long_rows k
 LEFT JOIN counts c ON c.unit_code = k.unit_raw AND c.metric = k.metric_raw AND c.date <= k.day
     AND c.valid_until >= k.day AND c.valid_until >= (SELECT min(day) FROM long_rows)
@@ -474,7 +481,7 @@ FROM previous
 # has one date per unit and metric (a day's file); otherwise the latest earlier row of the file
 # itself, or the stored count before it, whichever is later.
 STORED_BEFORE_SQL = """
-SELECT date, unit_code, metric, value, before_value AS previous_value, before_date AS previous_date FROM previous
+SELECT *, before_value AS previous_value, before_date AS previous_date FROM previous
 """
 
 FILE_OR_STORED_BEFORE_SQL = """
@@ -482,21 +489,20 @@ WITH in_file AS (
     SELECT *, lag(value) OVER w AS file_value, lag(date) OVER w AS file_date
     FROM previous WINDOW w AS (PARTITION BY unit_code, metric ORDER BY date)
 )
-SELECT date, unit_code, metric, value,
+SELECT *,
     CASE WHEN before_date > file_date OR file_date IS NULL THEN before_value ELSE file_value END AS previous_value,
     CASE WHEN before_date > file_date OR file_date IS NULL THEN before_date ELSE file_date END AS previous_date
 FROM in_file
 """
 
+# {value_col}: the file's column of a count ('value' in a long file, the metric's in a wide one)
 COUNTS_WARNINGS_SQL = """
-SELECT min(l.line) AS line, any_value(l.value_col), p.value::VARCHAR,
-    CASE WHEN p.value > p.previous_value THEN 'count_jump' ELSE 'count_drop' END
-    || chr(31) || round(100.0 * abs(p.value - p.previous_value) / p.previous_value, 1)::VARCHAR
-    || chr(31) || p.previous_value::VARCHAR || chr(31) || strftime(p.previous_date, '%d/%m/%Y')
-FROM ({previous_report}) p
-JOIN long_cells l ON l.unit_raw = p.unit_code AND l.metric_raw = p.metric AND l.day = p.date
-WHERE p.previous_value > 0 AND abs(p.value - p.previous_value) > $pct / 100.0 * p.previous_value
-GROUP BY p.date, p.unit_code, p.metric, p.value, p.previous_value, p.previous_date
+SELECT line, {value_col}, value::VARCHAR,
+    CASE WHEN value > previous_value THEN 'count_jump' ELSE 'count_drop' END
+    || chr(31) || round(100.0 * abs(value - previous_value) / previous_value, 1)::VARCHAR
+    || chr(31) || previous_value::VARCHAR || chr(31) || strftime(previous_date, '%d/%m/%Y')
+FROM ({previous_report})
+WHERE previous_value > 0 AND abs(value - previous_value) > $pct / 100.0 * previous_value
 ORDER BY line
 """
 
@@ -533,44 +539,57 @@ WHERE c.date = tail.date AND c.unit_code = tail.unit_code AND c.metric = tail.me
 """
 
 
-def _stage_long_rows(cur, header: list[str], name: str) -> list[Problem]:
-    """Turn the staged file into long rows (the table long_rows, the view long_cells), or return
-    the problems of its header."""
-    if "metric" in header or "value" in header:
+# the file's column of a long row's date and unit (a problem names it)
+CELL_COLUMNS = "'date' AS date_col, 'unit_code' AS unit_col"
+
+
+def _is_long(header: list[str]) -> bool:
+    """A long file has a row per unit and metric (date, unit_code, metric, value); a wide file, a
+    column per metric."""
+    return "metric" in header or "value" in header
+
+
+def _long_parsed(header: list[str]) -> str:
+    """A long counts file's date and count, parsed while it is staged (NULL where unreadable; the
+    checks say why)."""
+    if not _is_long(header) or "date" not in header or "value" not in header:
+        return ""  # a wide file's counts are parsed per metric column; a header problem stops here
+    return (f", {date_sql(_col(header, 'date'))} AS day,"
+            f" TRY_CAST({whole_number_sql(_col(header, 'value'))} AS BIGINT) AS count")
+
+
+def _stage_counts(cur, data: bytes, name: str) -> tuple[str, list[str], list[Problem]]:
+    """Read a counts file into long rows (the view long_cells, and long_rows: line, unit_raw,
+    metric_raw, day, count); return its name, header and the problems of its header."""
+    _, name, header = read_file(cur, data, name, parsed=_long_parsed)
+    if _is_long(header):
         problems = _check_header(name, header, LONG_COLUMNS, LONG_REFERENCE)
         if not problems:  # an empty value is a count not reported (as an empty cell of a wide file)
-            _parse(cur, f"""
+            cur.execute(f"""CREATE OR REPLACE TEMP VIEW long_cells AS
                 SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, 'unit_code')} AS unit_raw,
-                       lower({_col(header, 'metric')}) AS metric_raw, {_col(header, 'value')} AS value_raw
-                FROM staged WHERE {_col(header, 'value')} IS NOT NULL""", {}, wide=False)
-        return problems
+                       lower({_col(header, 'metric')}) AS metric_raw, {_col(header, 'value')} AS value_raw, day, count,
+                       {CELL_COLUMNS}, 'metric' AS metric_col, 'value' AS value_col
+                FROM staged WHERE {_col(header, 'value')} IS NOT NULL""")
+            cur.execute("CREATE OR REPLACE TEMP VIEW long_rows AS SELECT line, unit_raw, metric_raw, day, count FROM long_cells")
+        return name, header, problems
     metric_columns = tuple(c for c in header if c not in WIDE_KEYS)
     known_metrics = tuple(m for (m,) in cur.execute("SELECT metric FROM metrics ORDER BY sort_order").fetchall())
     problems = _check_header(name, header, WIDE_KEYS, known_metrics)
     if not problems and not metric_columns:
         problems.append(Problem(name, 1, None, None, "no_metric_column"))
-    if not problems:
-        selects = " UNION ALL ".join(
+    if not problems:  # the header's metric columns are known metrics: their names are safe as literals
+        rows_sql = " UNION ALL ".join(
             f"""SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, 'unit_code')} AS unit_raw,
-                       $metric_{index} AS metric_raw, {_col(header, metric)} AS value_raw
+                       '{metric.replace("'", "''")}' AS metric_raw, {_col(header, metric)} AS value_raw
                 FROM staged WHERE {_col(header, metric)} IS NOT NULL"""
-            for index, metric in enumerate(metric_columns))
-        _parse(cur, selects, {f"metric_{index}": metric for index, metric in enumerate(metric_columns)}, wide=True)
-    return problems
-
-
-def _parse(cur, rows_sql: str, params: dict, *, wide: bool) -> None:
-    """CREATE long_rows from the long rows' text, with the date and count parsed once (NULL
-    where unreadable; the checks say why), and the view long_cells that adds the file's column
-    of each cell (in a wide file, a metric's value is in the metric's own column)."""
-    cur.execute(f"""CREATE OR REPLACE TEMP TABLE long_rows AS
-        SELECT *, {date_sql('date_raw')} AS day, TRY_CAST({whole_number_sql('value_raw')} AS BIGINT) AS count
-        FROM ({rows_sql})""", params)
-    metric_col, value_col = ("metric_raw", "metric_raw") if wide else ("'metric'", "'value'")
-    cur.execute(f"""CREATE OR REPLACE TEMP VIEW long_cells AS
-        SELECT *, 'date' AS date_col, 'unit_code' AS unit_col, {metric_col} AS metric_col,
-               {value_col} AS value_col
-        FROM long_rows""")
+            for metric in metric_columns)
+        cur.execute(f"""CREATE OR REPLACE TEMP VIEW long_cells AS
+            SELECT *, {date_sql('date_raw')} AS day, TRY_CAST({whole_number_sql('value_raw')} AS BIGINT) AS count,
+                   {CELL_COLUMNS}, metric_raw AS metric_col, metric_raw AS value_col
+            FROM ({rows_sql})""")
+        cur.execute("CREATE OR REPLACE TEMP TABLE long_rows AS "
+                    "SELECT line, unit_raw, metric_raw, day, count FROM long_cells")
+    return name, header, problems
 
 
 def _sha(data: bytes) -> str:
@@ -649,8 +668,7 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> Ing
     checks = {"today": today, "scope": scope}
     with _rejections_recorded(con, cur, kind="counts", sha=sha, uploaded_by=uploaded_by,
                               record=commit):
-        _, name, header = read_file(cur, data, name)
-        problems = _stage_long_rows(cur, header, name)
+        name, header, problems = _stage_counts(cur, data, name)
         if not problems:
             if not cur.execute("SELECT count(*) FROM long_rows").fetchall()[0][0]:  # a wide file of empty cells
                 problems = [Problem(name, 2, None, None, "no_values")]
@@ -660,13 +678,13 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> Ing
         if problems:
             raise ValidationError(name, problems)
     if not commit:
-        return _assess(cur, name, preview=True)[0]
+        return _assess(cur, name, long=_is_long(header), preview=True)[0]
     with write_lock:  # what changes is worked out in the transaction that writes it: another writer may have just committed
         taken = _already_taken(cur, sha, "counts")
         if taken is not None:
             return _taken_before(cur, name, "counts", taken, uploaded_by)
         with transaction(cur):
-            result, extends_only = _assess(cur, name, preview=False)
+            result, extends_only = _assess(cur, name, long=_is_long(header), preview=False)
             upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
                                        rows=result.rows, outcome="committed", problems=result.warnings)
             cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM previous",
@@ -685,7 +703,7 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> Ing
     return result
 
 
-def _assess(cur, name: str, *, preview: bool) -> tuple[IngestResult, bool]:
+def _assess(cur, name: str, *, long: bool, preview: bool) -> tuple[IngestResult, bool]:
     """What the checked file would change (the view `changed`: new rows and corrections), and its
     warnings (jumps and drops against each unit's previous report); and whether its new rows only
     extend open spans."""
@@ -695,7 +713,8 @@ def _assess(cur, name: str, *, preview: bool) -> tuple[IngestResult, bool]:
     one_date_per_key, one_new_date_per_key = (True, True) if one_date else cur.execute(KEYS_SQL).fetchall()[0]
     extends_only = all_open and one_new_date_per_key
     previous_report = STORED_BEFORE_SQL if one_date_per_key else FILE_OR_STORED_BEFORE_SQL
-    warnings = _problems(cur, COUNTS_WARNINGS_SQL.format(previous_report=previous_report),
+    warnings = _problems(cur, COUNTS_WARNINGS_SQL.format(previous_report=previous_report,
+                                                         value_col="'value'" if long else "metric"),
                          {"pct": JUMP_WARNING_PCT}, name)
     shown = cur.execute("SELECT date, unit_code, metric, value FROM previous ORDER BY date, unit_code, metric "
                         "LIMIT 200").df() if preview else None

@@ -427,8 +427,7 @@ def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_
     scope: they must always agree, or a bad file would be taken."""
     lines = ["date,unit_code,metric,value"] + [",".join(f'"{cell}"' for cell in row) for row in rows]
     cur = scenario_con.cursor()
-    ingest_module.read_file(cur, "\n".join(lines).encode(), "f.csv")
-    ingest_module._stage_long_rows(cur, ["date", "unit_code", "metric", "value"], "f.csv")
+    ingest_module._stage_counts(cur, "\n".join(lines).encode(), "f.csv")
     today = {"today": date(2026, 11, 24), "scope": scope}
     clean = ingest_module._is_clean(cur, **today)
     named = cur.execute(ingest_module.COUNTS_CHECK_SQL.format(
