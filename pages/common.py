@@ -192,7 +192,7 @@ def ceiling_badge(within: bool) -> str:
 
 def plotly_separators() -> str:
     """Plotly's decimal and thousands characters for the language (1.234.567,5 in Vietnamese)."""
-    return i18n.PLOTLY_SEPARATORS[lang()]
+    return i18n.plotly_separators(lang())
 
 
 def require_data() -> bool:

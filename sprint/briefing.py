@@ -81,13 +81,13 @@ def burnup_grid(con, content: dict, lang: str):
         actual = series(con, unit=content["unit"], metric=row["metric"], start=start, end=content["as_of"])
         path = target_path(con, unit=content["unit"], metric=row["metric"], as_of=content["as_of"])
         band = chances[chances["metric"] == row["metric"]]
-        small = charts.burnup("", actual, path, row, labels, i18n.PLOTLY_SEPARATORS[lang], band=band)
+        small = charts.burnup("", actual, path, row, labels, i18n.plotly_separators(lang), band=band)
         for trace in small.data:
             trace.showlegend = trace.showlegend is not False and index == 0
             grid.add_trace(trace, row=index // columns + 1, col=index % columns + 1)
     grid.update_yaxes(tickformat="~s")
     grid.update_xaxes(tickformat="%d/%m")
-    grid.update_layout(separators=i18n.PLOTLY_SEPARATORS[lang], height=320 * rows + 80, width=1100,
+    grid.update_layout(separators=i18n.plotly_separators(lang), height=320 * rows + 80, width=1100,
                        margin=dict(l=40, r=20, t=40, b=70), font=dict(size=15),
                        legend=dict(orientation="h", yanchor="top", y=-0.16 / rows, x=0))
     return grid

@@ -1,14 +1,28 @@
 """Labels in Vietnamese and English, and numbers and dates written the way each reader expects."""
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 from babel.dates import format_datetime
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
-# Plotly's decimal and thousands characters, the locale's (1.234.567,5 in Vietnamese)
-PLOTLY_SEPARATORS = {lang: get_decimal_symbol(locale) + get_group_symbol(locale) for lang, locale in LOCALES.items()}
+
+
+# Babel reads a locale's data when first asked (15 ms): a command that writes no number never asks.
+@functools.cache
+def plotly_separators(lang: str) -> str:
+    """Plotly's decimal and thousands characters, the locale's (1.234.567,5 in Vietnamese)."""
+    return get_decimal_symbol(LOCALES[lang]) + get_group_symbol(LOCALES[lang])
+
+
+@functools.cache
+def _separators(lang: str) -> dict[int, str]:
+    """Python's "," and "." of a formatted number, as the locale writes them."""
+    return str.maketrans({",": get_group_symbol(LOCALES[lang]), ".": get_decimal_symbol(LOCALES[lang])})
+
 
 LABELS: dict[str, tuple[str, str]] = {
     # navigation and sidebar
@@ -348,13 +362,9 @@ def _missing(value) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
-SEPARATORS = {lang: str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
-              for lang, locale in LOCALES.items()}
-
-
 def number(value, lang: str, decimals: int = 0) -> str:
     """1.234.567 in Vietnamese, 1,234,567 in English; '–' for a missing value."""
-    return "–" if _missing(value) else f"{value:,.{decimals}f}".translate(SEPARATORS[lang])
+    return "–" if _missing(value) else f"{value:,.{decimals}f}".translate(_separators(lang))
 
 
 def numbers(values: pd.Series, lang: str, decimals: int = 0) -> pd.Series:

@@ -230,3 +230,20 @@ def test_a_backtest_asked_past_the_latest_report_stops_at_it(demo_store_file):
                                       "--format", "csv"])
     assert later.exit_code == 0, later.output
     assert later.output == latest.output
+
+
+def test_the_process_prints_everything_and_exits_with_the_commands_code(scenario_store, tmp_store):
+    """`python -m sprint` ends without the interpreter's teardown (sprint.__main__): the output
+    must still be whole and the exit code the command's, for a figure, a refused unit and a typo."""
+    import subprocess
+    import sys
+
+    def process(*args):
+        return subprocess.run([sys.executable, "-m", "sprint", *args, "--db", str(tmp_store)],
+                              capture_output=True, text=True, timeout=120)
+    board = ("leaderboard", "--as-of", "2025-10-17", "--level", "grassroots", "--format", "csv")
+    printed = process(*board)
+    assert printed.returncode == 0 and printed.stdout == scenario_store(*board).output
+    refused = process("progress", "--as-of", "2025-10-17", "--unit", "NOPE")
+    assert refused.returncode == 1 and "NOPE" in refused.stderr and "Traceback" not in refused.stderr
+    assert process("progres").returncode == 2
