@@ -53,7 +53,7 @@ def audit_log(con, *, since: date | None = None, unit: str | None = None, accoun
           AND ($kind IS NULL OR a.kind = $kind)
           AND ($unit IS NULL
                OR a.unit_code IN (SELECT descendant FROM unit_tree WHERE ancestor = $unit)
-               OR a.upload_id IN (SELECT h.upload_id FROM count_history h
+               OR a.upload_id IN (SELECT h.upload_id FROM upload_rows h
                                   JOIN unit_tree t ON t.descendant = h.unit_code WHERE t.ancestor = $unit))
         ORDER BY a.audit_id DESC
         LIMIT coalesce($limit, 9223372036854775807)

@@ -435,13 +435,15 @@ def _is_clean(cur, today: date, scope: str | None) -> bool:
 
 
 # For each row of the checked file (its distinct date, unit, metric and count, and its first line),
-# from the stored spans around its date: the count it corrects (one on the same date, and its row),
+# from the stored spans around its date: the count it corrects (one on the same date, the upload
+# that brought it, and its row),
 # and the report before it (the span reaching its date from an earlier one, and its row). The span
 # filter skips old row groups. Rows are named by rowid only inside the ingest's transaction, where they stay put.
 PREVIOUS_SQL = """
 CREATE OR REPLACE TEMP TABLE previous AS
 SELECT k.day AS date, k.unit_raw AS unit_code, k.metric_raw AS metric, k.count AS value,
        any_value(c.value) FILTER (c.date = k.day) AS stored_value,
+       any_value(c.upload_id) FILTER (c.date = k.day) AS stored_upload,
        any_value(c.rowid) FILTER (c.date = k.day) AS stored_row,
        any_value(c.date) FILTER (c.date < k.day) AS before_date,
        any_value(c.value) FILTER (c.date < k.day) AS before_value,
@@ -504,6 +506,14 @@ SELECT line, {value_col}, value::VARCHAR,
 FROM ({previous_report})
 WHERE previous_value > 0 AND abs(value - previous_value) > $pct / 100.0 * previous_value
 ORDER BY line
+"""
+
+# What upload_rows would lose (store.py, version 6): a stored value the file corrects, under the
+# upload that brought it, and a value the file sends again unchanged, under the file's upload.
+HISTORY_SQL = """
+INSERT INTO count_history
+SELECT CASE WHEN stored_value = value THEN $upload_id ELSE stored_upload END, date, unit_code, metric, stored_value
+FROM previous WHERE NOT is_new
 """
 
 NEW_COUNTS_SQL = """
@@ -687,8 +697,8 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> Ing
             result, extends_only = _assess(cur, name, long=_is_long(header), preview=False)
             upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
                                        rows=result.rows, outcome="committed", problems=result.warnings)
-            cur.execute("INSERT INTO count_history SELECT ?, date, unit_code, metric, value FROM previous",
-                        [upload_id])
+            if result.new < result.rows:
+                cur.execute(HISTORY_SQL, {"upload_id": upload_id})
             audit.record(cur, "counts", account=uploaded_by, outcome="committed", upload_id=upload_id,
                          file_name=name, rows=result.rows)
             if result.corrected:
@@ -980,12 +990,12 @@ def upload_history(con, *, unit: str | None = None, kinds: tuple[str, ...] | Non
             SELECT * FROM uploads u
             WHERE ($kinds IS NULL OR list_contains($kinds, u.kind)) AND ($outcome IS NULL OR u.outcome = $outcome)
               AND ($unit IS NULL OR EXISTS (
-                SELECT 1 FROM count_history h WHERE h.upload_id = u.upload_id AND h.unit_code IN (
+                SELECT 1 FROM upload_rows h WHERE h.upload_id = u.upload_id AND h.unit_code IN (
                     SELECT descendant FROM unit_tree WHERE ancestor = $unit)))
             ORDER BY u.upload_id DESC LIMIT $limit
         ), reported AS (
             SELECT upload_id, count(DISTINCT unit_code) AS units, min(unit_code) AS first_unit
-            FROM count_history
+            FROM upload_rows
             WHERE upload_id >= (SELECT min(upload_id) FROM chosen) AND upload_id IN (SELECT upload_id FROM chosen)
             GROUP BY upload_id
         )

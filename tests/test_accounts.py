@@ -286,21 +286,28 @@ def test_the_server_keeps_its_guards_on():
 
 
 def test_a_store_from_before_the_accounts_is_migrated_when_opened(tmp_path):
-    """A schema-2 store (no accounts, sessions, audit log, complete share or English name) opens
-    at schema 5 with its data, and takes accounts and complete days."""
+    """A schema-2 store (no accounts, sessions, audit log, complete share or English name; every
+    row of every upload in count_history) opens at schema 6 with its data, and takes accounts and
+    complete days. Its history keeps only what counts does not say, and upload_rows every row."""
     path = tmp_path / "old.duckdb"
     con = fresh_store(path)
     load_scenario(con)
+    brought = sorted(con.execute("SELECT * FROM upload_rows").fetchall())
     for statement in ("DROP TABLE accounts", "DROP TABLE sessions", "DROP TABLE audit_log", "DROP SEQUENCE audit_id_seq",
                       "ALTER TABLE campaigns DROP COLUMN complete_share", "ALTER TABLE campaigns DROP COLUMN name_en",
+                      "DROP VIEW upload_rows", "DELETE FROM count_history",
                       "UPDATE meta SET value = '2' WHERE key = 'schema_version'"):
         con.execute(statement)
+    con.executemany("INSERT INTO count_history VALUES (?, ?, ?, ?, ?)", brought)
     counts = con.execute("SELECT count(*) FROM counts").fetchall()[0][0]
     con.close()
     con = sprint.connect(path)
     sprint.init_store(con)
-    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("5",)]
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("6",)]
     assert con.execute("SELECT count(*) FROM counts").fetchall()[0][0] == counts
+    assert sorted(con.execute("SELECT * FROM upload_rows").fetchall()) == brought
+    history = con.execute("SELECT count(*) FROM count_history").fetchall()[0][0]
+    assert 0 < history == len(brought) - counts  # the corrected and the re-sent values
     assert sprint.campaign_for(con, NOON.date())["name_en"].startswith("2025 peak emulation campaign")
     sprint.add_account(con, "head-p1", role="unit", unit="P1", password="head-password")
     assert sprint.sign_in(con, "head-p1", "head-password").scope == "P1"

@@ -94,11 +94,11 @@ def test_a_restart_between_commit_and_move_takes_nothing_twice(scenario_con, tmp
     path = day_file(tmp_path, date(2025, 10, 20), 130)
     sprint.ingest(scenario_con, path)  # committed, then the watcher "died" before moving it
     age(path)
-    before = scenario_con.execute("SELECT count(*) FROM count_history").fetchall()
+    before = scenario_con.execute("SELECT count(*) FROM upload_rows").fetchall()
     outcomes = process_once(scenario_con, tmp_path, settle=1)
     assert outcomes[0].committed and "already taken" in outcomes[0].message
     assert listing(tmp_path / PROCESSED) == {"2025-10-20.csv"}
-    assert scenario_con.execute("SELECT count(*) FROM count_history").fetchall() == before
+    assert scenario_con.execute("SELECT count(*) FROM upload_rows").fetchall() == before
 
 
 def test_a_watcher_restarted_in_the_middle_loses_nothing(tmp_store, tmp_path):

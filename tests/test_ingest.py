@@ -4,7 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import sprint
@@ -81,7 +81,7 @@ def test_resending_a_file_changes_nothing(scenario_con):
 
 def test_a_correction_keeps_the_old_value_in_the_history(scenario_con):
     history = scenario_con.execute(
-        """SELECT h.value, u.file_name FROM count_history h JOIN uploads u USING (upload_id)
+        """SELECT h.value, u.file_name FROM upload_rows h JOIN uploads u USING (upload_id)
            WHERE h.unit_code = 'A' AND h.date = '2025-10-17' ORDER BY h.upload_id""").fetchall()
     assert history == [(118, "counts-1.csv"), (117, "counts-2-correction.csv")]
     assert stored(scenario_con, "2025-10-17", "A") == 117
@@ -422,11 +422,16 @@ CELLS = {
 @given(st.lists(st.tuples(*(st.sampled_from(CELLS[c]) for c in ("date", "unit_code", "metric", "value"))),
                 min_size=1, max_size=6),
        st.sampled_from([None, "VN", "P1", "A", "B"]))
+@example(rows=[("", "", "", "")], scope=None)
 def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_con, rows, scope):
     """COUNTS_CLEAN_SQL (_is_clean) restates COUNTS_CHECK_SQL's rules in one cheap pass, for any sender's
     scope: they must always agree, or a bad file would be taken."""
     lines = ["date,unit_code,metric,value"] + [",".join(f'"{cell}"' for cell in row) for row in rows]
     cur = scenario_con.cursor()
+    if all(not any(row) for row in rows):  # blank rows only: refused when staged, before either check
+        with pytest.raises(sprint.ValidationError, match="rejected"):
+            ingest_module._stage_counts(cur, "\n".join(lines).encode(), "f.csv")
+        return
     ingest_module._stage_counts(cur, "\n".join(lines).encode(), "f.csv")
     today = {"today": date(2026, 11, 24), "scope": scope}
     clean = ingest_module._is_clean(cur, **today)

@@ -105,6 +105,28 @@ def test_ingesting_the_days_in_any_order_gives_the_same_figures(case, data):
     pd.testing.assert_frame_equal(figures(whole), figures(by_day))
 
 
+@SETTINGS
+@given(scenario(), st.lists(st.tuples(st.floats(0, 1), st.integers(-3, 3)), min_size=1, max_size=4))
+def test_the_history_holds_every_row_each_upload_brought(case, later):
+    """upload_rows (counts, plus the history of what counts no longer says) gives, for every
+    committed upload, exactly the rows of its file: whatever mix of new, corrected and unchanged
+    rows the later files bring."""
+    units_csv, counts = case
+    con = store_with(units_csv)
+    files = [counts]
+    for share, change in later:  # a part of the reports again, some values moved by -3..3
+        part = counts.sample(n=max(1, round(share * len(counts))), random_state=len(files))
+        part = part.assign(value=(part["value"] + change).clip(0))
+        files.append(part)
+    brought = []
+    for index, frame in enumerate(files):
+        result = sprint.ingest(con, as_csv(frame), name=f"f{index}.csv")
+        if not result.already_taken:
+            brought += [(result.upload_id, d, u, m, v) for d, u, m, v in frame.itertuples(index=False)]
+    rows = con.execute("SELECT upload_id, date, unit_code, metric, value FROM upload_rows").fetchall()
+    assert sorted(rows) == sorted(brought)
+
+
 BAD_ROWS = [
     "2025-10-01,{leaf},health,-1", "2025-10-01,{leaf},health,1.5", "2025-10-01,NOPE,health,1",
     "2025-10-01,{leaf},pension,1", "2025-02-30,{leaf},health,1", "2024-10-01,{leaf},health,1",

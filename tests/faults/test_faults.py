@@ -169,7 +169,7 @@ def run_cli(*args: str) -> subprocess.Popen:
 
 # the rows big.csv brought, and how many times it was committed
 OF_BIG_CSV = """
-SELECT (SELECT count(*) FROM count_history JOIN uploads USING (upload_id) WHERE file_name = 'big.csv'),
+SELECT (SELECT count(*) FROM upload_rows JOIN uploads USING (upload_id) WHERE file_name = 'big.csv'),
        (SELECT count(*) FROM uploads WHERE file_name = 'big.csv' AND outcome = 'committed')
 """
 
@@ -221,7 +221,7 @@ def test_kill_9_during_the_watcher_takes_every_file_once(tmp_path, seed):
     taken = con.execute("""SELECT file_name, count(*) FROM uploads
                            WHERE outcome = 'committed' AND file_name LIKE '2025-10-__.csv' GROUP BY ALL""").fetchall()
     assert sorted(taken) == [(f"{day}.csv", 1) for day in days]  # each file once
-    stored = con.execute("""SELECT count(*) FROM count_history h JOIN uploads u USING (upload_id)
+    stored = con.execute("""SELECT count(*) FROM upload_rows h JOIN uploads u USING (upload_id)
                             WHERE u.file_name LIKE '2025-10-__.csv'""").fetchall()
     assert stored == [(2 * len(days),)]  # each file whole
     con.close()
