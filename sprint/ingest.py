@@ -412,48 +412,68 @@ ORDER BY line, column_name
 # Most files are clean: this one pass finds whether any row breaks a rule of COUNTS_CHECK_SQL,
 # which then runs only to name each problem. Every rule there fails a condition here. The
 # sender's scope is joined only when there is one (the join costs a millisecond even when empty).
+# It also says whether a (date, unit, metric) is on several lines (with one value: the same line
+# twice), which the stored-report lookup must then fold into one row.
 COUNTS_CLEAN_SQL = f"""
-SELECT count(*) = 0 AND NOT EXISTS (
-    SELECT 1 FROM long_rows GROUP BY day, unit_raw, metric_raw HAVING min(count) <> max(count))
-FROM long_rows r
-LEFT JOIN unit_levels l ON l.unit_code = r.unit_raw
-LEFT JOIN metrics m ON m.metric = r.metric_raw
-{{scope_join}}
-WHERE r.day IS NULL OR r.day > $today OR year(r.day) NOT IN (SELECT year(baseline) FROM campaigns)
-   OR l.is_leaf IS NOT TRUE OR m.metric IS NULL
-   OR r.count IS NULL OR r.count >= 10 ** {MAX_VALUE_DIGITS} {{scope_rule}}
+WITH keys AS (
+    SELECT min(count) <> max(count) AS conflict, count(*) > 1 AS repeated
+    FROM long_rows GROUP BY day, unit_raw, metric_raw
+), broken AS (
+    SELECT count(*) AS rows
+    FROM long_rows r
+    LEFT JOIN unit_levels l ON l.unit_code = r.unit_raw
+    LEFT JOIN metrics m ON m.metric = r.metric_raw
+    {{scope_join}}
+    WHERE r.day IS NULL OR r.day > $today OR year(r.day) NOT IN (SELECT year(baseline) FROM campaigns)
+       OR l.is_leaf IS NOT TRUE OR m.metric IS NULL
+       OR r.count IS NULL OR r.count >= 10 ** {MAX_VALUE_DIGITS} {{scope_rule}}
+)
+SELECT (SELECT rows FROM broken) = 0 AND NOT coalesce(bool_or(conflict), false), coalesce(bool_or(repeated), false)
+FROM keys
 """
 
 
-def _is_clean(cur, today: date, scope: str | None) -> bool:
-    """Whether the staged long rows break no rule of COUNTS_CHECK_SQL."""
+def _clean_check(cur, today: date, scope: str | None) -> tuple[bool, bool]:
+    """Whether the staged long rows break no rule of COUNTS_CHECK_SQL, and whether a key is on
+    several lines."""
     if scope is None:
-        return cur.execute(COUNTS_CLEAN_SQL.format(scope_join="", scope_rule=""), {"today": today}).fetchall()[0][0]
+        return cur.execute(COUNTS_CLEAN_SQL.format(scope_join="", scope_rule=""), {"today": today}).fetchall()[0]
     return cur.execute(COUNTS_CLEAN_SQL.format(
         scope_join="LEFT JOIN unit_tree s ON s.ancestor = $scope AND s.descendant = r.unit_raw",
-        scope_rule="OR s.descendant IS NULL"), {"today": today, "scope": scope}).fetchall()[0][0]
+        scope_rule="OR s.descendant IS NULL"), {"today": today, "scope": scope}).fetchall()[0]
 
 
-# For each row of the checked file (its distinct date, unit, metric and count, and its first line),
-# from the stored spans around its date: the count it corrects (one on the same date, the upload
-# that brought it, and its row),
-# and the report before it (the span reaching its date from an earlier one, and its row). The span
-# filter skips old row groups. Rows are named by rowid only inside the ingest's transaction, where they stay put.
+# For each row of the checked file (its date, unit, metric, count and line), the stored span that
+# holds on its date (date <= d < valid_until: one per key, so no grouping): a count on the same
+# date is the one the row corrects (with the upload that brought it), one from an earlier date is
+# the report before it. {rows} is long_rows, or its distinct rows when a key is on several lines.
+# The span filter skips old row groups. Rows are named by rowid only inside the ingest's
+# transaction, where they stay put.
 PREVIOUS_SQL = """
 CREATE OR REPLACE TEMP TABLE previous AS
-SELECT k.day AS date, k.unit_raw AS unit_code, k.metric_raw AS metric, k.count AS value,
-       any_value(c.value) FILTER (c.date = k.day) AS stored_value,
-       any_value(c.upload_id) FILTER (c.date = k.day) AS stored_upload,
-       any_value(c.rowid) FILTER (c.date = k.day) AS stored_row,
-       any_value(c.date) FILTER (c.date < k.day) AS before_date,
-       any_value(c.value) FILTER (c.date < k.day) AS before_value,
-       any_value(c.valid_until) FILTER (c.date < k.day) AS before_until,
-       any_value(c.rowid) FILTER (c.date < k.day) AS before_row,
-       count(c.date) FILTER (c.date = k.day) = 0 AS is_new, min(k.line) AS line
-FROM long_rows k
+SELECT k.day AS date, k.unit_raw AS unit_code, k.metric_raw AS metric, k.count AS value, k.line,
+       c.date IS NULL OR c.date < k.day AS is_new,
+       CASE WHEN c.date = k.day THEN c.value END AS stored_value,
+       CASE WHEN c.date = k.day THEN c.upload_id END AS stored_upload,
+       CASE WHEN c.date = k.day THEN c.rowid END AS stored_row,
+       CASE WHEN c.date < k.day THEN c.date END AS before_date,
+       CASE WHEN c.date < k.day THEN c.value END AS before_value,
+       CASE WHEN c.date < k.day THEN c.valid_until END AS before_until,
+       CASE WHEN c.date < k.day THEN c.rowid END AS before_row
+FROM {rows} k
 LEFT JOIN counts c ON c.unit_code = k.unit_raw AND c.metric = k.metric_raw AND c.date <= k.day
-    AND c.valid_until >= k.day AND c.valid_until >= (SELECT min(day) FROM long_rows)
-GROUP BY k.day, k.unit_raw, k.metric_raw, k.count
+    AND c.valid_until > k.day AND c.valid_until > (SELECT min(day) FROM long_rows)
+"""
+DISTINCT_ROWS = "(SELECT day, unit_raw, metric_raw, count, min(line) AS line FROM long_rows GROUP BY ALL)"
+
+# A row on a stored date (a correction, or the same value again): the report before it is the span
+# that ends on that date.
+BEFORE_STORED_SQL = """
+UPDATE previous p SET before_date = c.date, before_value = c.value, before_until = c.valid_until,
+                      before_row = c.rowid
+FROM counts c
+WHERE NOT p.is_new AND c.unit_code = p.unit_code AND c.metric = p.metric AND c.valid_until = p.date
+  AND c.date < p.date
 """
 
 # The rows of a file that change the store: a new date for a unit and metric, or a corrected value.
@@ -682,19 +702,20 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> Ing
         if not problems:
             if not cur.execute("SELECT count(*) FROM long_rows").fetchall()[0][0]:  # a wide file of empty cells
                 problems = [Problem(name, 2, None, None, "no_values")]
-        if not problems and not _is_clean(cur, today, scope):
+        clean, repeated = (False, False) if problems else _clean_check(cur, today, scope)
+        if not problems and not clean:
             problems = _problems(cur, COUNTS_CHECK_SQL.format(
                 number_problem=number_problem_sql("value_raw", "count")), checks, name)
         if problems:
             raise ValidationError(name, problems)
     if not commit:
-        return _assess(cur, name, long=_is_long(header), preview=True)[0]
+        return _assess(cur, name, long=_is_long(header), repeated=repeated, preview=True)[0]
     with write_lock:  # what changes is worked out in the transaction that writes it: another writer may have just committed
         taken = _already_taken(cur, sha, "counts")
         if taken is not None:
             return _taken_before(cur, name, "counts", taken, uploaded_by)
         with transaction(cur):
-            result, extends_only = _assess(cur, name, long=_is_long(header), preview=False)
+            result, extends_only = _assess(cur, name, long=_is_long(header), repeated=repeated, preview=False)
             upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
                                        rows=result.rows, outcome="committed", problems=result.warnings)
             if result.new < result.rows:
@@ -713,13 +734,15 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> Ing
     return result
 
 
-def _assess(cur, name: str, *, long: bool, preview: bool) -> tuple[IngestResult, bool]:
+def _assess(cur, name: str, *, long: bool, repeated: bool, preview: bool) -> tuple[IngestResult, bool]:
     """What the checked file would change (the view `changed`: new rows and corrections), and its
     warnings (jumps and drops against each unit's previous report); and whether its new rows only
     extend open spans."""
-    cur.execute(PREVIOUS_SQL)
+    cur.execute(PREVIOUS_SQL.format(rows=DISTINCT_ROWS if repeated else "long_rows"))
     cur.execute(CHANGED_SQL)
     rows, new, corrected, all_open, one_date = cur.execute(ASSESS_SQL).fetchall()[0]
+    if new < rows:
+        cur.execute(BEFORE_STORED_SQL)
     one_date_per_key, one_new_date_per_key = (True, True) if one_date else cur.execute(KEYS_SQL).fetchall()[0]
     extends_only = all_open and one_new_date_per_key
     previous_report = STORED_BEFORE_SQL if one_date_per_key else FILE_OR_STORED_BEFORE_SQL

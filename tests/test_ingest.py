@@ -63,6 +63,21 @@ def test_good_files(scenario_con, name):
         assert stored(scenario_con, day, unit) == value
 
 
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_line_sent_twice_is_one_count(scenario_con, quoted):
+    """The same (date, unit, metric, value) on two lines (quoted or not: two ways of staging) is
+    one report: one row in counts, one new row in the result, and a later correction finds it."""
+    line = '"2025-10-20","A","voluntary_si","125"' if quoted else "2025-10-20,A,voluntary_si,125"
+    text = f"date,unit_code,metric,value\n{line}\n2025-10-20,B,voluntary_si,80\n{line}\n"
+    result = sprint.ingest(scenario_con, text.encode(), name="twice.csv")
+    assert (result.rows, result.new) == (2, 2)
+    keys = scenario_con.execute("""SELECT count(*) FROM counts WHERE date = '2025-10-20' AND unit_code = 'A'
+                                   AND metric = 'voluntary_si'""").fetchall()
+    assert keys == [(1,)] and stored(scenario_con, "2025-10-20", "A") == 125
+    corrected = sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-20,A,voluntary_si,126\n", name="fix.csv")
+    assert (corrected.new, corrected.corrected) == (0, 1) and stored(scenario_con, "2025-10-20", "A") == 126
+
+
 def test_wide_form_takes_every_metric_column(scenario_con):
     sprint.ingest(scenario_con, DATA / "good" / "wide.csv")
     assert stored(scenario_con, "2025-10-20", "A", "health") == 300
@@ -424,7 +439,7 @@ CELLS = {
        st.sampled_from([None, "VN", "P1", "A", "B"]))
 @example(rows=[("", "", "", "")], scope=None)
 def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_con, rows, scope):
-    """COUNTS_CLEAN_SQL (_is_clean) restates COUNTS_CHECK_SQL's rules in one cheap pass, for any sender's
+    """COUNTS_CLEAN_SQL (_clean_check) restates COUNTS_CHECK_SQL's rules in one cheap pass, for any sender's
     scope: they must always agree, or a bad file would be taken."""
     lines = ["date,unit_code,metric,value"] + [",".join(f'"{cell}"' for cell in row) for row in rows]
     cur = scenario_con.cursor()
@@ -434,7 +449,7 @@ def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_
         return
     ingest_module._stage_counts(cur, "\n".join(lines).encode(), "f.csv")
     today = {"today": date(2026, 11, 24), "scope": scope}
-    clean = ingest_module._is_clean(cur, **today)
+    clean, _ = ingest_module._clean_check(cur, **today)
     named = cur.execute(ingest_module.COUNTS_CHECK_SQL.format(
         number_problem=ingest_module.number_problem_sql("value_raw", "count")), today).fetchall()
     assert clean == (not named), (rows, named)
