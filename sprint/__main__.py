@@ -30,11 +30,13 @@ def main() -> None:
     except SystemExit as exc:
         code = exit_code(exc.code)
     atexit._run_exitfuncs()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # the reader (head, say) stopped reading: nothing more to say
-        code = code or 1
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the stream closed (`>&-`): nothing to flush
+            continue
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the reader stopped reading (head, say), or the stream is gone
+            code = code or 1
     os._exit(code)
 
 

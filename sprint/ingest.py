@@ -525,7 +525,7 @@ SELECT line, {value_col}, value::VARCHAR,
     || chr(31) || previous_value::VARCHAR || chr(31) || strftime(previous_date, '%d/%m/%Y')
 FROM ({previous_report})
 WHERE previous_value > 0 AND abs(value - previous_value) > $pct / 100.0 * previous_value
-ORDER BY line
+ORDER BY line, 2
 """
 
 # What upload_rows would lose (store.py, version 6): a stored value the file corrects, under the

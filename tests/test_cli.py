@@ -247,3 +247,9 @@ def test_the_process_prints_everything_and_exits_with_the_commands_code(scenario
     refused = process("progress", "--as-of", "2025-10-17", "--unit", "NOPE")
     assert refused.returncode == 1 and "NOPE" in refused.stderr and "Traceback" not in refused.stderr
     assert process("progres").returncode == 2
+    day = tmp_store.parent / "day.csv"
+    day.write_text("date,unit_code,metric,value\n2025-10-21,A,voluntary_si,130\n")
+    closed = subprocess.run(["sh", "-c", f'"{sys.executable}" -m sprint ingest "$1" --db "$2" >&-', "sh",
+                             str(day), str(tmp_store)], capture_output=True, text=True, timeout=120)
+    assert closed.returncode == 0 and "Traceback" not in closed.stderr  # stdout closed (cron): taken, exit 0
+    assert "day.csv" in process("history", "--format", "csv").stdout
