@@ -173,7 +173,7 @@ NAME_EN_SQL = "ALTER TABLE campaigns ADD COLUMN name_en VARCHAR"
 # brought its value, so count_history holds only the rest: a value a correction replaced (with
 # the upload that had brought it) and a value an upload sent again unchanged. Every row each
 # upload brought is the view upload_rows; a day's file of new counts writes no history at all
-# (about 8 ms of a national day's 72 ms ingest, and 2.3 MB less log between checkpoints).
+# (about 8 ms of a national day's 72 ms ingest; the log grows 1.29 MB a day instead of 2.2 MB).
 UPLOAD_ROWS_SQL = """
 DELETE FROM count_history h USING counts c
 WHERE h.upload_id = c.upload_id AND h.date = c.date AND h.unit_code = c.unit_code AND h.metric = c.metric
