@@ -3,6 +3,7 @@
 Pages show them with CONFIG: no toolbar, which on a phone covered the charts' titles and legends."""
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 
 import pandas as pd
@@ -20,6 +21,12 @@ DAYS_BEFORE_BASELINE = 30  # the burn-up and trend charts start a month before t
 def chart_start(campaign: dict) -> date:
     """The first day the burn-up and trend charts show."""
     return campaign["baseline"] - timedelta(days=DAYS_BEFORE_BASELINE)
+
+
+def _shown(name) -> str:
+    """A unit's name as Plotly shows it: Plotly reads <b>, <a href> and entities in every label,
+    and a name is the sender's text, not markup."""
+    return html.escape(str(name), quote=False)
 
 
 def _layout(figure: go.Figure, separators: str, height: int) -> go.Figure:
@@ -56,7 +63,7 @@ def burnup(title: str, actual: pd.DataFrame, path: pd.DataFrame, row: pd.Series,
         figure.add_scatter(x=[row["as_of"], row["milestone"]], y=[row["value"], row["projected"]],
                            name=labels["projection"], mode="lines+markers",
                            line=dict(color=PROJECTION, dash="dot"), marker=dict(size=7))
-    figure.update_layout(title=dict(text=title, font=dict(size=16)))
+    figure.update_layout(title=dict(text=_shown(title), font=dict(size=16)))
     figure.update_yaxes(tickformat=",d", rangemode="normal")
     figure.update_xaxes(tickformat="%d/%m")
     return _layout(figure, separators, 340)
@@ -72,7 +79,8 @@ def heatmap(attainment: pd.DataFrame, statuses: pd.DataFrame, lang: str, separat
     scale = [[bound, colour] for index, colour in enumerate(i18n.STATUS_COLOURS.values())
              for bound in (index / len(order), (index + 1) / len(order))]
     figure = go.Figure(go.Heatmap(
-        z=codes.values, x=list(attainment.columns), y=list(attainment.index), text=text.values,
+        z=codes.values, x=[_shown(c) for c in attainment.columns], y=[_shown(u) for u in attainment.index],
+        text=text.values,
         texttemplate="%{text}", textfont=dict(size=13), colorscale=scale, zmin=-0.5, zmax=len(order) - 0.5,
         xgap=2, ygap=2, hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
         colorbar=dict(tickvals=list(range(len(order))), ticktext=[i18n.status_label(s, lang) for s in order],
@@ -84,7 +92,7 @@ def heatmap(attainment: pd.DataFrame, statuses: pd.DataFrame, lang: str, separat
 
 def gap_bars(frame: pd.DataFrame, labels: dict, separators: str) -> go.Figure:
     """People still missing per unit, largest gap at the top, coloured by status."""
-    ordered = frame.sort_values("gap")
+    ordered = frame.sort_values("gap").assign(unit_name=lambda f: f["unit_name"].map(_shown))
     figure = px.bar(ordered, x="gap", y="unit_name", orientation="h", color="status_label", custom_data=["unit_code"],
                     color_discrete_map={i18n.status_label(s, labels["lang"]): c
                                         for s, c in i18n.STATUS_COLOURS.items()},
@@ -102,9 +110,10 @@ def trend_lines(trend: pd.DataFrame, highlight: str | None, separators: str) -> 
     figure = go.Figure()
     for (code, name), days in trend.groupby(["unit_code", "unit_name"], sort=False):
         mine = code == highlight
-        figure.add_scatter(x=days["date"], y=days["plan_pct"], name=name, mode="lines",
+        # the name goes in as meta, a value the template fills in, not as template text
+        figure.add_scatter(x=days["date"], y=days["plan_pct"], name=_shown(name), mode="lines", meta=_shown(name),
                            line=dict(color=ACTUAL if mine else "#b8b8b8", width=3 if mine else 1),
-                           hovertemplate=f"{name}<br>%{{x|%d/%m}}: %{{y:.2f}} %<extra></extra>",
+                           hovertemplate="%{meta}<br>%{x|%d/%m}: %{y:.2f} %<extra></extra>",
                            showlegend=mine)
     figure.update_yaxes(ticksuffix=" %")
     figure.update_xaxes(tickformat="%d/%m")

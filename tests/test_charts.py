@@ -1,0 +1,23 @@
+"""The charts show a unit's name as text: Plotly reads <b>, <a href> and %{…} in labels and templates."""
+from datetime import date
+
+import pandas as pd
+
+from sprint import charts
+
+NAME = "<b>Xã</b> <a href='http://e'>x</a> %{y}"
+
+
+def test_a_name_is_text_in_every_chart():
+    trend = pd.DataFrame({"unit_code": ["A", "A"], "unit_name": [NAME, NAME],
+                          "date": [date(2025, 10, 1), date(2025, 10, 2)], "plan_pct": [10.0, 11.0]})
+    lines = charts.trend_lines(trend, "A", ",.").data[0]
+    assert lines.name == lines.meta == "&lt;b&gt;Xã&lt;/b&gt; &lt;a href='http://e'&gt;x&lt;/a&gt; %{y}"
+    assert NAME not in lines.hovertemplate and lines.hovertemplate.startswith("%{meta}")
+    bars = charts.gap_bars(pd.DataFrame({"unit_code": ["A"], "unit_name": [NAME], "gap": [5],
+                                         "status_label": ["x"]}),
+                           {"gap": "Gap", "status": "Status", "lang": "en"}, ",.")
+    assert list(bars.data[0].y) == [lines.name]
+    grid = charts.heatmap(pd.DataFrame({"health": [50.0]}, index=[NAME]), pd.DataFrame({"health": ["behind"]}, index=[NAME]),
+                          "en", ",.")
+    assert list(grid.data[0].y) == [lines.name]
