@@ -57,13 +57,13 @@ if common.require_data():
             st.caption(f"{common.t('value')}: {i18n.number(row.value, lang)} · "
                        f"{common.t('projected')}: {i18n.number(row.projected, lang)}")
             if pd.notna(row.probability):
-                st.markdown(common.t("chance_by", chance=i18n.percent(100 * row.probability, lang, 0),
+                st.markdown(common.t("chance_by", chance=i18n.chance(row.probability, lang),
                                      milestone=i18n.day_month(row.milestone, lang)))
             if isinstance(parent, str):  # what this unit must add for its parent to make the milestone
-                shares = common.read(sprint.allocate, unit=parent, metric=row.metric, as_of=as_of)
-                own = shares.loc[shares["unit_code"] == scope, "share_daily"]
-                if len(own) and pd.notna(own.iloc[0]) and own.iloc[0] >= 0.5:  # what rounds to +1 a day or more
-                    st.caption(common.t("your_share", share=i18n.number(own.iloc[0], lang),
+                daily = sprint.share_of(common.read(sprint.allocate, unit=parent, metric=row.metric, as_of=as_of),
+                                        scope)
+                if daily is not None:
+                    st.caption(common.t("your_share", share=i18n.number(daily, lang),
                                         parent=common.unit_label(parent)))
     st.caption(common.status_legend())
     st.caption(common.t("forecast_model"))

@@ -4,7 +4,7 @@ import importlib
 from .accounts import (Account, AccountError, SignInError, account, account_for_email, add_account, close_session,
                        demo_accounts, list_accounts, open_session, session_account, set_disabled, set_password,
                        sign_in)
-from .allocation import allocate
+from .allocation import allocate, share_of
 from .anomalies import anomalies, file_flags
 from .audit import audit_log
 from .campaigns import campaign_for, current_phase, load_campaign, load_metrics, load_shipped_campaigns
@@ -28,7 +28,7 @@ __all__ = [
     "default_db_path", "ingest", "init_store", "late_payment", "latest_date",
     "leaderboard", "load_campaign", "load_metrics", "load_shipped_campaigns", "load_targets",
     "load_units", "neighbours", "progress", "reporting", "series", "target_path", "top_movers",
-    "upload_history", "vietnam_today", "allocate", "anomalies", "backtest", "file_flags", "forecast", "outlook", "briefing_pdf", "OutOfScopeError",
+    "upload_history", "vietnam_today", "allocate", "share_of", "anomalies", "backtest", "file_flags", "forecast", "outlook", "briefing_pdf", "OutOfScopeError",
 ]
 
 

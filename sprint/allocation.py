@@ -91,3 +91,10 @@ def allocate(con, *, unit: str, metric: str, as_of: date) -> pd.DataFrame:
     parameters["family"] = True
     frame = con.cursor().execute(ALLOCATION_SQL, parameters).df()
     return frame.astype({"value": "Int64", "target": "Int64", "gap": "Int64", "share": "Int64"})
+
+
+def share_of(shares: pd.DataFrame, unit: str) -> float | None:
+    """A child's figure per day in its parent's allocation (allocate's share_daily), or None when
+    it has none or less than what rounds to one person a day."""
+    own = shares.loc[shares["unit_code"] == unit, "share_daily"].dropna()
+    return float(own.iloc[0]) if len(own) and own.iloc[0] >= 0.5 else None

@@ -152,7 +152,7 @@ def briefing_pdf(con, *, as_of: date, unit: str | None = None, lang: str = "vi",
         table.row(headings)
         for row in content["figures"].itertuples():
             chance = "–" if pd.isna(row.probability) else (
-                f"{i18n.percent(100 * row.probability, lang, 0)} · {i18n.day_month(row.milestone, lang)}")
+                f"{i18n.chance(row.probability, lang)} · {i18n.day_month(row.milestone, lang)}")
             table.row([names[row.metric], i18n.percent(row.attainment_pct, lang), i18n.number(row.gap, lang),
                        i18n.number(row.required_daily, lang), chance, i18n.status_label(row.status, lang)])
     pdf.ln(2)

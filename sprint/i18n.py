@@ -373,6 +373,11 @@ def numbers(values: pd.Series, lang: str, decimals: int = 0) -> pd.Series:
     return pd.Series(values, dtype="object").map(lambda value: number(value, lang, decimals))
 
 
+def chance(probability, lang: str) -> str:
+    """A forecast's probability (0–1) as a whole percentage: 72 %."""
+    return percent(None if _missing(probability) else 100 * probability, lang, 0)
+
+
 def percent(value, lang: str, decimals: int = 2) -> str:
     """97,50 % in Vietnamese, 97.50% in English."""
     if _missing(value):

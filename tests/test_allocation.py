@@ -115,3 +115,8 @@ def test_a_parent_without_a_value_has_no_shares(con):
                         b"C,health,2025-11-30,100\n", name="t.csv", replace_all=True)
     frame = sprint.allocate(con, unit="P", metric="health", as_of=AS_OF)
     assert len(frame) == 3 and frame["share"].isna().all()
+
+
+def test_a_units_share_is_its_daily_figure_from_what_rounds_to_one_person():
+    shares = pd.DataFrame({"unit_code": ["A", "B", "C", "D"], "share_daily": [3.2, 0.49, 0.5, None]})
+    assert [sprint.share_of(shares, u) for u in ("A", "B", "C", "D", "E")] == [3.2, None, 0.5, None, None]

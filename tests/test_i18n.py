@@ -53,3 +53,7 @@ def test_a_jump_warning_writes_its_numbers_the_languages_way():
     assert jump.text("vi") == "số liệu tăng 47,5 % so với lần báo cáo trước (6.100 ngày 19/11/2025); hãy kiểm tra lại"
     assert jump.text("en") == ("this count jumps by 47.5 % against the previous report (6,100 on 19/11/2025); "
                                "please check it")
+
+
+def test_a_chance_is_a_whole_percentage():
+    assert (i18n.chance(0.7249, "vi"), i18n.chance(0.7251, "en"), i18n.chance(None, "vi")) == ("72 %", "73%", "–")
