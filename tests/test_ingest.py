@@ -449,7 +449,11 @@ def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_
         return
     ingest_module._stage_counts(cur, "\n".join(lines).encode(), "f.csv")
     today = {"today": date(2026, 11, 24), "scope": scope}
-    clean, _ = ingest_module._clean_check(cur, **today)
+    clean, repeated = ingest_module._clean_check(cur, **today)
     named = cur.execute(ingest_module.COUNTS_CHECK_SQL.format(
         number_problem=ingest_module.number_problem_sql("value_raw", "count")), today).fetchall()
     assert clean == (not named), (rows, named)
+    if clean:  # a key on several lines must be folded before the stored-report lookup
+        keys = [(d.replace("20/10/2025", "2025-10-20"), u, m)
+                for d, u, m, v in rows if v]
+        assert repeated == (len(keys) != len(set(keys)))

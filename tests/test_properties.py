@@ -106,7 +106,7 @@ def test_ingesting_the_days_in_any_order_gives_the_same_figures(case, data):
 
 
 @SETTINGS
-@given(scenario(), st.lists(st.tuples(st.floats(0, 1), st.integers(-3, 3)), min_size=1, max_size=4))
+@given(scenario(), st.lists(st.tuples(st.floats(0, 1), st.integers(-3, 3), st.integers(0, 2)), min_size=1, max_size=4))
 def test_the_history_holds_every_row_each_upload_brought(case, later):
     """upload_rows (counts, plus the history of what counts no longer says) gives, for every
     committed upload, exactly the rows of its file: whatever mix of new, corrected and unchanged
@@ -114,9 +114,11 @@ def test_the_history_holds_every_row_each_upload_brought(case, later):
     units_csv, counts = case
     con = store_with(units_csv)
     files = [counts]
-    for share, change in later:  # a part of the reports again, some values moved by -3..3
+    for share, change, shift in later:  # a part of the reports again, some values moved by -3..3,
         part = counts.sample(n=max(1, round(share * len(counts))), random_state=len(files))
         part = part.assign(value=(part["value"] + change).clip(0))
+        moved = part.iloc[::2].assign(date=lambda f: f["date"] + timedelta(days=shift))  # every other one a new day
+        part = pd.concat([moved, part.iloc[1::2]]).drop_duplicates(["date", "unit_code", "metric"])
         files.append(part)
     brought = []
     for index, frame in enumerate(files):
