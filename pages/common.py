@@ -277,10 +277,40 @@ def provider_configured() -> bool:
         return False
 
 
+PEER_HEADER = "x-sprint-peer"
+TRUSTED_PROXIES = sprint.trusted_proxies(os.environ.get("SPRINT_TRUSTED_PROXIES"))
+
+
+class PeerHeader:
+    """ASGI middleware (app.py): writes the peer of each WebSocket connection into its handshake's
+    headers as PEER_HEADER, dropping any header of that name the browser sent.
+
+    Streamlit's st.context.ip_address cannot be used: it reports a local peer as None, and it is
+    scope["client"], which uvicorn's proxy-headers middleware has already replaced with an
+    X-Forwarded-For entry whenever the peer is in FORWARDED_ALLOW_IPS (by default 127.0.0.1 and
+    ::1), so any local process, or a proxy that passes the browser's header on, could name any
+    address. uvicorn's connection keeps the peer it accepted as the `client` of the protocol
+    whose bound method `send` is (all three of its WebSocket implementations); under another
+    server, scope["client"] is the best there is."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            peer = getattr(getattr(send, "__self__", None), "client", None) or scope.get("client")
+            headers = [(name, value) for name, value in scope["headers"] if name.lower() != PEER_HEADER.encode()]
+            if peer:
+                headers.append((PEER_HEADER.encode(), str(peer[0]).encode("latin-1")))
+            scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)
+
+
 def _address() -> str | None:
-    """The browser's address, for slowing down failed sign-ins (none under AppTest)."""
-    address = st.context.ip_address
-    return address if isinstance(address, str) else None
+    """The browser's address, for the audit log and slowing down failed sign-ins: the rule is
+    sprint.client_address; this only gathers its inputs (none under AppTest)."""
+    headers = st.context.headers
+    return sprint.client_address(headers.get(PEER_HEADER), headers.get_all("X-Forwarded-For"), TRUSTED_PROXIES)
 
 
 COOKIE = "sprint_session"

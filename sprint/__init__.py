@@ -1,9 +1,9 @@
 """The sprint engine: store, ingest and every figure of the VSS year-end sprint."""
 import importlib
 
-from .accounts import (Account, AccountError, SignInError, account, account_for_email, add_account, close_session,
-                       demo_accounts, list_accounts, open_session, session_account, set_disabled, set_password,
-                       sign_in)
+from .accounts import (Account, AccountError, SignInError, account, account_for_email, add_account, client_address,
+                       close_session, demo_accounts, list_accounts, open_session, session_account, set_disabled,
+                       set_password, sign_in, trusted_proxies)
 from .allocation import allocate, share_of
 from .anomalies import anomalies, file_flags
 from .audit import audit_log
@@ -20,7 +20,7 @@ from .store import connect, data_version, data_versions, default_db_path, upload
 __all__ = [
     "Account", "AccountError", "SignInError", "account", "account_for_email", "add_account", "audit_log",
     "close_session", "complete_date", "template_rows", "reporting_days", "demo_accounts", "list_accounts", "open_session", "session_account", "set_disabled",
-    "set_password", "sign_in",
+    "set_password", "sign_in", "client_address", "trusted_proxies",
     "IngestResult", "Problem", "SprintError", "StoreBusyError", "StoreError", "UnknownError",
     "ValidationError", "attainment_matrix", "campaign_for", "connect", "coverage", "current_phase",
     "data_version", "data_versions", "metrics", "reporting_summary", "targets", "trend", "units",

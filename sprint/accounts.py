@@ -7,13 +7,16 @@ in through an OpenID Connect provider maps the identity's e-mail to an account i
 
 Repeated failed sign-ins slow down: after FREE_FAILURES failures in FAILURE_WINDOW, for the same
 account or from the same address, the next attempt must wait, twice as long after each further
-failure, up to MAX_WAIT. A successful sign-in starts the count again.
+failure, up to MAX_WAIT. A successful sign-in starts the count again. The address is the
+connection's own peer unless that peer is a proxy the deployment trusts (client_address).
 """
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -157,6 +160,63 @@ def account_for_email(con, email: str | None, *, address: str | None = None) -> 
         audit.record(con, "sign_in", account=found.name if found else email, address=address,
                      outcome="ok" if found else "failed", detail="provider")
     return found
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_proxies(setting: str | None) -> tuple[Network, ...]:
+    """The proxies whose X-Forwarded-For is believed, from a setting such as
+    "127.0.0.1, 10.0.0.0/8, ::1" (SPRINT_TRUSTED_PROXIES); none when it is empty or unset."""
+    networks = []
+    for item in (setting or "").split(","):
+        if item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise AccountError(f"SPRINT_TRUSTED_PROXIES: '{item.strip()}' is not an address or a network; "
+                                   "write addresses or networks separated by commas, e.g. 127.0.0.1, 10.0.0.0/8.") from None
+    return tuple(networks)
+
+
+def _ip(text: str):
+    """An address as X-Forwarded-For or a socket writes it ("1.2.3.4", "1.2.3.4:80", "[::1]:80",
+    "::ffff:1.2.3.4"); None if it is not one."""
+    text = text.strip().strip('"')
+    if text.startswith("[") and "]" in text:
+        text = text[1:text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
+    try:
+        ip = ipaddress.ip_address(text.split("%")[0])
+    except ValueError:
+        return None
+    return getattr(ip, "ipv4_mapped", None) or ip  # ::ffff:1.2.3.4 is 1.2.3.4
+
+
+def client_address(peer: str | None, forwarded_for: str | Sequence[str] | None,
+                   trusted: Iterable[Network] = ()) -> str | None:
+    """The address a sign-in is recorded and slowed down under. It is the connection's peer (a
+    local one too: 127.0.0.1 or ::1), unless the peer is a trusted proxy: then it is the right-most
+    X-Forwarded-For entry that is not itself a trusted proxy, because each proxy appends the
+    address it saw and everything to the left of that is whatever the browser claimed. An entry
+    there that is no address attributes the sign-in to the proxy that passed it on. None only
+    without a peer (no connection, as under AppTest)."""
+    if not peer:
+        return None
+    trusted = tuple(trusted)
+    nearest = _ip(peer)
+    if nearest is None:
+        return peer.strip()
+    if isinstance(forwarded_for, str):
+        forwarded_for = [forwarded_for]
+    hops = [hop for value in forwarded_for or () for hop in value.split(",") if hop.strip()]
+    while any(nearest in network for network in trusted) and hops:
+        hop = _ip(hops.pop())
+        if hop is None:
+            break
+        nearest = hop
+    return str(nearest)
 
 
 # Failed sign-ins counted since the later of the window's start and the last success, for the

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sprint
 from conftest import SCENARIO, fresh_store, load_scenario
@@ -312,3 +315,112 @@ def test_a_store_from_before_the_accounts_is_migrated_when_opened(tmp_path):
     sprint.add_account(con, "head-p1", role="unit", unit="P1", password="head-password")
     assert sprint.sign_in(con, "head-p1", "head-password").scope == "P1"
     assert sprint.complete_date(con) is not None
+
+
+# ---------------------------------------------------------------- the address a sign-in is recorded under
+
+NO_PROXIES = ()
+LOCAL_PROXY = accounts.trusted_proxies("127.0.0.1, ::1")
+
+
+@pytest.mark.parametrize("peer, forwarded_for, trusted, address", [
+    ("127.0.0.1", None, NO_PROXIES, "127.0.0.1"),  # a local browser: its own address, never None
+    ("::1", [], NO_PROXIES, "::1"),
+    ("127.0.0.1", "6.6.6.6", NO_PROXIES, "127.0.0.1"),  # a local process naming another address
+    ("203.0.113.7", "6.6.6.6", NO_PROXIES, "203.0.113.7"),  # a browser's own header is not believed
+    ("203.0.113.7", "6.6.6.6", LOCAL_PROXY, "203.0.113.7"),  # nor when it comes from no trusted proxy
+    ("127.0.0.1", "6.6.6.6, 203.0.113.7", LOCAL_PROXY, "203.0.113.7"),  # the proxy appended what it saw
+    ("127.0.0.1", "203.0.113.7", LOCAL_PROXY, "203.0.113.7"),
+    ("10.0.0.2", ["6.6.6.6, 203.0.113.7", "10.0.0.1"], accounts.trusted_proxies("10.0.0.0/8"), "203.0.113.7"),
+    ("127.0.0.1", "6.6.6.6, 203.0.113.7:4711", LOCAL_PROXY, "203.0.113.7"),
+    ("127.0.0.1", "[2001:db8::7]:4711", LOCAL_PROXY, "2001:db8::7"),
+    ("::ffff:127.0.0.1", "203.0.113.7", LOCAL_PROXY, "203.0.113.7"),
+    ("::ffff:198.51.100.4", "203.0.113.7", LOCAL_PROXY, "198.51.100.4"),
+    ("127.0.0.1", "203.0.113.7, <script>", LOCAL_PROXY, "127.0.0.1"),  # no address: the proxy's own
+    ("127.0.0.1", " , ", LOCAL_PROXY, "127.0.0.1"),
+    ("127.0.0.1", "::1, 127.0.0.1", LOCAL_PROXY, "::1"),  # every hop trusted: the first
+    (None, "203.0.113.7", LOCAL_PROXY, None),  # no connection (AppTest)
+])
+def test_the_address_is_the_peer_unless_a_trusted_proxy_forwarded_it(peer, forwarded_for, trusted, address):
+    assert accounts.client_address(peer, forwarded_for, trusted) == address
+
+
+hosts = st.ip_addresses(v=4).map(str)
+
+
+@given(claimed=st.text(), client=hosts, peer=hosts)
+def test_no_header_names_the_address_of_a_connection_from_an_untrusted_peer(claimed, client, peer):
+    assert accounts.client_address(peer, [claimed, f"{claimed}, {client}"], NO_PROXIES) == peer
+
+
+@given(claimed=st.text(), client=st.ip_addresses(network="203.0.113.0/24").map(str),
+       hops=st.lists(st.ip_addresses(network="10.0.0.0/8").map(str), max_size=3))
+def test_behind_trusted_proxies_a_browser_cannot_name_any_address_but_its_own(claimed, client, hops):
+    """Whatever the browser put in the header, each trusted proxy appends the address it saw."""
+    header = ", ".join([claimed, client, *hops[:-1]]) if hops else f"{claimed}, {client}"
+    peer = hops[-1] if hops else "127.0.0.1"
+    trusted = accounts.trusted_proxies("127.0.0.1, 10.0.0.0/8")
+    assert accounts.client_address(peer, header, trusted) == client
+
+
+def test_trusted_proxies_are_read_from_the_setting():
+    assert accounts.trusted_proxies(None) == accounts.trusted_proxies(" ") == ()
+    assert [str(n) for n in accounts.trusted_proxies("127.0.0.1, 10.0.0.0/8 ,::1")] == [
+        "127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+    with pytest.raises(sprint.AccountError, match="SPRINT_TRUSTED_PROXIES: 'proxy.local' is not an address"):
+        accounts.trusted_proxies("127.0.0.1, proxy.local")
+
+
+def test_forged_headers_from_a_local_connection_do_not_escape_the_slow_down(staffed):
+    """A local process failing with a new X-Forwarded-For each time is one address, 127.0.0.1."""
+    for second, name in enumerate(("boss", "admin", "head-p1")):
+        address = accounts.client_address("127.0.0.1", f"198.51.100.{second}", NO_PROXIES)
+        failed(staffed, name, NOON + timedelta(seconds=second), address=address)
+    fourth = accounts.client_address("127.0.0.1", "198.51.100.99", NO_PROXIES)
+    assert failed(staffed, "someone", NOON + timedelta(seconds=3), address=fourth).wait == timedelta(seconds=1)
+    assert set(sprint.audit_log(staffed, kind="sign_in")["address"]) == {"127.0.0.1"}
+
+
+async def _echo_handshake(scope, receive, send):
+    """An ASGI app that sends back what its WebSocket handshake looked like."""
+    await receive()
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.send", "text": json.dumps({
+        "client": scope["client"][0],
+        "headers": [[name.decode(), value.decode()] for name, value in scope["headers"]]})})
+    await send({"type": "websocket.close"})
+
+
+def test_the_server_hands_the_page_the_peer_not_a_forwarded_address(monkeypatch):
+    """Under uvicorn as Streamlit runs it (proxy headers on, FORWARDED_ALLOW_IPS unset: loopback
+    trusted), a local connection with a forged X-Forwarded-For has scope["client"] replaced by the
+    forged address; PeerHeader hands the page the real peer and drops a forged copy of its header."""
+    import socket
+    import threading
+
+    import uvicorn
+    from websockets.sync.client import connect
+
+    from pages.common import PEER_HEADER, PeerHeader
+
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    listening = socket.create_server(("127.0.0.1", 0))  # connections wait in its backlog until uvicorn serves
+    port = listening.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(PeerHeader(_echo_handshake), ws="websockets-sansio", lifespan="off",
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+    thread.start()
+    try:
+        with connect(f"ws://127.0.0.1:{port}/", open_timeout=30,
+                     additional_headers={"X-Forwarded-For": "6.6.6.6", PEER_HEADER: "6.6.6.7"}) as socket_:
+            seen = json.loads(socket_.recv(timeout=30))
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        listening.close()
+    assert seen["client"] == "6.6.6.6"  # what st.context.ip_address would have said
+    peers = [value for name, value in seen["headers"] if name == PEER_HEADER]
+    forwarded = [value for name, value in seen["headers"] if name == "x-forwarded-for"]
+    assert peers == ["127.0.0.1"] and forwarded == ["6.6.6.6"]
+    assert sprint.client_address(peers[0], forwarded, NO_PROXIES) == "127.0.0.1"
+    assert sprint.client_address(peers[0], forwarded, LOCAL_PROXY) == "6.6.6.6"
