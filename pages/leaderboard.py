@@ -67,10 +67,17 @@ if common.require_data():
             change=board["rank_change"].map(lambda c: i18n.rank_change(c, lang)),
             status=i18n.status_marked(board["status"], lang),
             unit_name=board["unit_name"].where(board["unit_code"] != mine, "★ " + board["unit_name"]),
+            weakest=i18n.weakest_metrics(board["weakest_metric"].map(common.metric_labels()),
+                                         board["weakest_probability"], lang),
+            no_chance=board["no_chance"].map(lambda reason: i18n.no_chance(reason, lang)),
         )
         columns = ["rank", "change", "unit_code", "unit_name", "score", "probability"]
         if metric != "all":
             columns += ["value", "target", "gap", "status"]
+        else:  # the chance that every metric makes it, and the one least likely to
+            columns += ["weakest"]
+        if board["no_chance"].notna().any():
+            columns += ["no_chance"]
         shown = shown[columns]
         config = {
             "rank": st.column_config.NumberColumn(common.t("rank"), format="%d", width="small"),
@@ -81,11 +88,13 @@ if common.require_data():
             "value": common.number_column("value"), "target": common.number_column("target"),
             "gap": common.number_column("gap"),
             "probability": common.chance_column(),
-            "status": common.t("status"),
+            "status": common.t("status"), "weakest": common.t("weakest_metric"), "no_chance": common.t("no_chance"),
         }
         st.dataframe(shown, hide_index=True, column_config=config, height=min(35 * len(shown) + 40, 1300))
-        export = board[["rank", "unit_code", "unit_name", "score", "rank_change", "probability", "value", "target", "gap",
-                        "status"]]
+        if metric == "all":
+            st.caption(common.t("chance_all_help"))
+        export = board[["rank", "unit_code", "unit_name", "score", "rank_change", "probability", "weakest_metric",
+                        "weakest_probability", "no_chance", "value", "target", "gap", "status"]]
         common.download_buttons(export, f"bang-xep-hang-{metric}-{as_of.isoformat()}", "board")
 
         st.subheader(common.t("top_movers"))

@@ -6,6 +6,7 @@ import sprint
 from pages import common
 from sprint import charts
 from sprint import i18n
+from sprint.forecast import RECENT_DAYS
 
 common.route_through_app()
 
@@ -56,9 +57,12 @@ if common.require_data():
                        f" · {common.t('pace_7d')}: **{i18n.number(row.pace_7d, lang)}**{common.t('per_day')}")
             st.caption(f"{common.t('value')}: {i18n.number(row.value, lang)} · "
                        f"{common.t('projected')}: {i18n.number(row.projected, lang)}")
+            withheld = i18n.no_chance_why(row.no_chance, row.recent_report_days, RECENT_DAYS, lang)
             if pd.notna(row.probability):
                 st.markdown(common.t("chance_by", chance=i18n.chance(row.probability, lang),
                                      milestone=i18n.day_month(row.milestone, lang)))
+            elif withheld:  # too few recent reports to trust a pace
+                st.caption(withheld)
             if isinstance(parent, str):  # what this unit must add for its parent to make the milestone
                 daily = sprint.share_of(common.read(sprint.allocate, unit=parent, metric=row.metric, as_of=as_of),
                                         scope)

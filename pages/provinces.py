@@ -64,6 +64,9 @@ if common.require_data():
                              "required_daily", "pace_7d", "probability", "status"]].round(
                 {"required_daily": 0, "pace_7d": 0})
             table["status"] = i18n.status_marked(table["status"], lang)
+            why = figures["no_chance"].map(lambda reason: i18n.no_chance(reason, lang))
+            if why.ne("").any():
+                table.insert(table.columns.get_loc("probability") + 1, "no_chance", why)
             st.dataframe(table, hide_index=True, column_config={
                 "unit_code": common.t("unit"), "unit_name": common.t("name"),
                 "value": common.number_column("value"), "target": common.number_column("target"),
@@ -71,7 +74,7 @@ if common.require_data():
                                                                   min_value=0, max_value=110),
                 "gap": common.number_column("gap"), "required_daily": common.number_column("required_daily"),
                 "pace_7d": common.number_column("pace_7d"), "probability": common.chance_column(),
-                "status": common.t("status")})
+                "status": common.t("status"), "no_chance": common.t("no_chance")})
 
             if own["gap"].fillna(0).iloc[0] > 0:  # the unit still misses people: who must add what
                 shares = common.read(sprint.allocate, unit=scope, metric=metric, as_of=as_of)

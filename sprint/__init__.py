@@ -9,7 +9,7 @@ from .anomalies import anomalies, file_flags
 from .audit import audit_log
 from .campaigns import campaign_for, current_phase, load_campaign, load_metrics, load_shipped_campaigns
 from .errors import OutOfScopeError, Problem, SprintError, StoreBusyError, StoreError, UnknownError, ValidationError
-from .forecast import backtest, forecast, outlook
+from .forecast import backtest, backtest_all_metrics, chance_of_all_metrics, forecast, outlook
 from .ingest import IngestResult, ingest, load_targets, load_units, upload_history
 from .leaderboard import leaderboard, neighbours, top_movers
 from .progress import (attainment_matrix, complete_date, coverage, late_payment, latest_date, metrics, progress, reporting,
@@ -28,7 +28,7 @@ __all__ = [
     "default_db_path", "ingest", "init_store", "late_payment", "latest_date",
     "leaderboard", "load_campaign", "load_metrics", "load_shipped_campaigns", "load_targets",
     "load_units", "neighbours", "progress", "reporting", "series", "target_path", "top_movers",
-    "upload_history", "vietnam_today", "allocate", "share_of", "anomalies", "backtest", "file_flags", "forecast", "outlook", "briefing_pdf", "OutOfScopeError",
+    "upload_history", "vietnam_today", "allocate", "share_of", "anomalies", "backtest", "backtest_all_metrics", "chance_of_all_metrics", "file_flags", "forecast", "outlook", "briefing_pdf", "OutOfScopeError",
 ]
 
 

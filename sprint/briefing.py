@@ -23,7 +23,7 @@ from plotly.subplots import make_subplots
 from . import charts, i18n
 from .campaigns import campaign_for, current_phase
 from .errors import OutOfScopeError, UnknownError
-from .forecast import forecast, outlook
+from .forecast import chance_of_all_metrics, forecast, outlook
 from .leaderboard import leaderboard, top_movers
 from .progress import check_filters, metrics, reporting, reporting_summary, series, target_path
 
@@ -57,6 +57,7 @@ def briefing(con, *, as_of: date, unit: str | None = None, scope: str | None = N
         "unit": unit, "unit_name": name, "as_of": as_of, "campaign": campaign,
         "phase": current_phase(campaign, as_of),
         "figures": outlook(con, as_of=as_of, unit=unit),
+        "all_metrics": chance_of_all_metrics(con, as_of=as_of, unit=unit),
         "behind": board.sort_values(["score", "unit_code"]).head(LISTED) if len(board) else board,
         "gained": top_movers(con, as_of=as_of, parent=unit, limit=LISTED) if has_children else pd.DataFrame(),
         "reporting": reporting_summary(state),
@@ -151,10 +152,17 @@ def briefing_pdf(con, *, as_of: date, unit: str | None = None, lang: str = "vi",
                    line_height=5.6, headings_style=HEADINGS) as table:
         table.row(headings)
         for row in content["figures"].itertuples():
-            chance = "–" if pd.isna(row.probability) else (
+            chance = (i18n.no_chance(row.no_chance, lang) or "–") if pd.isna(row.probability) else (
                 f"{i18n.chance(row.probability, lang)} · {i18n.day_month(row.milestone, lang)}")
             table.row([names[row.metric], i18n.percent(row.attainment_pct, lang), i18n.number(row.gap, lang),
                        i18n.number(row.required_daily, lang), chance, i18n.status_label(row.status, lang)])
+    for row in content["all_metrics"].itertuples():  # every metric at once: their joint chance, the weakest
+        if pd.notna(row.probability):
+            pdf.line_of(_say("chance_all", lang, chance=i18n.chance(row.probability, lang),
+                             weakest=f"{names[row.weakest_metric]} ({i18n.chance(row.weakest_probability, lang)})"),
+                        9.5, height=5.5)
+        elif pd.notna(row.no_chance):
+            pdf.line_of(_say("chance_all_withheld", lang, why=i18n.no_chance(row.no_chance, lang)), 9.5, height=5.5)
     pdf.ln(2)
 
     png, reason = _chart_png(con, content, lang)

@@ -20,7 +20,7 @@ from .audit import KINDS, audit_log
 from .campaigns import load_campaign, load_metrics, load_shipped_campaigns
 from .errors import SprintError, StoreBusyError, ValidationError
 from .export import spreadsheet_safe
-from .forecast import backtest, forecast, outlook
+from .forecast import backtest, backtest_all_metrics, chance_of_all_metrics, forecast, outlook
 from .inbox import handoff, prepare_inbox, process_once, watch as watch_inbox
 from .ingest import ingest as ingest_file
 from .ingest import load_targets as load_targets_file
@@ -335,27 +335,30 @@ read_command("anomalies", anomalies, as_of_option,
              click.option("--unit", default="VN", show_default=True, help="Reports of this unit's subtree."))
 
 
-@cli.command("forecast")
-@db_option
-@format_option
-@as_of_option
-@unit_option
-@level_option
-@parent_option
-@metric_option
-@click.option("--backtest", "judge", is_flag=True,
-              help="Judge the forecast instead: every past day up to --as-of, 7 days ahead and to the next "
-                   "milestone, with the share of outcomes inside the 80 % band and the Brier score.")
-@_guarded
-def forecast_command(db, output_format, as_of, unit, level, parent, metric, judge):
-    """How likely each unit is to reach each remaining milestone, with the 80 % band of its value."""
-    con = _open(db)
-    if judge:
-        _output(backtest(con, until=_as_of(con, as_of), metric=metric, unit=unit, level=level, parent=parent),
+def judged_command(name: str, function, judge, judge_help: str, *options):
+    """A command that prints `function(con, as_of=…, **options)` or, with --backtest, `judge(con,
+    until=…, **options)`: the figure, or how it did on every past day up to --as-of."""
+    def command(db, output_format, as_of, judged, **filters):
+        con = _open(db)
+        as_of = _as_of(con, as_of)
+        _output(judge(con, until=as_of, **filters) if judged else function(con, as_of=as_of, **filters),
                 output_format)
-    else:
-        _output(forecast(con, as_of=_as_of(con, as_of), unit=unit, level=level, parent=parent, metric=metric),
-                output_format)
+
+    command.__doc__ = function.__doc__.split("\n\n")[0]
+    backtest_option = click.option("--backtest", "judged", is_flag=True, help=judge_help)
+    for option in reversed([db_option, format_option, as_of_option, *options, backtest_option]):
+        command = option(command)
+    cli.command(name)(_guarded(command))
+
+
+judged_command("forecast", forecast, backtest,
+               "Judge the forecast instead: every past day up to --as-of, 7 days ahead and to the next milestone, "
+               "with the share of outcomes inside the 80 % band and the Brier score.",
+               unit_option, level_option, parent_option, metric_option)
+judged_command("chances", chance_of_all_metrics, backtest_all_metrics,
+               "Judge it instead: every past day up to --as-of whose milestones have passed, against whether every "
+               "metric made it, beside the weakest metric's chance and the mean of the chances.",
+               unit_option, level_option, parent_option)
 
 
 @cli.command()

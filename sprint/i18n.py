@@ -167,8 +167,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "projection": ("Dự báo", "Projection"),
     "band": ("Khoảng dự báo 80 %", "80% forecast band"),
     "chance_by": ("**{chance}** khả năng đạt mốc {milestone}", "**{chance}** likely by {milestone}"),
-    "your_share": ("Phần của đơn vị để {parent} đạt mốc: **+{share}**/ngày",
-                   "Your share for {parent} to make it: **+{share}** a day"),
+    "your_share": ("Phần của đơn vị, để chính mình và {parent} đạt mốc: **+{share}**/ngày",
+                   "Your share, for your own target and {parent}'s: **+{share}** a day"),
     "forecast_model": ("Khả năng đạt mốc: giá trị ở mốc = hôm nay + mức tăng bình quân mỗi tuần của 4 tuần gần nhất × số "
                        "tuần còn lại (ngày cuối tuần tính theo nhịp báo cáo thực tế). Dải 80 % trên biểu đồ rộng theo độ "
                        "dao động giữa các tuần; xác suất là phần của dải vượt chỉ tiêu.",
@@ -176,12 +176,24 @@ LABELS: dict[str, tuple[str, str]] = {
                        "weeks × the weeks left (weekends count as much as they really add). The 80% band on the chart "
                        "widens with how much the weeks varied; the chance is the share of it above the target."),
     "chance": ("Khả năng đạt mốc", "Chance of milestone"),
+    "chance_all": ("Khả năng đạt mốc ở mọi chỉ số", "Chance every metric makes it"),
+    "chance_all_help": ("Khả năng mọi chỉ số đều đạt mốc: tích khả năng của từng chỉ số (coi như độc lập với nhau), "
+                        "không bao giờ cao hơn khả năng của chỉ số khó đạt nhất, ghi bên cạnh.",
+                        "The chance that every metric makes its milestone: the product of each metric's chance (taken "
+                        "as independent of each other), never above that of the weakest metric, shown beside it."),
+    "weakest_metric": ("Chỉ số khó đạt nhất", "Weakest metric"),
+    "no_chance": ("Lý do không tính", "Why no chance"),
+    # why a chance is withheld (sprint.forecast's no_chance): a word for a table, a sentence for a card
+    "no_chance_few_reports": ("ít báo cáo", "few reports"),
+    "no_chance_few_reports_why": ("Không tính khả năng đạt mốc: chỉ báo cáo {days} trong {of} ngày qua",
+                                  "No chance given: reported on only {days} of the last {of} days"),
     "allocation": ("Phân bổ phần còn thiếu của {unit} đến mốc {milestone}", "Who must add what for {unit} by {milestone}"),
-    "allocation_help": ("Số còn thiếu của đơn vị cấp trên chia cho các đơn vị trực thuộc theo phần còn thiếu và tốc độ "
-                        "7 ngày của từng đơn vị; đơn vị đã đạt chỉ tiêu không phải nhận thêm. Tổng các phần bằng đúng số "
-                        "còn thiếu.",
-                        "The parent's gap split over its units by each one's own gap and 7-day pace; a unit at its "
-                        "target gets none. The shares add up to the gap exactly."),
+    "allocation_help": ("Phần phải thêm = số đơn vị còn thiếu so với chỉ tiêu của chính mình, cộng phần (theo chỉ tiêu) "
+                        "của số cấp trên còn thiếu ngoài các phần đó; đơn vị đã đạt chỉ tiêu không phải thêm: mọi đơn vị "
+                        "đạt phần của mình thì mọi đơn vị và cấp trên đều đạt chỉ tiêu.",
+                        "Share = what the unit must add to reach its own target, plus its part (by target) of what the "
+                        "parent needs beyond that; a unit at its target gets none: every share met, every unit and the "
+                        "parent make their targets."),
     "share": ("Phần phải thêm", "Share to add"),
     "share_daily": ("Mỗi ngày", "Per day"),
     "data_quality": ("Chất lượng số liệu", "Data quality"),
@@ -293,6 +305,10 @@ LABELS: dict[str, tuple[str, str]] = {
     # the morning briefing (sprint.briefing)
     "briefing_title": ("Bản tin sáng: {unit}", "Morning briefing: {unit}"),
     "briefing_as_of": ("Số liệu đến hết ngày {day}", "Figures as of {day}"),
+    "briefing_chance_all": ("Khả năng mọi chỉ số đều đạt mốc: {chance} · khó đạt nhất: {weakest}",
+                            "Chance every metric makes its milestone: {chance} · weakest: {weakest}"),
+    "briefing_chance_all_withheld": ("Khả năng mọi chỉ số đều đạt mốc: không tính ({why})",
+                                     "Chance every metric makes its milestone: none given ({why})"),
     "briefing_required": ("Cần/ngày", "Needed/day"),
     "briefing_behind": ("5 đơn vị chậm nhất", "Five furthest behind"),
     "briefing_gained": ("5 đơn vị tăng hạng nhiều nhất (7 ngày)", "Five that climbed most (7 days)"),
@@ -360,6 +376,25 @@ def rank_change(change, lang: str) -> str:
 
 def _missing(value) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def no_chance(reason, lang: str) -> str:
+    """Why a chance is withheld (forecast's no_chance), in a word for a table's cell: ít báo cáo,
+    few reports; '' where it is not."""
+    return "" if _missing(reason) else t(f"no_chance_{reason}", lang)
+
+
+def no_chance_why(reason, report_days, of_days: int, lang: str) -> str:
+    """Why a chance is withheld, as a card's sentence (reported on only 3 of the last 14 days); ''
+    where it is not."""
+    return "" if _missing(reason) else t(f"no_chance_{reason}_why", lang, days=number(report_days, lang), of=of_days)
+
+
+def weakest_metrics(names: pd.Series, probabilities: pd.Series, lang: str) -> pd.Series:
+    """The weakest metric beside a chance of all metrics, its name and its own chance: Bảo hiểm y
+    tế · 0 %; '' where there is none."""
+    return pd.Series([f"{name} · {chance(probability, lang)}" if not _missing(name) else ""
+                      for name, probability in zip(names, probabilities)], index=names.index, dtype="object")
 
 
 def number(value, lang: str, decimals: int = 0) -> str:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from .errors import UnknownError
-from .forecast import FORECAST_CTES, forecast_parameters
+from .forecast import ALL_METRICS_CTES, FORECAST_CTES, forecast_parameters
 from .progress import FIGURES_CTES, figure_parameters
 
 MOVERS_DAYS = 7
@@ -54,19 +54,14 @@ WITH {FIGURES_CTES}, {BOARD_CTES}
 SELECT * FROM board ORDER BY rank, unit_code
 """
 
-# the board and each unit's chance of its current milestone: the mean over the metrics scored,
-# none unless each of them has one (on a milestone's own day the day decides, there is no chance)
+# the board and each unit's chance of its current milestone: for all metrics, the chance that every
+# metric scored meets it, and the weakest metric (forecast.ALL_METRICS_CTES)
 CHANCES_BOARD_SQL = f"""
-WITH {FORECAST_CTES}, {BOARD_CTES},
-unit_chances AS (
-    SELECT p.unit_code,
-        CASE WHEN count(l.probability) = count(*) THEN round(avg(l.probability), 4) END AS probability
-    FROM progress p LEFT JOIN likely l ON l.unit_code = p.unit_code AND l.metric = p.metric AND l.as_of = p.as_of
-        AND l.horizon = p.milestone
-    WHERE p.as_of = $dates[1] AND p.value IS NOT NULL AND (p.direction = 'higher_is_better' OR $metric IS NOT NULL)
-    GROUP BY p.unit_code
-)
-SELECT b.*, c.probability FROM board b LEFT JOIN unit_chances c USING (unit_code) ORDER BY rank, unit_code
+WITH {FORECAST_CTES}, {BOARD_CTES}, {ALL_METRICS_CTES}
+SELECT b.*, round(c.probability, 4) AS probability, c.weakest_metric,
+    round(c.weakest_probability, 4) AS weakest_probability, c.no_chance
+FROM board b LEFT JOIN all_metrics c ON c.unit_code = b.unit_code AND c.as_of = $dates[1]
+ORDER BY rank, unit_code
 """
 
 MOVERS_SQL = f"""
@@ -95,8 +90,12 @@ def leaderboard(con, *, as_of: date, metric: str = "all", level: str = "province
     positive = moved up; none if not ranked yesterday), previous_rank, rank_week_ago,
     places_gained (over the week), score_week_ago, metrics_scored, and for a single metric value,
     target, gap, status, milestone. Units with no score are left out; ties are listed by code.
-    With chances, also probability: the chance of the current milestone (sprint.forecast), the
-    mean over the metrics scored (it costs the forecast's statement on top of the board's).
+    With chances, also probability: the chance of the current milestone (sprint.forecast); for
+    all metrics, the chance that every metric scored meets its milestone (the product of their
+    chances: see sprint.forecast), weakest_metric and weakest_probability (the metric least likely
+    to make it, and its chance), and no_chance ('few_reports' where a chance is withheld because
+    the unit reported on too few of the last 14 days). It costs the forecast's statement on top
+    of the board's.
     """
     parameters = _board_parameters(con, as_of=as_of, metric=metric, level=level, parent=parent, days=MOVERS_DAYS)
     if chances:

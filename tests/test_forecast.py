@@ -3,6 +3,7 @@
 Each series is one grassroots unit U under P under VN, metric voluntary_si, reported every day
 from the campaign's baseline (2025-09-30), so the nation's weekday profile is U's own.
 """
+import json
 from datetime import date, timedelta
 
 import pandas as pd
@@ -119,14 +120,83 @@ def test_outlook_is_progress_with_the_current_milestones_chance(demo_con):
     assert (merged["probability"] == merged["probability_forecast"]).all()
 
 
-def test_leaderboard_chances_are_the_mean_over_its_metrics(demo_con):
+def alternating(as_of):
+    """20 a day in the weeks 0, 2 … before as_of, 10 a day in weeks 1, 3 …: the hand example's weeks."""
+    return lambda day: 20 if ((as_of - day).days // 7) % 2 == 0 else 10
+
+
+def build_metrics(con, additions: dict, *, until: date, start: int = 1000) -> dict:
+    """U reports every metric of `additions` (metric -> daily addition) every day from the
+    baseline to `until`; its value of each on `until`."""
+    rows, last = [], {}
+    for metric, addition in additions.items():
+        value, day = start, BASELINE
+        while day <= until:
+            rows.append((day.isoformat(), "U", metric, value))
+            last[metric] = value
+            day += timedelta(days=1)
+            value += addition(day)
+    sprint.load_units(con, UNITS, name="u.csv")
+    sprint.ingest(con, pd.DataFrame(rows, columns=["date", "unit_code", "metric", "value"]).to_csv(index=False).encode(),
+                  name="c.csv")
+    return last
+
+
+def test_the_chance_of_every_metric_is_the_product_of_their_chances(con):
+    """Three metrics of U on 16/11, 14 days before the 30/11 milestone: voluntary_si has the hand
+    example's weeks and a target 115 above its median (0.0993, test_the_band_and_probability_by_hand),
+    health the same weeks and a target at its median (z = 0: 0.5), compulsory_si a steady 100 a day
+    and a target below its median (1). Every one must make it: 0.0993 × 0.5 × 1 = 0.0497, never
+    above its weakest metric's 0.0993 (the mean of the chances, the rule before, said 0.5331)."""
+    as_of = date(2025, 11, 16)
+    values = build_metrics(con, {"voluntary_si": alternating(as_of), "health": alternating(as_of),
+                                 "compulsory_si": lambda day: 100}, until=as_of)
+    targets = {"voluntary_si": values["voluntary_si"] + 210 + 115, "health": values["health"] + 210,
+               "compulsory_si": values["compulsory_si"] + 1000}
+    sprint.load_targets(con, ("unit_code,metric,milestone,target\n" + "".join(
+        f"U,{metric},2025-11-30,{target}\n" for metric, target in targets.items())).encode(), name="t.csv",
+        replace_all=True)
+    chances = sprint.forecast(con, as_of=as_of, unit="U").set_index("metric")["probability"]
+    assert chances.to_dict() == pytest.approx({"voluntary_si": 0.0993, "health": 0.5, "compulsory_si": 1.0},
+                                              abs=0.0005)
+    board = sprint.leaderboard(con, as_of=as_of, parent="P", chances=True).iloc[0]
+    assert board["probability"] == pytest.approx(0.0993 * 0.5, abs=0.0005)
+    assert (board["weakest_metric"], board["weakest_probability"]) == ("voluntary_si", pytest.approx(0.0993, abs=5e-4))
+    alone = sprint.chance_of_all_metrics(con, as_of=as_of, unit="U").iloc[0]
+    assert (alone["probability"], alone["weakest_metric"]) == (board["probability"], "voluntary_si")
+
+
+def test_thanh_hoa_sure_of_four_metrics_and_not_of_health_has_no_chance_of_all(demo_con):
+    """The issue's case: on 20/11 Thanh Hóa's chances are 100 % for four metrics and 0 % for
+    health; the mean said 80 %, the chance that all five make it is 0, health the weakest."""
     as_of = date(2025, 11, 20)
+    chances = sprint.outlook(demo_con, as_of=as_of, unit="38").set_index("metric")["probability"]
+    assert chances["health"] == 0 and chances.mean() == pytest.approx(0.8, abs=1e-3)
     board = sprint.leaderboard(demo_con, as_of=as_of, chances=True)
     plain = sprint.leaderboard(demo_con, as_of=as_of)
-    pd.testing.assert_frame_equal(board.drop(columns="probability"), plain)
-    thanh_hoa = sprint.outlook(demo_con, as_of=as_of, unit="38")
-    assert board.set_index("unit_code").loc["38", "probability"] == pytest.approx(
-        thanh_hoa["probability"].mean(), abs=1e-4)
+    pd.testing.assert_frame_equal(board[plain.columns], plain)
+    thanh_hoa = board.set_index("unit_code").loc["38"]
+    assert (thanh_hoa["probability"], thanh_hoa["weakest_metric"], thanh_hoa["weakest_probability"]) == (0, "health", 0)
+    assert (board["probability"] <= board["weakest_probability"]).all()
+
+
+def test_the_backtest_of_the_chance_of_all_metrics_by_hand(con):
+    """U adds 100 compulsory_si and 10 voluntary_si every day to 31/10, the milestone: compulsory's
+    target is 50 under its outcome (a chance of 1, made), voluntary's 50 over (0, missed). Every day
+    from 14/10 (two weeks into the campaign) to 30/10 is judged, 17 days for U, for P and for the
+    nation: the joint chance and the weakest say 0 and all did not make it (Brier 0); the mean
+    said 0.5 (Brier 0.25)."""
+    values = build_metrics(con, {"compulsory_si": lambda day: 100, "voluntary_si": lambda day: 10},
+                           until=date(2025, 10, 31))
+    sprint.load_targets(con, (f"unit_code,metric,milestone,target\nU,compulsory_si,2025-10-31,{values['compulsory_si'] - 50}\n"
+                              f"U,voluntary_si,2025-10-31,{values['voluntary_si'] + 50}\n").encode(), name="t.csv",
+                        replace_all=True)
+    judged = sprint.backtest_all_metrics(con).set_index(["level", "chance"])
+    assert judged["forecasts"].to_dict() == {("all", "all"): 51, ("national", "all"): 17, ("province", "all"): 17,
+                                             ("grassroots", "all"): 17, ("all", "0-20 %"): 51}
+    overall = judged.loc[("all", "all")]
+    assert overall[["reached_pct", "joint_pct", "weakest_pct", "mean_pct"]].tolist() == [0, 0, 0, 50]
+    assert overall[["brier_joint", "brier_weakest", "brier_mean", "base_rate_brier"]].tolist() == [0, 0, 0.25, 0]
 
 
 def test_backtest_of_the_demo_is_calibrated(demo_con):
@@ -149,7 +219,8 @@ def test_forecast_cli_prints_the_function(demo_store_file, demo_con):
                                       "--unit", "66-EAKAR", "--metric", "health", "--format", "csv"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == "unit_code,unit_name,metric,as_of,milestone,target,value,probability,low,median,high"
+    assert lines[0] == ("unit_code,unit_name,metric,as_of,milestone,target,value,probability,low,median,high,"
+                        "recent_report_days,no_chance")
     expected = sprint.forecast(demo_con, as_of=date(2025, 11, 20), unit="66-EAKAR", metric="health")
     assert [line.split(",")[7] for line in lines[1:]] == [f"{p:g}" if p not in (0, 1) else str(p)
                                                           for p in expected["probability"]]
@@ -179,3 +250,39 @@ def test_no_leaderboard_chance_on_a_milestones_own_day(demo_con):
     board = sprint.leaderboard(demo_con, as_of=date(2025, 10, 31), chances=True)
     assert board["probability"].isna().all()
     assert sprint.leaderboard(demo_con, as_of=date(2025, 10, 30), chances=True)["probability"].notna().all()
+
+
+@pytest.mark.parametrize("last_report, report_days, chance_given", [
+    (date(2025, 11, 10), 4, False),  # silent since 11/11: 7–10/11 are its only reports of the last 14 days
+    (date(2025, 11, 11), 5, True),   # five of them: half the ten working days of two weeks, the least that counts
+])
+def test_a_unit_that_went_quiet_gets_no_chance_and_says_why(con, last_report, report_days, chance_given):
+    """The issue's case: U added 4 a day and then stopped reporting, 12 a day short of its target.
+    On 20/11 its last weeks still hold reports (so it has a forecast), but a chance would rest on a
+    pace it no longer shows: under 5 report days of the last 14, none (null), with the reason; its
+    parent P reports through it alone and says the same."""
+    build(con, lambda day: 4, until=last_report, target=1000 + 51 * 4 + 12 * 10)
+    for unit in ("U", "P"):
+        row = forecast_row(con, date(2025, 11, 20), unit=unit)
+        assert row["recent_report_days"] == report_days
+        assert pd.notna(row["probability"]) == chance_given
+        assert row["no_chance"] == (None if chance_given else "few_reports")
+    card = sprint.outlook(con, as_of=date(2025, 11, 20), unit="U").iloc[0]
+    assert (pd.isna(card["probability"]), card["no_chance"]) == (not chance_given, row["no_chance"])
+    everything = sprint.leaderboard(con, as_of=date(2025, 11, 20), parent="P", chances=True).iloc[0]
+    assert everything["no_chance"] == row["no_chance"]
+    assert pd.notna(everything["probability"]) == chance_given
+
+
+def test_a_quiet_units_chance_is_null_in_the_cli_json(demo_store_file):
+    """Hà Nam (37-HANAM) in the demo is silent from 3/11 to 11/11: on 11/11 it reported on 3 of the last 14 days."""
+    from click.testing import CliRunner
+
+    from sprint.cli import cli
+
+    for command in (["forecast", "--unit", "37-HANAM", "--metric", "health"], ["chances", "--unit", "37-HANAM"]):
+        result = CliRunner().invoke(cli, ["--db", str(demo_store_file), *command, "--as-of", "2025-11-11",
+                                          "--format", "json"])
+        assert result.exit_code == 0, result.output
+        rows = json.loads(result.output)
+        assert rows and all(row["probability"] is None and row["no_chance"] == "few_reports" for row in rows), rows

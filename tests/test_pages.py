@@ -532,7 +532,34 @@ def test_a_heads_page_says_their_share_of_the_parents_gap(demo_store):
     con.close()
     mine = shares.set_index("unit_code").loc["66-EAKAR", "share_daily"]
     assert mine > 0
-    assert f"Phần của đơn vị để Đắk Lắk (66) đạt mốc: **+{i18n.number(mine, 'vi')}**/ngày" in texts(at).replace("\\", "")
+    assert (f"Phần của đơn vị, để chính mình và Đắk Lắk (66) đạt mốc: **+{i18n.number(mine, 'vi')}**/ngày"
+            in texts(at).replace("\\", ""))
+    assert mine >= shares.set_index("unit_code").loc["66-EAKAR", "gap"] / 10  # never under its own gap (10 days left)
+
+
+def test_the_leaderboard_gives_the_chance_that_every_metric_makes_it_and_the_weakest(demo_store):
+    """Thanh Hóa is sure of four metrics and not of health: 0 %, health beside it (the mean said 80 %)."""
+    at = open_page(PAGES[2], lang="en")
+    table = at.dataframe[0].value.set_index("unit_code")
+    assert table.loc["38", "probability"] == 0
+    assert table.loc["38", "weakest"] == "Health insurance · 0%"
+    assert "The chance that every metric makes its milestone: the product" in texts(at)
+
+
+def test_a_unit_that_went_quiet_shows_no_chance_and_why(demo_store):
+    """Hà Nam (37-HANAM) is silent from 3/11 to 11/11: on 11/11 its card and its row on the board
+    say why there is no chance, in a word, in both languages."""
+    for lang, why, given in (("vi", "Không tính khả năng đạt mốc: chỉ báo cáo 3 trong 14 ngày qua", "** khả năng đạt mốc"),
+                             ("en", "No chance given: reported on only 3 of the last 14 days", "** likely by")):
+        at = open_page(PAGES[0], my_unit="37-HANAM", lang=lang)
+        at.date_input(key="as_of").set_value(date(2025, 11, 11)).run()
+        assert at.selectbox(key="progress_scope").value == "37-HANAM"
+        assert why in texts(at) and given not in texts(at)
+    at = open_page(PAGES[2], board_level="grassroots_in", board_parent="37")
+    at.date_input(key="as_of").set_value(date(2025, 11, 11)).run()
+    board = at.dataframe[0].value.set_index("unit_code")
+    assert pd.isna(board.loc["37-HANAM", "probability"]) and board.loc["37-HANAM", "no_chance"] == "ít báo cáo"
+    assert (board.drop(index="37-HANAM")["no_chance"] == "").all()
 
 
 def test_leaderboard_shows_the_chance_of_the_milestone_as_a_number_column(demo_store):
