@@ -78,3 +78,6 @@ class ValidationError(SprintError):
         count = self.count = len(problems) - len(left_out) + sum(left_out)
         head = f"{file} was rejected ({count} problem{'s' if count != 1 else ''}); nothing was saved."
         super().__init__("\n".join([head, *(str(p) for p in problems)]))
+
+    def __reduce__(self):  # pickled whole (sprint.worker sends it back from its process)
+        return ValidationError, (self.file, self.problems)

@@ -9,9 +9,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import os
+import re
 import tempfile
+import threading
+import time
+import unicodedata
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,9 +26,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import audit
+from . import audit, worker
 from .anomalies import file_flags
 from .errors import MAX_PROBLEMS, Problem, SprintError, ValidationError
+from .limits import (MAX_COLUMNS, MAX_FILE_BYTES, MAX_HEADER_CHARS, MAX_NAME_CHARS, MAX_ROWS, MAX_SECONDS,
+                     MAX_UNZIPPED_BYTES, MAX_ZIP_PARTS)
 from .store import next_upload_id, transaction, vietnam_today, write_lock
 from .structure import mark_changed, rebuild_structure
 
@@ -73,13 +81,62 @@ class IngestResult:
 # ---------------------------------------------------------------- reading
 
 def _source_bytes(source, name: str | None) -> tuple[bytes, str]:
+    """The file's bytes, at most one more than MAX_FILE_BYTES (enough to refuse it: see _refuse)."""
     if isinstance(source, (bytes, bytearray)):
-        return bytes(source), name or "upload.csv"
+        return bytes(source[:MAX_FILE_BYTES + 1]), name or "upload.csv"
     path = Path(source)
     try:
-        return path.read_bytes(), name or path.name
+        with open(path, "rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1), name or path.name
     except OSError as exc:
         raise SprintError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
+
+
+def shown_name(name: str) -> str:
+    """A file's name as it may be written on one line: hidden characters (a line break, a tab) as
+    '?', and cut to MAX_NAME_CHARS with an ellipsis (a log line or a message cannot be forged or
+    flooded by a name)."""
+    plain = "".join("?" if unicodedata.category(c)[0] == "C" else c for c in name)
+    return plain if len(plain) <= MAX_NAME_CHARS else plain[:MAX_NAME_CHARS - 1] + "…"
+
+
+def _refuse(problem: str, name: str, *params, line: int | None = None) -> None:
+    """Refuse a file for one limit of sprint.limits, before the work it would cost."""
+    shown = shown_name(name)
+    raise ValidationError(shown, [Problem(shown, line, None, None, problem, tuple(str(p) for p in params))])
+
+
+def _check_name_and_size(data: bytes, name: str) -> None:
+    if any(unicodedata.category(c)[0] == "C" for c in name):
+        _refuse("file_name_control", name)
+    if len(name) > MAX_NAME_CHARS:
+        _refuse("file_name_too_long", name, len(name), MAX_NAME_CHARS)
+    if len(data) > MAX_FILE_BYTES:
+        _refuse("file_too_large", name, MAX_FILE_BYTES // (1024 * 1024))
+
+
+@contextmanager
+def _time_limited(cur, name: str):
+    """Stop the reading and checking of one file after MAX_SECONDS: DuckDB's statement is
+    interrupted (a Python loop checks the clock itself, see _excel_rows)."""
+    lock, running = threading.Lock(), [True]
+
+    def stop():
+        with lock:
+            if running[0]:
+                cur.interrupt()
+
+    timer = threading.Timer(MAX_SECONDS, stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except duckdb.InterruptException:
+        _refuse("file_too_slow", name, MAX_SECONDS)
+    finally:
+        with lock:
+            running[0] = False
+        timer.cancel()
 
 
 def _utf16_without_bom(head: bytes) -> bool:
@@ -124,26 +181,62 @@ def _excel_cell(value) -> str | None:
 EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
 
 
+FORMULA_TAG = re.compile(rb"<(?:[A-Za-z0-9_]+:)?f[ >/]")
+
+
+def _excel_has_formulas(data: bytes, name: str) -> bool:
+    """Whether any sheet of the workbook holds a formula, read from its parts' declared sizes
+    first: a workbook that unpacks past MAX_UNZIPPED_BYTES (a zip bomb) is refused unread. Python's
+    zipfile never unpacks a part past its declared size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            parts = book.infolist()
+            unzipped = sum(part.file_size for part in parts)
+            if len(parts) > MAX_ZIP_PARTS or unzipped > MAX_UNZIPPED_BYTES:
+                _refuse("excel_too_large", name, f"{unzipped / 1024 / 1024:.1f}", MAX_UNZIPPED_BYTES // (1024 * 1024))
+            return any(FORMULA_TAG.search(book.read(part)) for part in parts
+                       if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as exc:
+        raise ValidationError(name, [Problem(name, 1, None, None, "excel_unreadable", (str(exc),))]) from exc
+
+
+def _sheet_rows(sheet, name: str) -> list[tuple]:
+    """A sheet's rows as wide as its widest row of data, read at most MAX_COLUMNS + 1 cells wide
+    (a sheet may claim 16,384 columns) and MAX_ROWS long."""
+    rows, width = [], 0
+    for row in sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
+        rows.append(row)
+        width = max(width, next((len(row) - i for i, v in enumerate(reversed(row)) if v is not None), 0))
+        if width > MAX_COLUMNS:
+            _refuse("too_many_columns", name, MAX_COLUMNS, line=len(rows))
+        if len(rows) > MAX_ROWS:
+            _refuse("too_many_rows", name, MAX_ROWS)
+    return [row[:width] for row in rows]
+
+
 def _excel_rows(data: bytes, name: str) -> list[tuple]:
     """The rows of the workbook's first visible sheet. An error cell (#N/A) or a formula Excel
     never calculated is a problem, not a blank, and so is data on a second visible sheet: the
-    file would otherwise say less than its sender sees."""
+    file would otherwise say less than its sender sees. A workbook without formulas is parsed once.
+    Runs in sprint.worker's process (see _stage_excel)."""
     import openpyxl
 
+    has_formulas = _excel_has_formulas(data, name)
     try:
         values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        written = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        written = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False) if has_formulas else None
     except Exception as exc:  # openpyxl raises several types for a damaged workbook
         raise ValidationError(name, [Problem(name, 1, None, None, "excel_unreadable", (str(exc),))]) from exc
     visible = [sheet.title for sheet in values.worksheets if sheet.sheet_state == "visible"]
-    rows = list(values[visible[0]].iter_rows(values_only=True)) if visible else []
+    rows = _sheet_rows(values[visible[0]], name) if visible else []
     if not rows:
         raise ValidationError(name, [Problem(name, 1, None, None, "excel_empty")])
     problems = [Problem(name, None, None, other, "excel_second_sheet", (other, visible[0])) for other in visible[1:]
-                if any(v is not None for row in values[other].iter_rows(values_only=True) for v in row)]
+                if any(v is not None for row in _sheet_rows(values[other], name) for v in row)]
     header = [str(_excel_cell(v) or "").strip() for v in rows[0]]
-    for line, (row, formulas) in enumerate(zip(rows, written[visible[0]].iter_rows(values_only=True)), start=1):
-        for index, (value, formula) in enumerate(zip(row, formulas)):
+    formula_rows = _sheet_rows(written[visible[0]], name) if written else [()] * len(rows)
+    for line, (row, formulas) in enumerate(zip(rows, formula_rows), start=1):
+        for index, (value, formula) in enumerate(itertools.zip_longest(row, formulas)):
             column = header[index] if index < len(header) and header[index] else f"#{index + 1}"
             if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
                 problems.append(Problem(name, line, column, value, "excel_error_cell", (value,)))
@@ -155,7 +248,12 @@ def _excel_rows(data: bytes, name: str) -> list[tuple]:
 
 
 def _stage_excel(cur, data: bytes, name: str, parsed) -> list[str]:
-    rows = _excel_rows(data, name)
+    try:
+        rows = worker.run(_excel_rows, data, name)
+    except worker.WorkerTimeout:
+        _refuse("file_too_slow", name, MAX_SECONDS)
+    except worker.WorkerFailed:
+        _refuse("excel_unreadable", name, "it takes more memory to read than a report can")
     header = [str(_excel_cell(v) or "").strip() for v in rows[0]]
     frame = pd.DataFrame(rows[1:], dtype=object).reindex(columns=range(len(header))).map(_excel_cell)
     frame.columns = [f"c{i + 1}" for i in range(len(header))]
@@ -183,8 +281,16 @@ def _stage_csv(cur, text: str, name: str, parsed) -> list[str]:
     # one line ending, so that DuckDB's reader and the line numbers below agree (old Mac files end lines in \r)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     first_line = text.split("\n", 1)[0]
+    if len(first_line) > MAX_HEADER_CHARS:
+        _refuse("header_too_long", name, len(first_line), MAX_HEADER_CHARS, line=1)
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     header = [h.strip().strip('"').strip() for h in first_line.split(delimiter)]
+    if len(header) > MAX_COLUMNS:
+        _refuse("too_many_columns", name, MAX_COLUMNS, line=1)
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if lines > MAX_ROWS + 1:
+        _refuse("too_many_rows", name, MAX_ROWS)
+    _refuse_long_rows(text, name, delimiter, len(header))
     columns = {f"c{i + 1}": "VARCHAR" for i in range(len(header))}
     with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as tmp:
         tmp.write(text)
@@ -237,6 +343,24 @@ def _stage_csv(cur, text: str, name: str, parsed) -> list[str]:
     return header
 
 
+def _refuse_long_rows(text: str, name: str, delimiter: str, columns: int) -> None:
+    """Refuse rows with more values than the header before DuckDB reads them: its reader keeps
+    one rejection per extra cell, and one line of 300,000 cells takes it minutes. Without quotes a
+    row is a line and its delimiters say its cells (3 ms for a national day file); with quotes
+    Python's reader counts them."""
+    if '"' in text:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', doublequote=True)
+        try:
+            wide = [reader.line_num for record in reader if len(record) > columns]
+        except csv.Error:  # DuckDB's reader rejects the file too, naming the line
+            return
+    else:
+        wide = [line for line, row in enumerate(text.split("\n"), start=1) if row.count(delimiter) >= columns]
+    if wide:
+        raise ValidationError(name, _capped(name, [Problem(name, line, None, None, "too_many_values", (str(columns),))
+                                                   for line in wide[:MAX_PROBLEMS + 1]], len(wide)))
+
+
 def _record_lines(text: str, delimiter: str) -> list[int]:
     """The line each row starts on, read as DuckDB reads the file: a quoted cell may span lines
     (the next row starts after it), and blank lines are no rows."""
@@ -276,6 +400,7 @@ def read_file(cur, source, name: str | None = None, parsed=_no_parsed) -> tuple[
     """Stage a CSV or Excel file as TEMP TABLE staged(line, c1..cn) of text, with the columns
     `parsed` adds; return its header."""
     data, name = _source_bytes(source, name)
+    _check_name_and_size(data, name)
     if name.lower().endswith(EXCEL_SUFFIXES) or data[:4] == b"PK\x03\x04":
         header = _stage_excel(cur, data, name, parsed)
     else:
@@ -636,10 +761,12 @@ def _record_upload(cur, *, kind, name, sha, uploaded_by, rows, outcome, problems
 
 
 @contextmanager
-def _rejections_recorded(con, cur, *, kind, sha, uploaded_by, record: bool = True):
-    """Let a ValidationError through, after writing the rejection to the upload history."""
+def _rejections_recorded(con, cur, *, kind, name, sha, uploaded_by, record: bool = True):
+    """Let a ValidationError through, after writing the rejection to the upload history; the work
+    inside is stopped after MAX_SECONDS (see _time_limited)."""
     try:
-        yield
+        with _time_limited(cur, name):
+            yield
     except ValidationError as exc:
         if record:
             rows = _staged_rows(cur)
@@ -696,7 +823,7 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> Ing
     if taken is not None:
         return _taken_before(cur, name, "counts", taken, uploaded_by, record=commit)
     checks = {"today": today, "scope": scope}
-    with _rejections_recorded(con, cur, kind="counts", sha=sha, uploaded_by=uploaded_by,
+    with _rejections_recorded(con, cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
                               record=commit):
         name, header, problems = _stage_counts(cur, data, name)
         if not problems:
@@ -861,7 +988,7 @@ def _load_reference(con, source, *, kind, check, commit, name, uploaded_by) -> I
     try:
         data, name = _source_bytes(source, name)
         sha = _sha(data)
-        with _rejections_recorded(con, cur, kind=kind, sha=sha, uploaded_by=uploaded_by):
+        with _rejections_recorded(con, cur, kind=kind, name=name, sha=sha, uploaded_by=uploaded_by):
             _, name, header = read_file(cur, data, name)
             problems = check(cur, header, name)
             if problems:
