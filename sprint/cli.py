@@ -146,6 +146,8 @@ def default_inbox(db: Path | None) -> Path:
 def _handoff_all(db, files, as_name: str | None) -> None:
     """Give the files to the program that owns the store, through its inbox; sent --as an
     account, through that account's folder (inbox/@NAME), where the owner applies its scope."""
+    if as_name is not None and not accounts_module.NAME_PATTERN.fullmatch(as_name):
+        _fail(f"There is no account {as_name!r}: an account's name is 2 to 40 small letters, digits, '.', '_' or '-'.")
     inbox = default_inbox(db) / f"@{as_name}" if as_name else default_inbox(db)
     click.echo(f"The store is in use by another program; handing the files to it through {inbox}.", err=True)
     rejected = False

@@ -18,25 +18,30 @@ never turns up later to overwrite a correction sent since.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
 import shutil
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from .accounts import account
 from .errors import SprintError, StoreError, ValidationError
-from .ingest import EXCEL_SUFFIXES, ingest
+from .ingest import EXCEL_SUFFIXES, ingest, shown_name
 from .store import VIETNAM
 
 TAKEN_SUFFIXES = (".csv", *EXCEL_SUFFIXES)
 PROCESSED, REJECTED, LOG = "processed", "rejected", "inbox.log"
 CLAIMED, WITHDRAWN = ".taking", ".withdrawn"
 HANDOFF_PREFIX = re.compile(r"^cli-[0-9]+-[0-9]+-")  # handoff() names its copies so; the history shows the sender's name
+# A name on disk is at most 255 bytes: a claimed, processed or rejected file's name (with .taking,
+# a time stamp or .errors.txt) is kept to this many, so that no rename can fail for its length
+MAX_DISK_NAME = 200
 
 
 @dataclass
@@ -50,12 +55,31 @@ class Outcome:
 
 
 def prepare_inbox(directory: Path) -> None:
-    """Create processed/ and rejected/; put back a file claimed by a process that died while
-    taking it (its SHA-256 tells if it was committed before that)."""
+    """Create processed/ and rejected/ (any process may: a sender does before it hands a file over)."""
     for sub in (PROCESSED, REJECTED):
         (directory / sub).mkdir(parents=True, exist_ok=True)
+
+
+def recover_claims(directory: Path) -> None:
+    """Put back a file claimed by a watcher that died while taking it (its SHA-256 tells if it was
+    committed before that). Only the store's owner, whose one watcher claims files, may do this:
+    from any other process it would put back the file the watcher is working on."""
     for claimed in directory.glob(f".*{CLAIMED}"):
         os.rename(claimed, directory / claimed.name[1:-len(CLAIMED)])
+
+
+def disk_name(name: str) -> str:
+    """The name a file keeps once taken: its own, unless that has hidden characters (a line break)
+    or is longer than MAX_DISK_NAME bytes; then a short, plain one that still tells it apart."""
+    raw = os.fsencode(name)
+    if len(raw) <= MAX_DISK_NAME and not any(unicodedata.category(c)[0] == "C" for c in name):
+        return name
+    stem, suffix = os.path.splitext(name)
+    plain = "".join("_" if unicodedata.category(c)[0] == "C" else c for c in stem)
+    mark = "~" + hashlib.sha256(raw).hexdigest()[:10]
+    suffix = suffix if len(os.fsencode(suffix)) <= 10 and suffix.isprintable() else ""
+    room = MAX_DISK_NAME - len(mark) - len(suffix)
+    return os.fsencode(plain)[:room].decode("utf-8", "ignore") + mark + suffix
 
 
 def _move(path: Path, name: str) -> Path | None:
@@ -74,9 +98,12 @@ def pending(directory: Path, *, settle: float = 2.0) -> list[Path]:
     for path in Path(directory).iterdir():
         if path.name.startswith(".") or not path.name.lower().endswith(TAKEN_SUFFIXES):
             continue
-        if not path.is_symlink() and not path.is_file():
+        try:
+            if not path.is_symlink() and not path.is_file():
+                continue
+            stat = path.lstat()
+        except OSError:  # gone since the listing (a sender withdrew it)
             continue
-        stat = path.lstat()
         if now - stat.st_mtime >= settle:
             ready.append((stat.st_mtime, path.name, path))
     return [path for _, _, path in sorted(ready)]
@@ -92,9 +119,11 @@ def _free_name(folder: Path, name: str) -> Path:
 
 
 def _log(directory: Path, line: str) -> None:
+    """One line of inbox.log: a name's line break or other hidden character cannot start another."""
     stamp = datetime.now(VIETNAM).isoformat(timespec="seconds")
+    plain = "".join("?" if unicodedata.category(c)[0] == "C" else c for c in line)
     with open(directory / LOG, "a", encoding="utf-8") as handle:
-        handle.write(f"{stamp} {line}\n")
+        handle.write(f"{stamp} {plain}\n")
 
 
 @dataclass
@@ -137,7 +166,8 @@ def take(con, path: Path, sender: Sender | None = None) -> Outcome | None:
     sender = sender or Sender()
     directory = path.parent
     name = HANDOFF_PREFIX.sub("", path.name)
-    claimed = _move(path, f".{path.name}{CLAIMED}")
+    kept = disk_name(path.name)
+    claimed = _move(path, f".{kept}{CLAIMED}")
     if claimed is None:
         return None
     try:
@@ -148,21 +178,22 @@ def take(con, path: Path, sender: Sender | None = None) -> Outcome | None:
             raise SprintError(f"{name} was not read: {sender.refused}.")
         result = ingest(con, claimed, name=name, uploaded_by=sender.uploaded_by, scope=sender.scope)
     except StoreError as exc:  # the store's fault, not the file's: back in the queue, to take later
-        _move(claimed, path.name)
-        _log(directory, f"waiting {path.name}: {exc}")
+        _move(claimed, kept)
+        _log(directory, f"waiting {shown_name(path.name)}: {exc}")
         raise
     except Exception as exc:  # a file the store cannot take must not stop the watcher
-        reason = str(exc) if isinstance(exc, SprintError) else f"{path.name} could not be taken: {exc}"
-        destination = _free_name(directory / REJECTED, path.name)
+        reason = str(exc) if isinstance(exc, SprintError) else f"{shown_name(path.name)} could not be taken: {exc}"
+        destination = _free_name(directory / REJECTED, kept)
         shutil.move(claimed, destination)
-        destination.with_name(destination.name + ".errors.txt").write_text(reason + "\n", encoding="utf-8")
-        count = len(exc.problems) if isinstance(exc, ValidationError) else 1
-        _log(directory, f"rejected {path.name}: {count} problem(s)")
+        destination.with_name(destination.name + ".errors.txt").write_text(reason + "\n", encoding="utf-8",
+                                                                           errors="replace")
+        count = exc.count if isinstance(exc, ValidationError) else 1
+        _log(directory, f"rejected {shown_name(path.name)}: {count} problem(s)")
         return Outcome(path.name, destination, False, reason)
-    destination = _free_name(directory / PROCESSED, path.name)
+    destination = _free_name(directory / PROCESSED, kept)
     shutil.move(claimed, destination)
     lines = [result.summary(), *(f"warning: {w}" for w in result.warnings)]
-    _log(directory, f"taken {path.name}: {result.summary()}")
+    _log(directory, f"taken {shown_name(path.name)}: {result.summary()}")
     return Outcome(path.name, destination, True, "\n".join(lines))
 
 
@@ -173,7 +204,14 @@ def process_once(con, directory: str | Path, *, settle: float = 2.0) -> list[Out
     outcomes = []
     for folder, sender in folders(con, directory):
         prepare_inbox(folder)
-        outcomes += [take(con, path, sender) for path in pending(folder, settle=settle)]
+        recover_claims(folder)
+        for path in pending(folder, settle=settle):
+            try:
+                outcomes.append(take(con, path, sender))
+            except StoreError:
+                raise
+            except OSError as exc:  # this file cannot be moved (its folder, the disk): the others still can
+                _log(folder, f"cannot take {shown_name(path.name)}: {exc.strerror or exc}")
     return [outcome for outcome in outcomes if outcome is not None]
 
 
@@ -210,7 +248,7 @@ def handoff(file: str | Path, directory: str | Path, *, timeout: float = 120.0) 
     directory = Path(directory)
     prepare_inbox(directory)
     file = Path(file)
-    name = f"cli-{os.getpid()}-{time.time_ns()}-{file.name}"
+    name = disk_name(f"cli-{os.getpid()}-{time.time_ns()}-{file.name}")  # the name the owner keeps it under
     part = directory / f".{name}.part"
     shutil.copyfile(file, part)
     os.replace(part, directory / name)
