@@ -29,8 +29,8 @@ with log_tab:
         st.info(common.t("no_entries"))
     else:
         shown = log.head(1000).assign(
-            detail=lambda f: f["detail"].where(f["outcome"] != "rejected",
-                                               f["detail"].map(lambda n: common.t("problem_count", count=n))),
+            detail=lambda f: f["detail"].where(f["outcome"] != "rejected", f.loc[f["outcome"] == "rejected", "detail"].map(
+                lambda n: i18n.how_many(int(n), "problem_one", "problem_many", lang))),
             logged_at=lambda f: f["logged_at"].map(lambda v: i18n.moment(v, lang)),
             kind=lambda f: f["kind"].map(lambda k: common.t(f"kind_{k}")),
             outcome=lambda f: f["outcome"].map(lambda o: common.t(f"outcome_{o}") if o else ""),

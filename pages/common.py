@@ -167,8 +167,8 @@ def unit_formatter(none_label: str | None = None):
 
 def show_rejection(name: str, rejection: sprint.ValidationError) -> None:
     """A rejected file: how many problems in all, then each (the first 200) as a table."""
-    st.error(t("rejected", file=name, count=i18n.number(rejection.count, lang())))
-    st.dataframe(problems_table(rejection.problems), hide_index=True)
+    st.error(t("rejected", file=name, problems=i18n.how_many(rejection.count, "problem_one", "problem_many", lang())))
+    show_problems(rejection.problems)
 
 
 def card_title(metric: str, status: str) -> str:
@@ -225,16 +225,18 @@ def flags_table(flags: pd.DataFrame) -> None:
         "flag": t("flag")})
 
 
-def chance_column():
-    """The chance of the milestone (0 to 1) as a bar with its percentage: it sorts as a number."""
-    return st.column_config.ProgressColumn(t("chance"), format="percent", min_value=0, max_value=1)
+def table(frame: pd.DataFrame, columns: dict, kinds: dict[str, str] | None = None, **options) -> None:
+    """The columns of frame as a table, in that order, each named by a label key or given its
+    config. Numbers stay numbers, so a column sorts by value, and read as the page's language
+    writes their kind (i18n.styled: a count unless kinds says percent, chance or status), never
+    in the browser's locale as Streamlit's own number formats would."""
+    config = {column: t(spec) if isinstance(spec, str) else spec for column, spec in columns.items()}
+    st.dataframe(i18n.styled(frame[list(columns)], lang(), kinds), hide_index=True, column_config=config, **options)
 
 
-def number_column(key: str, step: float = 1):
-    """A column of numbers that stay numbers (they sort as numbers), written the reader's way:
-    Streamlit writes them in the browser's locale (1.234.567 in a Vietnamese browser), to `step`
-    (whole people by default; 0.01 for a rate)."""
-    return st.column_config.NumberColumn(t(key), format="localized", step=step)
+def column(key: str, width: str | int):
+    """A table's column named by a label key, at a width ("small", "medium", "large" or pixels)."""
+    return st.column_config.Column(t(key), width=width)
 
 
 def date_column(key: str):
@@ -253,18 +255,19 @@ def history_table(history: pd.DataFrame) -> None:
         outcome=history["outcome"].map(lambda o: t(f"outcome_{o}")),
         kind=history["kind"].map(lambda k: t(f"kind_{k}")),
         uploaded_by=history["uploaded_by"].fillna(""),
-    )[["received_at", "file_name", "kind", "uploaded_by", "rows", "outcome"]]
-    st.dataframe(shown, hide_index=True, column_config={
-        "received_at": t("received_at"), "file_name": t("file"), "kind": t("kind"),
-        "uploaded_by": t("uploaded_by"), "rows": number_column("row_count"), "outcome": t("outcome")})
-
-
-def problems_table(problems) -> pd.DataFrame:
-    """Errors or warnings as the table a unit head reads: line, column, value, what is wrong."""
-    return pd.DataFrame(
-        [(p.line, p.column, p.value, p.text(lang())) for p in problems],
-        columns=[t("line"), t("column"), t("cell"), t("problem")],
     )
+    table(shown, {"received_at": "received_at", "file_name": "file", "kind": "kind", "uploaded_by": "uploaded_by",
+                  "rows": "row_count", "outcome": "outcome"})
+
+
+def show_problems(problems) -> None:
+    """Errors or warnings as the table a unit head reads: line, column, value, what is wrong. A
+    static table: a long sentence wraps in its cell (a data grid cuts it off), and a problem of
+    the whole file or line leaves its cells empty."""
+    st.table(pd.DataFrame(
+        [("" if p.line is None else str(p.line), p.column or "", p.value or "", p.text(lang())) for p in problems],
+        columns=[t("line"), t("column"), t("cell"), t("problem")],
+    ), hide_index=True)
 
 
 # ---------------------------------------------------------------- who is signed in

@@ -65,32 +65,24 @@ if common.require_data():
 
         shown = board.assign(
             change=board["rank_change"].map(lambda c: i18n.rank_change(c, lang)),
-            status=i18n.status_marked(board["status"], lang),
             unit_name=board["unit_name"].where(board["unit_code"] != mine, "★ " + board["unit_name"]),
             weakest=i18n.weakest_metrics(board["weakest_metric"].map(common.metric_labels()),
                                          board["weakest_probability"], lang),
             no_chance=board["no_chance"].map(lambda reason: i18n.no_chance(reason, lang)),
         )
-        columns = ["rank", "change", "unit_code", "unit_name", "score", "probability"]
+        # rank, name, score and chance first, narrow: what a 390 px phone shows without scrolling
+        columns = {"rank": common.column("rank", 48), "unit_name": common.column("name", 140),
+                   "score": common.column("score", 88), "probability": common.column("chance", 82),
+                   "change": common.column("change", "small")}
         if metric != "all":
-            columns += ["value", "target", "gap", "status"]
+            columns |= {"status": "status", "value": "value", "target": "target", "gap": "gap"}
         else:  # the chance that every metric makes it, and the one least likely to
-            columns += ["weakest"]
+            columns |= {"probability": common.column("chance_all", 82), "weakest": "weakest_metric"}
         if board["no_chance"].notna().any():
-            columns += ["no_chance"]
-        shown = shown[columns]
-        config = {
-            "rank": st.column_config.NumberColumn(common.t("rank"), format="%d", width="small"),
-            "change": st.column_config.TextColumn(common.t("change"), width="small"),
-            "unit_code": common.t("unit"), "unit_name": common.t("name"),
-            "score": st.column_config.ProgressColumn(common.t("score"), format="%.2f", min_value=0,
-                                                     max_value=max(110.0, float(board["score"].max()))),
-            "value": common.number_column("value"), "target": common.number_column("target"),
-            "gap": common.number_column("gap"),
-            "probability": common.chance_column(),
-            "status": common.t("status"), "weakest": common.t("weakest_metric"), "no_chance": common.t("no_chance"),
-        }
-        st.dataframe(shown, hide_index=True, column_config=config, height=min(35 * len(shown) + 40, 1300))
+            columns |= {"no_chance": "no_chance"}
+        common.table(shown, columns | {"unit_code": "unit"},
+                     kinds={"score": "percent", "probability": "chance", "status": "status"},
+                     height=min(35 * len(shown) + 40, 1300))
         if metric == "all":
             st.caption(common.t("chance_all_help"))
         export = board[["rank", "unit_code", "unit_name", "score", "rank_change", "probability", "weakest_metric",
@@ -105,5 +97,5 @@ if common.require_data():
         else:
             cells = st.columns(len(movers))
             for cell, row in zip(cells, movers.itertuples()):
-                cell.metric(common.plain(row.unit_name), f"#{row.rank}", f"▲ {row.places_gained} {common.t('places')}",
+                cell.metric(common.plain(row.unit_name), f"#{row.rank}", i18n.places_gained(row.places_gained, lang),
                             delta_color="normal", delta_arrow="off")

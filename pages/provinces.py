@@ -60,33 +60,22 @@ if common.require_data():
             st.plotly_chart(charts.gap_bars(bars, labels, common.plotly_separators()), key="gaps", config=charts.CONFIG,
                             on_select=drill_down if parent is None else "ignore", selection_mode="points")
 
-            table = figures[["unit_code", "unit_name", "value", "target", "attainment_pct", "gap",
-                             "required_daily", "pace_7d", "probability", "status"]].round(
-                {"required_daily": 0, "pace_7d": 0})
-            table["status"] = i18n.status_marked(table["status"], lang)
-            why = figures["no_chance"].map(lambda reason: i18n.no_chance(reason, lang))
-            if why.ne("").any():
-                table.insert(table.columns.get_loc("probability") + 1, "no_chance", why)
-            st.dataframe(table, hide_index=True, column_config={
-                "unit_code": common.t("unit"), "unit_name": common.t("name"),
-                "value": common.number_column("value"), "target": common.number_column("target"),
-                "attainment_pct": st.column_config.ProgressColumn(common.t("attainment"), format="%.2f %%",
-                                                                  min_value=0, max_value=110),
-                "gap": common.number_column("gap"), "required_daily": common.number_column("required_daily"),
-                "pace_7d": common.number_column("pace_7d"), "probability": common.chance_column(),
-                "status": common.t("status"), "no_chance": common.t("no_chance")})
+            # the name, its status and how far along it is first: what a 390 px phone shows without scrolling
+            figures = figures.assign(no_chance=figures["no_chance"].map(lambda reason: i18n.no_chance(reason, lang)))
+            common.table(figures, {
+                "unit_name": "name", "status": "status", "attainment_pct": "attainment", "probability": "chance",
+                **({"no_chance": "no_chance"} if figures["no_chance"].ne("").any() else {}),
+                "gap": "gap", "required_daily": "required_daily", "pace_7d": "pace_7d", "value": "value",
+                "target": "target", "unit_code": "unit"},
+                kinds={"status": "status", "attainment_pct": "percent", "probability": "chance"})
 
             if own["gap"].fillna(0).iloc[0] > 0:  # the unit still misses people: who must add what
                 shares = common.read(sprint.allocate, unit=scope, metric=metric, as_of=as_of)
                 st.subheader(common.t("allocation", unit=common.unit_label(scope),
                                       milestone=i18n.day(own["milestone"].iloc[0], lang)))
                 st.caption(common.t("allocation_help"))
-                shown = shares[["unit_code", "unit_name", "gap", "pace_7d", "share", "share_daily"]].round(
-                    {"pace_7d": 0, "share_daily": 0})
-                st.dataframe(shown, hide_index=True, column_config={
-                    "unit_code": common.t("unit"), "unit_name": common.t("name"), "gap": common.number_column("gap"),
-                    "pace_7d": common.number_column("pace_7d"), "share": common.number_column("share"),
-                    "share_daily": common.number_column("share_daily")})
+                common.table(shares, {"unit_code": "unit", "unit_name": "name", "gap": "gap", "pace_7d": "pace_7d",
+                                      "share": "share", "share_daily": "share_daily"})
 
         st.subheader(common.t("trends") + f" — {common.plain(common.metric_label(metric))}")
         campaign = common.read(sprint.campaign_for, as_of=as_of)
@@ -100,11 +89,9 @@ if common.require_data():
 
         rates = common.read(sprint.late_payment, as_of=as_of, parent=scope)
         if not rates.empty:
-            st.subheader(common.t("late_payment", limit=i18n.number(rates["limit_pct"].iloc[0], lang, 2)))
+            st.subheader(common.t("late_payment", limit=i18n.percent(rates["limit_pct"].iloc[0], lang)))
             shown = rates.assign(
                 within_limit=rates["within_limit"].map(lambda ok: common.t("within_limit" if ok else "over_limit")))
-            st.dataframe(shown[["unit_code", "unit_name", "late_debt", "revenue_plan", "late_payment_pct",
-                                "within_limit"]], hide_index=True, column_config={
-                "unit_code": common.t("unit"), "unit_name": common.t("name"),
-                "late_debt": common.number_column("late_debt"), "revenue_plan": common.number_column("revenue_plan"),
-                "late_payment_pct": common.number_column("late_payment_rate", step=0.01), "within_limit": common.t("status")})
+            common.table(shown, {"unit_code": "unit", "unit_name": "name", "late_debt": "late_debt",
+                                 "revenue_plan": "revenue_plan", "late_payment_pct": "late_payment_rate",
+                                 "within_limit": "status"}, kinds={"late_payment_pct": "percent"})

@@ -45,11 +45,9 @@ def show_corrections(result) -> None:
         return
     fixes = result.corrections
     st.caption(common.t("corrections", count=i18n.number(result.corrected, lang)))
-    st.dataframe(fixes.assign(metric=fixes["metric"].map(common.metric_labels())),
-                 hide_index=True, column_config={
-                     "date": common.date_column("count_date"), "unit_code": common.t("unit"),
-                     "metric": common.t("metric"), "old_value": common.number_column("old_value"),
-                     "new_value": common.number_column("new_value")})
+    common.table(fixes.assign(metric=fixes["metric"].map(common.metric_labels())), {
+        "date": common.date_column("count_date"), "unit_code": "unit", "metric": "metric", "old_value": "old_value",
+        "new_value": "new_value"})
 
 
 upload = st.file_uploader(common.t("file"), type=["csv", "xlsx"], key="upload_file")
@@ -85,14 +83,13 @@ elif upload is not None:
                                   corrected=i18n.number(check.corrected, lang),
                                   unchanged=i18n.number(check.unchanged, lang)))
             preview = check.preview.assign(metric=check.preview["metric"].map(common.metric_labels()))
-            st.dataframe(preview, hide_index=True, height=min(35 * len(preview) + 40, 400), column_config={
-                "date": common.date_column("count_date"), "unit_code": common.t("unit"),
-                "metric": common.t("metric"), "value": common.number_column("value")})
+            common.table(preview, {"date": common.date_column("count_date"), "unit_code": "unit", "metric": "metric",
+                                   "value": "value"}, height=min(35 * len(preview) + 40, 400))
             show_corrections(check)
             confirmed = True
             if check.warnings:
                 st.warning(common.t("warnings", count=i18n.number(len(check.warnings), lang)))
-                st.dataframe(common.problems_table(check.warnings), hide_index=True)
+                common.show_problems(check.warnings)
                 confirmed = st.checkbox(common.t("confirm_warnings"), key="upload_confirm")
             if len(check.flags):
                 st.warning(common.t("flags_found", count=i18n.number(len(check.flags), lang)))

@@ -71,23 +71,25 @@ def burnup(title: str, actual: pd.DataFrame, path: pd.DataFrame, row: pd.Series,
 
 def heatmap(attainment: pd.DataFrame, statuses: pd.DataFrame, lang: str, separators: str) -> go.Figure:
     """Each unit and metric coloured by its status (the same colours as every other chart, badge
-    and table), with its attainment of the milestone target written in the cell."""
+    and table), with its attainment of the milestone target written in the cell and, under it,
+    the status's word: the colour is never the only sign of it."""
     order = list(i18n.STATUS_COLOURS)
     codes = statuses.apply(lambda column: column.map(order.index))
-    text = attainment.apply(lambda column: (i18n.numbers(column, lang, 1) + " %").where(column.notna(), "–"))
+    words = statuses.apply(lambda column: column.map(lambda status: i18n.status_short(status, lang)))
+    text = attainment.apply(lambda column: i18n.percents(column, lang, 1)) + "<br>" + words
     # a discrete colour scale: each status index gets its own colour band
     scale = [[bound, colour] for index, colour in enumerate(i18n.STATUS_COLOURS.values())
              for bound in (index / len(order), (index + 1) / len(order))]
     figure = go.Figure(go.Heatmap(
         z=codes.values, x=[_shown(c) for c in attainment.columns], y=[_shown(u) for u in attainment.index],
         text=text.values,
-        texttemplate="%{text}", textfont=dict(size=13), colorscale=scale, zmin=-0.5, zmax=len(order) - 0.5,
+        texttemplate="%{text}", textfont=dict(size=12), colorscale=scale, zmin=-0.5, zmax=len(order) - 0.5,
         xgap=2, ygap=2, hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
         colorbar=dict(tickvals=list(range(len(order))), ticktext=[i18n.status_label(s, lang) for s in order],
                       orientation="h", y=-0.02, yanchor="top", thickness=12, len=1)))
     figure.update_xaxes(side="top")
     figure.update_yaxes(autorange="reversed", tickfont=dict(size=13))
-    return _layout(figure, separators, max(300, 28 * len(attainment) + 120))
+    return _layout(figure, separators, max(300, 38 * len(attainment) + 120))
 
 
 def gap_bars(frame: pd.DataFrame, labels: dict, separators: str) -> go.Figure:

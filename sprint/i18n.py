@@ -78,10 +78,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "audit_kind": ("Loại", "Kind"),
     "count_date": ("Ngày số liệu", "Date of the count"),
     "row_count": ("Số dòng", "Rows"),
-    "template_help": ("Mẫu ghi sẵn ngày {day} và các đơn vị cơ sở của bạn; ô để trống là chưa báo cáo. Mẫu dọc có "
-                      "thêm số báo cáo gần nhất (last_value, last_date) để đối chiếu.",
+    "template_help": ("Mẫu ghi sẵn ngày {day} và các đơn vị cơ sở của bạn; ô để trống là chưa báo cáo. Các chỉ "
+                      "số người tham gia ghi số người; tổng thu và nợ chậm đóng ghi theo triệu đồng. "
+                      "Mẫu dọc có thêm số báo cáo gần nhất (last_value, last_date) để đối chiếu.",
                       "The templates are dated {day} and list your grassroots units; an empty cell means not "
-                      "reported. The long one also shows each unit's last report (last_value, last_date)."),
+                      "reported. Participants are in people; revenue and late-payment debt in million VND."
+                      " The long one also shows each unit's last report (last_value, last_date)."),
     "of_target_at": ("của chỉ tiêu {target} người đến {milestone}", "of the target of {target} people for {milestone}"),
     "of_plan_money": ("của kế hoạch {target} triệu đồng đến {milestone}", "of the plan of {target} million VND for {milestone}"),
     "million_vnd": ("triệu đồng", "million VND"),
@@ -97,7 +99,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "labour_coverage_of": ("lực lượng lao động tham gia BHXH (lực lượng lao động {labour})",
                            "of the labour force in social insurance (labour force {labour})"),
     "corrections": ("Số liệu được sửa ({count}): giá trị cũ → mới", "Corrected counts ({count}): old → new"),
-    "problem_count": ("{count} lỗi", "{count} problems"),
+    "problem_one": ("lỗi", "problem"),
+    "problem_many": ("lỗi", "problems"),
     "old_value": ("Giá trị cũ", "Old value"),
     "new_value": ("Giá trị mới", "New value"),
     "detail": ("Chi tiết", "Detail"),
@@ -255,6 +258,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "points": ("điểm", "points"),
     "not_ranked": ("{unit} chưa được xếp hạng ở bảng này.", "{unit} is not ranked on this board."),
     "top_movers": ("Tăng hạng nhiều nhất trong tuần", "Top movers of the week"),
+    "place": ("bậc", "place"),
     "places": ("bậc", "places"),
     "no_movers": ("Không đơn vị nào tăng hạng trong 7 ngày qua.", "No unit moved up in the last 7 days."),
     "no_ranking": ("Chưa có đơn vị nào có điểm cho lựa chọn này.", "No unit has a score for this choice yet."),
@@ -264,8 +268,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "template_long": ("Mẫu dạng dọc (mỗi dòng một chỉ số)", "Template, long form (one metric a row)"),
     "template_wide": ("Mẫu dạng ngang (mỗi dòng một đơn vị)", "Template, wide form (one unit a row)"),
     "file": ("Tệp báo cáo", "Report file"),
-    "rejected": ("Tệp {file} bị từ chối: {count} lỗi, không dòng nào được lưu. Hãy sửa và gửi lại.",
-                 "{file} was rejected: {count} problems, nothing was saved. Fix them and send it again."),
+    "rejected": ("Tệp {file} bị từ chối: {problems}, không dòng nào được lưu. Hãy sửa và gửi lại.",
+                 "{file} was rejected: {problems}, nothing was saved. Fix them and send it again."),
     "line": ("Dòng", "Line"),
     "column": ("Cột", "Column"),
     "cell": ("Giá trị", "Value"),
@@ -298,7 +302,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "name": ("Tên", "Name"),
     "population": ("Dân số", "Population"),
     "labour_force": ("Lực lượng lao động", "Labour force"),
-    "late_payment": ("Tỷ lệ nợ chậm đóng (không quá {limit} %)", "Late-payment rate (at most {limit}%)"),
+    "late_payment": ("Tỷ lệ nợ chậm đóng (không quá {limit})", "Late-payment rate (at most {limit})"),
     "late_debt": ("Nợ chậm đóng (triệu đồng)", "Late-payment debt (million VND)"),
     "revenue_plan": ("Kế hoạch thu năm (triệu đồng)", "Annual revenue plan (million VND)"),
     "late_payment_rate": ("Tỷ lệ nợ", "Rate"),
@@ -336,7 +340,9 @@ STATUS = {
 # apart with any colour vision; each also has its word, so colour is never the only sign.
 STATUS_COLOURS = {"achieved": "#009E73", "on_track": "#0072B2", "behind": "#D55E00", "no_data": "#BBBBBB"}
 STATUS_BADGES = {"achieved": "green", "on_track": "blue", "behind": "orange", "no_data": "gray"}
-STATUS_MARKS = {"achieved": "🟢", "on_track": "🔵", "behind": "🟠", "no_data": "⚪"}
+# each status's word shortened, for a heatmap's cell (the legend beside it has the whole word)
+STATUS_SHORT = {"achieved": ("Đạt", "Met"), "on_track": ("Kịp", "On track"), "behind": ("Chậm", "Behind"),
+                "no_data": ("Chưa có", "No data")}
 
 
 def t(key: str, lang: str, **values) -> str:
@@ -346,12 +352,6 @@ def t(key: str, lang: str, **values) -> str:
     return text.format(**values) if values else text
 
 
-def status_marked(statuses: pd.Series, lang: str) -> pd.Series:
-    """A whole column of statuses as their mark and word (🟠 Chậm tiến độ): a table's colour."""
-    labels = {code: f"{STATUS_MARKS[code]} {words[0 if lang == 'vi' else 1]}" for code, words in STATUS.items()}
-    return statuses.map(labels).fillna("")
-
-
 def how_many(count: int, singular: str, plural: str, lang: str) -> str:
     """A count and its noun, the noun's label singular for one (English: 1 row, 2 rows)."""
     return f"{number(count, lang)} {t(singular if count == 1 else plural, lang)}"
@@ -359,6 +359,12 @@ def how_many(count: int, singular: str, plural: str, lang: str) -> str:
 
 def status_label(status: str, lang: str) -> str:
     vi, en = STATUS.get(status, STATUS["no_data"])
+    return vi if lang == "vi" else en
+
+
+def status_short(status: str, lang: str) -> str:
+    """The status's word as a heatmap's cell writes it (Chậm, Behind)."""
+    vi, en = STATUS_SHORT.get(status, STATUS_SHORT["no_data"])
     return vi if lang == "vi" else en
 
 
@@ -411,6 +417,49 @@ def numbers(values: pd.Series, lang: str, decimals: int = 0) -> pd.Series:
 def chance(probability, lang: str) -> str:
     """A forecast's probability (0–1) as a whole percentage: 72 %."""
     return percent(None if _missing(probability) else 100 * probability, lang, 0)
+
+
+def percents(values: pd.Series, lang: str, decimals: int = 2) -> pd.Series:
+    """A whole column as percent() writes each value."""
+    return pd.Series(values, dtype="object").map(lambda value: percent(value, lang, decimals))
+
+
+def places_gained(places: int, lang: str) -> str:
+    """Places a unit moved up: ▲ 3 bậc; in English ▲ 1 place, ▲ 3 places."""
+    return f"▲ {how_many(places, 'place', 'places', lang)}"
+
+
+# How a table writes each kind of figure, so that one column is one precision in one language:
+# people, million VND and counts whole; a percentage (attainment, a score, a rate) to two decimals;
+# a chance whole; a status as its word.
+FIGURES = {
+    "count": lambda value, lang: number(value, lang),
+    "percent": lambda value, lang: percent(value, lang, 2),
+    "chance": chance,
+    "status": lambda code, lang: status_label(code, lang),
+}
+
+
+def styled(frame: pd.DataFrame, lang: str, kinds: dict[str, str] | None = None):
+    """frame as a table shows it (a pandas Styler): its figures stay numbers, so a column sorts by
+    value, and read as lang writes their kind (FIGURES): Streamlit's own number formats follow the
+    browser's locale, not the page's language. A number column not in kinds is a count; a status
+    column (status codes) reads as its word, on a tint of its colour. A kind of a column frame
+    does not have is left out (one table's columns can vary with a choice)."""
+    kinds = {**{column: "count" for column in frame.select_dtypes("number").columns},
+             **{column: kind for column, kind in (kinds or {}).items() if column in frame.columns}}
+    styler = frame.style.format({column: functools.partial(FIGURES[kind], lang=lang)
+                                 for column, kind in kinds.items()}, na_rep="–")
+    tints = {code: f"background-color: {_tint(colour)}" for code, colour in STATUS_COLOURS.items()}
+    for column in (column for column, kind in kinds.items() if kind == "status"):
+        styler = styler.map(lambda code: tints.get(code, ""), subset=[column])
+    return styler
+
+
+def _tint(colour: str, strength: float = 0.22) -> str:
+    """A light, solid tint of a #rrggbb colour: the status's colour behind dark text that stays legible."""
+    channels = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(255 - strength * (255 - channel)):02x}" for channel in channels)
 
 
 def percent(value, lang: str, decimals: int = 2) -> str:

@@ -530,7 +530,8 @@ WITH r AS (SELECT * FROM long_cells), known AS (
         WINDOW w AS (PARTITION BY day, unit_raw, metric_raw ORDER BY line)
     ) WHERE count <> first_count
 )
-SELECT line, column_name, value, message FROM problems WHERE message IS NOT NULL
+-- a wide file's line is a row per metric here: its date or unit is wrong once, not once per metric
+SELECT DISTINCT line, column_name, value, message FROM problems WHERE message IS NOT NULL
 ORDER BY line, column_name
 """
 

@@ -435,8 +435,9 @@ def complete_date(con) -> date | None:
                                 {"default_share": COMPLETE_SHARE}).fetchall()[0][0]
 
 
-# One row per grassroots unit under $unit and participant metric, for the day to report, with the
-# unit's last report of it (its open span) for the clerk's reference.
+# One row per grassroots unit under $unit and metric (people, and the money figures in million VND
+# the progress page judges: revenue, late-payment debt), for the day to report, with the unit's last
+# report of it (its open span) for the clerk's reference.
 TEMPLATE_SQL = """
 SELECT $day::DATE AS date, t.descendant AS unit_code, m.metric, NULL::BIGINT AS value,
        c.value AS last_value, c.date AS last_date
@@ -444,7 +445,7 @@ FROM unit_tree t
 JOIN unit_levels l ON l.unit_code = t.descendant AND l.is_leaf
 CROSS JOIN metrics m
 LEFT JOIN counts c ON c.unit_code = t.descendant AND c.metric = m.metric AND c.valid_until = 'infinity'::DATE
-WHERE t.ancestor = $unit AND m.kind = 'people'
+WHERE t.ancestor = $unit
 ORDER BY t.descendant, m.sort_order
 """
 

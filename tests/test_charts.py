@@ -21,3 +21,14 @@ def test_a_name_is_text_in_every_chart():
     grid = charts.heatmap(pd.DataFrame({"health": [50.0]}, index=[NAME]), pd.DataFrame({"health": ["behind"]}, index=[NAME]),
                           "en", ",.")
     assert list(grid.data[0].y) == [lines.name]
+
+
+def test_each_heatmap_cell_says_its_status_in_words():
+    """The colour is never the only sign: under each attainment, the status's word (short)."""
+    attainment = pd.DataFrame({"health": [95.94, None], "voluntary_si": [101.0, 99.5]}, index=["Ea Kar", "Krông Búk"])
+    statuses = pd.DataFrame({"health": ["behind", "no_data"], "voluntary_si": ["achieved", "on_track"]},
+                            index=attainment.index)
+    vi = charts.heatmap(attainment, statuses, "vi", ",.").data[0].text.tolist()
+    assert vi == [["95,9 %<br>Chậm", "101,0 %<br>Đạt"], ["–<br>Chưa có", "99,5 %<br>Kịp"]]
+    en = charts.heatmap(attainment, statuses, "en", ".,").data[0].text.tolist()
+    assert en == [["95.9%<br>Behind", "101.0%<br>Met"], ["–<br>No data", "99.5%<br>On track"]]

@@ -45,6 +45,38 @@ def test_a_count_of_one_takes_the_singular_in_english():
     assert i18n.how_many(1, "row", "rows", "vi") == "1 dòng" and i18n.how_many(1234, "row", "rows", "vi") == "1.234 dòng"
 
 
+def test_one_place_is_singular_in_english():
+    assert [i18n.places_gained(n, "en") for n in (1, 2, 1234)] == ["▲ 1 place", "▲ 2 places", "▲ 1,234 places"]
+    assert [i18n.places_gained(n, "vi") for n in (1, 2)] == ["▲ 1 bậc", "▲ 2 bậc"]
+
+
+def test_a_table_writes_each_kind_of_figure_one_way_per_language():
+    """One language per page and one precision per column: a percentage to two decimals, a chance
+    whole, a count whole, whatever the value (a chance of 0.467 is 47 %, not 46,7 %)."""
+    figure = i18n.FIGURES
+    assert [figure["percent"](v, "en") for v in (100.7912, 45.5, 6.9)] == ["100.79%", "45.50%", "6.90%"]
+    assert [figure["percent"](v, "vi") for v in (100.7912, 45.5)] == ["100,79 %", "45,50 %"]
+    assert [figure["chance"](v, "vi") for v in (0.4, 0.467, 0.3983, None)] == ["40 %", "47 %", "40 %", "–"]
+    assert [figure["count"](v, "en") for v in (1234567, 2.6)] == ["1,234,567", "3"]
+    assert [figure["status"](s, lang) for s, lang in (("behind", "vi"), ("on_track", "en"))] == [
+        "Chậm tiến độ", "On track"]
+
+
+def test_a_styled_table_keeps_its_numbers_and_writes_them_in_the_pages_language():
+    import pandas as pd
+
+    frame = pd.DataFrame({"value": [1234567, None], "attainment_pct": [100.7912, 45.5], "probability": [0.467, 0.4],
+                          "status": ["behind", "achieved"], "unit_name": ["Ea Kar", "Cư M'gar"]})
+    styled = i18n.styled(frame, "en", {"attainment_pct": "percent", "probability": "chance", "status": "status"})
+    assert styled.data.equals(frame)  # the table still sorts by the numbers
+    body = styled._translate(False, False)["body"]  # what Streamlit shows (pandas_styler_utils reads the same)
+    shown = [[cell["display_value"] for cell in row if cell["type"] == "td"] for row in body]
+    assert shown == [["1,234,567", "100.79%", "47%", "Behind", "Ea Kar"], ["–", "45.50%", "40%", "Achieved", "Cư M'gar"]]
+    tints = styled._compute().ctx  # the status's colour, as a light tint behind its word
+    assert tints[(0, 3)] == [("background-color", i18n._tint(i18n.STATUS_COLOURS["behind"]))]
+    assert not any(ord(c) > 0x2FFF for row in shown for c in "".join(row))  # no emoji: every font has these
+
+
 def test_a_jump_warning_writes_its_numbers_the_languages_way():
     """SQL writes the details as 47.5 and 6100; each language writes them its own way."""
     from sprint.errors import Problem

@@ -147,8 +147,8 @@ def test_bad_upload_shows_every_error_and_commits_nothing(demo_store):
     at.file_uploader(key="upload_file").upload("bad.csv", bad, "text/csv").run()
     assert not at.exception
     assert "bị từ chối" in at.error[0].value
-    problems = at.dataframe[0].value
-    assert problems.iloc[0].tolist() == [2, "value", "-5", "số liệu không được là số âm"]
+    problems = at.table[0].value
+    assert problems.iloc[0].tolist() == ["2", "value", "-5", "số liệu không được là số âm"]
     assert "upload_commit" not in [b.key for b in at.button]  # nothing to commit
     assert sprint.connect(demo_store).execute("SELECT count(*), sum(value) FROM counts").fetchall() == before
 
@@ -350,9 +350,25 @@ def test_a_unit_head_opens_on_their_own_unit_and_uploads_within_it(demo_store):
     assert "Tài khoản của bạn gửi báo cáo cho Ea Kar (66-EAKAR)" in texts(at).replace("\\", "")
     at.file_uploader[0].upload("hai-xa.csv", b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131000\n"
                                              b"2025-11-20,66-BUONHO,health,90000\n", "text/csv").run()
-    rejected = at.dataframe[0].value
-    assert rejected.iloc[0].tolist()[:3] == [3, "unit_code", "66-BUONHO"]
+    rejected = at.table[0].value
+    assert rejected.iloc[0].tolist()[:3] == ["3", "unit_code", "66-BUONHO"]
     assert "Ea Kar (66-EAKAR)" in rejected.iloc[0].tolist()[3]
+
+
+def test_a_rejection_lists_each_problem_once_with_no_none_and_its_whole_sentence(demo_store):
+    """A neighbour's row in a wide file is one error, not one per metric; a problem of the whole
+    line leaves its column and value empty (not "None"); the sentences are in a table that wraps
+    them rather than cutting them off."""
+    at = open_page("pages/upload.py", account="eakar", my_unit="66-EAKAR")
+    wide = (b"date,unit_code,compulsory_si,voluntary_si,unemployment,health\n"
+            b"2025-11-20,66-EAKAR,6115,2466,5676,133674\n2025-11-20,66-BUONHO,1,2,3,4\n")
+    at.file_uploader[0].upload("rong.csv", wide, "text/csv").run()
+    assert "1 lỗi" in at.error[0].value
+    assert at.table[0].value["Cột"].tolist() == ["unit_code"]
+    at.file_uploader[0].upload("thua.csv", b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131,000\n",
+                               "text/csv").run()
+    [row] = at.table[0].value.to_numpy().tolist()
+    assert row[:3] == ["2", "", ""] and row[3].startswith("dòng này có nhiều giá trị hơn 4 cột")
 
 
 def test_the_audit_page_shows_each_action_with_its_account(demo_store):
@@ -416,16 +432,28 @@ ENGLISH = re.compile(r"\b(None|nan|NaT|rows?|Upload|Download|Sign|Page not found
                      r"attainment_pct|counts|targets|units|True|False)\b")
 
 
+def displayed(frame) -> pd.DataFrame:
+    """A table's cells as the page writes them (i18n.styled's text), not the numbers it sorts by."""
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(frame.proto.arrow_data.styler.display_values)
+
+
 def shown_strings(at) -> list[str]:
     """Every string the page shows: texts, labels, table headers and table cells."""
     strings = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
                                     "error", "success") for e in getattr(at, kind)]
     strings += [w.label for kind in ("button", "selectbox", "text_input", "checkbox", "date_input",
                                      "segmented_control", "file_uploader") for w in at.get(kind) if hasattr(w, "label")]
+    for table in at.table:
+        strings += [str(v) for v in table.value.columns] + [str(v) for v in table.value.head(50).to_numpy().ravel()]
     for frame in at.dataframe:
         config = json.loads(frame.proto.columns or "{}")
         for column in frame.value.columns:
             strings.append((config.get(str(column)) or {}).get("label") or str(column))
+        if frame.proto.arrow_data.HasField("styler"):
+            strings += [str(v) for v in displayed(frame).head(50).to_numpy().ravel()]
+            continue
         for column in frame.value.columns:
             cells = frame.value[column].head(50)
             if pd.api.types.is_numeric_dtype(cells) or pd.api.types.is_datetime64_any_dtype(cells):
@@ -443,14 +471,66 @@ def test_a_vietnamese_page_shows_no_english_and_no_raw_codes(demo_store, page, a
     assert not found, found
 
 
-def test_numbers_in_tables_stay_numbers_so_they_sort(demo_store):
-    """Every count column of the provinces' drill-down is numeric, shown in the reader's locale."""
-    at = open_page(PAGES[1])
-    table = next(frame for frame in at.dataframe if "required_daily" in frame.value.columns)
+# how each language writes a count, a percentage to two decimals and a whole chance, and nothing else
+WRITTEN = {"vi": {"count": r"\d{1,3}(\.\d{3})*", "percent": r"\d{1,3}(\.\d{3})*,\d\d %", "chance": r"\d{1,3} %"},
+           "en": {"count": r"\d{1,3}(,\d{3})*", "percent": r"\d{1,3}(,\d{3})*\.\d\d%", "chance": r"\d{1,3}%"}}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_numbers_in_tables_stay_numbers_and_read_in_the_pages_language(demo_store, lang):
+    """Every figure column of the provinces page is numeric (it sorts by value) and is written in
+    the page's language, one precision per column: Streamlit's own formats would follow the
+    browser's locale (an English page read 45,51 % and 6,92 in a Vietnamese browser) and vary
+    the chance's decimals by row (40 %, 46,7 %, 39,83 %)."""
+    at = open_page(PAGES[1], lang=lang)
+    kinds = {"value": "count", "target": "count", "gap": "count", "required_daily": "count", "pace_7d": "count",
+             "attainment_pct": "percent", "probability": "chance", "share": "count", "share_daily": "count",
+             "late_debt": "count", "revenue_plan": "count", "late_payment_pct": "percent"}
+    checked = set()
+    for frame in at.dataframe:
+        config, cells = json.loads(frame.proto.columns), displayed(frame)
+        for column in set(kinds) & set(frame.value.columns):
+            assert pd.api.types.is_numeric_dtype(frame.value[column]), column
+            assert "format" not in (config[column].get("type_config") or {}), config[column]  # the text is ours
+            written = cells[column][frame.value[column].notna()]
+            assert written.str.fullmatch(WRITTEN[lang][kinds[column]]).all(), (column, written.head().tolist())
+            checked.add(column)
+    assert checked == set(kinds)
+    ceiling = {"vi": "Tỷ lệ nợ chậm đóng (không quá 2,55 %)", "en": "Late-payment rate (at most 2.55%)"}[lang]
+    assert ceiling in [s.value for s in at.subheader]
+
+
+def test_a_table_shows_each_status_as_a_word_every_font_has(demo_store):
+    """No emoji marks (empty boxes on a machine without an emoji font): the word, on its colour's
+    tint, right after the unit's name, where 1400 px and a phone both show it."""
+    at = open_page(PAGES[1], lang="en")
+    table = next(frame for frame in at.dataframe if "status" in frame.value.columns)
+    assert list(table.value.columns[:2]) == ["unit_name", "status"]
+    assert set(displayed(table)["status"]) <= {"Achieved", "On track", "Behind", "No data"}
+
+
+def test_the_leaderboard_puts_rank_name_score_and_chance_where_a_phone_shows_them(demo_store):
+    """390 px hold about 360 px of table: rank, name, score and chance come first, and fit."""
+    at = open_page(PAGES[2], lang="en")
+    table = at.dataframe[0]
+    assert list(table.value.columns[:4]) == ["rank", "unit_name", "score", "probability"]
     config = json.loads(table.proto.columns)
-    for column in ("value", "target", "gap", "required_daily", "pace_7d"):
-        assert pd.api.types.is_numeric_dtype(table.value[column]), column
-        assert config[column]["type_config"]["format"] == "localized", config[column]
+    assert sum(config[column]["width"] for column in table.value.columns[:4]) <= 360
+    cells = displayed(table)
+    assert cells["score"].str.fullmatch(WRITTEN["en"]["percent"]).all()
+    assert cells["probability"].str.fullmatch(WRITTEN["en"]["chance"]).all()
+    at = open_page(PAGES[2])
+    at.selectbox(key="board_metric").set_value("health").run()
+    assert set(displayed(at.dataframe[0])["status"]) <= {vi for vi, _ in i18n.STATUS.values()}
+
+
+def test_top_movers_say_1_place_not_1_places(demo_store):
+    con = sprint.connect(demo_store)
+    movers = sprint.top_movers(con, as_of=date(2025, 11, 20), metric="all", level="province")
+    con.close()
+    at = open_page(PAGES[2], lang="en")
+    assert [m.proto.delta for m in at.metric] == [i18n.places_gained(n, "en") for n in movers["places_gained"]]
+    assert all(re.fullmatch(r"▲ (1 place|([2-9]|\d\d+) places)", m.proto.delta) for m in at.metric)
 
 
 def test_one_colour_per_status_in_the_heatmap_the_bars_and_the_badges():
@@ -469,7 +549,7 @@ def test_one_colour_per_status_in_the_heatmap_the_bars_and_the_badges():
         colour_of[status] = low[1]
     assert colour_of == i18n.STATUS_COLOURS
     assert [row[0] for row in trace.z] == [0, 1, 2, 3]  # a cell's z picks its status's band
-    assert [row[0] for row in trace.text] == ["101,0 %", "99,0 %", "90,0 %", "–"]
+    assert [row[0] for row in trace.text] == ["101,0 %<br>Đạt", "99,0 %<br>Kịp", "90,0 %<br>Chậm", "–<br>Chưa có"]
     bars = pd.DataFrame({"gap": [0, 5, 9], "unit_name": ["x", "y", "z"], "unit_code": ["X", "Y", "Z"],
                          "status": ["achieved", "on_track", "behind"]})
     bars["status_label"] = bars["status"].map(lambda s: i18n.status_label(s, "vi"))
