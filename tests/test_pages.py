@@ -701,4 +701,4 @@ def test_a_file_with_more_problems_than_are_listed_says_how_many_in_all(demo_sto
     at = open_page(PAGES[3])
     at.file_uploader(key="upload_file").upload("many.csv", data, "text/csv").run()
     assert f": {i18n.number(rejected.value.count, 'vi')} lỗi" in at.error[0].value
-    assert len(at.dataframe[0].value) == 201  # the first 200, then one that says how many more
+    assert len(at.table[0].value) == 201  # the first 200, then one that says how many more
