@@ -116,8 +116,10 @@ def live_status() -> None:
     if seen is not None and seen != current:
         st.rerun()
     latest = common.read(sprint.upload_history, kinds=("counts",), outcome="committed", limit=3)
-    st.caption(f":green[●] {common.t('live')} · {common.t('last_updated')} "
-               f"{i18n.moment(latest['received_at'].iloc[0] if len(latest) else None, common.lang())}")
+    # the time a report last came in, said as such: it is not the day the figures run to (the as-of date)
+    st.caption(f":green[●] {common.t('live')} · " + common.t(
+        "last_report_received", moment=i18n.moment(latest["received_at"].iloc[0] if len(latest) else None,
+                                                   common.lang())))
     if len(latest):
         st.caption(common.t("latest_uploads"))
         for upload in latest.itertuples():

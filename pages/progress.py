@@ -28,7 +28,9 @@ if common.require_data():
     name = campaign["name_en"] if lang == "en" else campaign["name"]
     st.caption(f"**{common.plain(name)}** ({common.plain(campaign['dispatch'])}) · "
                f"{common.t('as_of')} {i18n.day(as_of, lang)}")
-    if phase:
+    if phase and phase["ended"]:
+        st.subheader(common.t("campaign_ended", day=i18n.day(phase["milestone"], lang)))
+    elif phase:
         st.subheader(common.t("phase_caption", phase=phase["phase"], starts=i18n.day(phase["starts"], lang),
                               milestone=i18n.day(phase["milestone"], lang), days=phase["days_left"]))
     # a unit head's briefing is of their own unit, whichever unit the page shows
@@ -53,8 +55,8 @@ if common.require_data():
                                 milestone=i18n.day(row.milestone, lang)))
             st.markdown(f"### {i18n.number(row.gap, lang)}")
             st.caption(f"{common.t('people_missing')} · {common.t('required_daily')}: "
-                       f"**{i18n.number(row.required_daily, lang)}**{common.t('per_day')}"
-                       f" · {common.t('pace_7d')}: **{i18n.number(row.pace_7d, lang)}**{common.t('per_day')}")
+                       f"**{i18n.per_day(row.required_daily, lang)}**"
+                       f" · {common.t('pace_7d')}: **{i18n.per_day(row.pace_7d, lang)}**")
             st.caption(f"{common.t('value')}: {i18n.number(row.value, lang)} · "
                        f"{common.t('projected')}: {i18n.number(row.projected, lang)}")
             withheld = i18n.no_chance_why(row.no_chance, row.recent_report_days, RECENT_DAYS, lang)

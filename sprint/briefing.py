@@ -1,7 +1,8 @@
 """The morning briefing: one A4 page per unit, for the morning meeting's table.
 
-It holds the phase and its days left; per metric the attainment of the milestone, the gap, the
-daily pace it needs and the chance of making it; a small burn-up chart per metric with the
+It holds the phase and its days left (or, once the campaign has ended, that its figures are the
+final result); per metric the count (money in million VND, as on the pages), the attainment of
+the milestone, the gap, the daily pace it needs and the chance of making it; a small burn-up chart per metric with the
 forecast's band; the five units under it furthest behind and the five that climbed most this
 week; who has not reported. Every figure comes from the functions the pages and the command
 line use (outlook, forecast, series, leaderboard, top_movers, reporting), written the reader's
@@ -139,23 +140,30 @@ def briefing_pdf(con, *, as_of: date, unit: str | None = None, lang: str = "vi",
     pdf.line_of(_say("title", lang, unit=content["unit_name"]), 17, bold=True, height=9)
     pdf.line_of(f"{campaign['name_en' if lang == 'en' else 'name']} · {_say('as_of', lang, day=day)}", 10, height=5.5)
     phase = content["phase"]
-    if phase:
+    if phase and phase["ended"]:
+        pdf.line_of(i18n.t("campaign_ended", lang, day=i18n.day(phase["milestone"], lang)), 11, True, 6.5)
+    elif phase:
         pdf.line_of(i18n.t("phase_caption", lang, phase=phase["phase"], starts=i18n.day(phase["starts"], lang),
                          milestone=i18n.day(phase["milestone"], lang), days=phase["days_left"]), 11, True, 6.5)
     pdf.ln(2)
 
-    names = metrics(con).set_index("metric")["name_vi" if lang == "vi" else "name_en"]
-    pdf.set_font("DejaVu", "", 9.5)
-    headings = [i18n.t(key, lang) for key in ("metric", "attainment", "gap")] + [
+    # the count first (how many take part: leadership's first question); money rows name their unit
+    kinds = metrics(con).set_index("metric")
+    names = kinds["name_vi" if lang == "vi" else "name_en"]
+    pdf.set_font("DejaVu", "", 9)
+    headings = [i18n.t("metric", lang), _say("value", lang)] + [i18n.t(key, lang) for key in ("attainment", "gap")] + [
         _say("required", lang), i18n.t("chance", lang), i18n.t("status", lang)]
-    with pdf.table(col_widths=(50, 22, 30, 27, 30, 27), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
+    with pdf.table(col_widths=(47, 25, 18, 23, 20, 25, 28),
+                   text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
                    line_height=5.6, headings_style=HEADINGS) as table:
         table.row(headings)
         for row in content["figures"].itertuples():
             chance = (i18n.no_chance(row.no_chance, lang) or "–") if pd.isna(row.probability) else (
                 f"{i18n.chance(row.probability, lang)} · {i18n.day_month(row.milestone, lang)}")
-            table.row([names[row.metric], i18n.percent(row.attainment_pct, lang), i18n.number(row.gap, lang),
-                       i18n.number(row.required_daily, lang), chance, i18n.status_label(row.status, lang)])
+            table.row([i18n.with_unit(names[row.metric], kinds["kind"][row.metric], lang),
+                       i18n.number(row.value, lang), i18n.percent(row.attainment_pct, lang),
+                       i18n.number(row.gap, lang), i18n.per_day(row.required_daily, lang, unit=False), chance,
+                       i18n.status_label(row.status, lang)])
     for row in content["all_metrics"].itertuples():  # every metric at once: their joint chance, the weakest
         if pd.notna(row.probability):
             pdf.line_of(_say("chance_all", lang, chance=i18n.chance(row.probability, lang),

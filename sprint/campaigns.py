@@ -172,9 +172,12 @@ def campaign_for(con, as_of: date) -> dict:
 
 
 def current_phase(campaign: dict, as_of: date) -> dict | None:
-    """The phase whose milestone is next on or after as_of (the last one once all have passed)."""
+    """The phase whose milestone is next on or after as_of, with its days_left (0 once all have
+    passed: then the last one) and ended: True from the campaign's last milestone on, when the
+    figures are its final result."""
     phases = campaign["phases"]
     if not phases:
         return None
     phase = next((p for p in phases if p["milestone"] >= as_of), phases[-1])
-    return {**phase, "days_left": (phase["milestone"] - as_of).days}
+    return {**phase, "days_left": max((phase["milestone"] - as_of).days, 0),
+            "ended": as_of >= max(p["milestone"] for p in phases)}

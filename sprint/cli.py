@@ -17,7 +17,7 @@ from . import i18n
 from .allocation import allocate
 from .anomalies import anomalies
 from .audit import KINDS, audit_log
-from .campaigns import load_campaign, load_metrics, load_shipped_campaigns
+from .campaigns import campaign_for, current_phase, load_campaign, load_metrics, load_shipped_campaigns
 from .errors import SprintError, StoreBusyError, ValidationError
 from .export import spreadsheet_safe
 from .forecast import backtest, backtest_all_metrics, chance_of_all_metrics, forecast, outlook
@@ -289,6 +289,7 @@ def read_command(name: str, function, *options):
         con = _open(db)
         if "as_of" in arguments:
             arguments["as_of"] = _as_of(con, arguments["as_of"])
+            _say_if_ended(con, arguments["as_of"])
         _output(function(con, **arguments), output_format)
 
     command.__doc__ = function.__doc__.split("\n\n")[0]
@@ -304,6 +305,15 @@ def _as_of(con, as_of):
     if complete is None:
         _fail("The store has no counts yet; give --as-of or ingest a file first.")
     return complete
+
+
+def _say_if_ended(con, as_of) -> None:
+    """Past the campaign's end, say on stderr that the figures are its final result (stdout stays the rows)."""
+    campaign = campaign_for(con, as_of)
+    phase = current_phase(campaign, as_of)
+    if phase and phase["ended"]:
+        click.echo(f"The campaign {campaign['campaign_id']} ended on {phase['milestone'].isoformat()}: "
+                   "these are its final results.", err=True)
 
 
 start_option = click.option("--start", type=AsOf(), required=True)
@@ -384,6 +394,7 @@ def briefing(db, as_of, unit, lang, as_name, out):
             _fail(f"There is no account {as_name} (or it is disabled).")
         scope = account.scope
     as_of = _as_of(con, as_of)
+    _say_if_ended(con, as_of)
     pdf = briefing_pdf(con, as_of=as_of, unit=unit, lang=lang, scope=scope)
     out.write_bytes(pdf)
     click.echo(f"Briefing of {unit or scope or 'VN'} on {as_of.isoformat()} written to {out} "

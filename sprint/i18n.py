@@ -141,8 +141,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "my_unit": ("Đơn vị của tôi", "My unit"),
     "none": ("(chưa chọn)", "(none)"),
     "live": ("Trực tiếp", "Live"),
-    "last_updated": ("Cập nhật lúc", "Last updated"),
-    "latest_uploads": ("Báo cáo mới nhất", "Latest uploads"),
+    # the time of the last report received, not the date the figures run to (the as-of date)
+    "last_report_received": ("Báo cáo mới nhất nhận lúc {moment}", "Last report received {moment}"),
+    "latest_uploads": ("Các tệp nhận gần nhất", "Latest files received"),
     "rows": ("dòng", "rows"),
     "row": ("dòng", "row"),
     "units": ("đơn vị", "units"),
@@ -152,6 +153,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "phase": ("Giai đoạn {phase}", "Phase {phase}"),
     "phase_caption": ("Giai đoạn {phase}: {starts} – {milestone} · còn {days} ngày đến mốc",
                       "Phase {phase}: {starts} – {milestone} · {days} days to the milestone"),
+    "campaign_ended": ("Đợt thi đua đã kết thúc ngày {day}: kết quả cuối cùng", "Campaign ended {day}: final result"),
     "unit": ("Đơn vị", "Unit"),
     "value": ("Số người tham gia", "Participants"),
     "target": ("Chỉ tiêu", "Target"),
@@ -159,7 +161,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "gap": ("Còn thiếu", "Gap"),
     "required_daily": ("Cần thêm mỗi ngày", "Needed per day"),
     "pace_7d": ("Tốc độ 7 ngày qua", "Pace, last 7 days"),
-    "per_day": ("/ngày", "/day"),
+    "a_day": ("{amount}/ngày", "{amount} a day"),
+    "less_than_one": ("dưới 1", "less than 1"),
     "projected": ("Dự báo đến mốc", "Projected at milestone"),
     "status": ("Tình trạng", "Status"),
     "no_target": ("{unit} không có chỉ tiêu cho chỉ số này.", "{unit} has no target for this metric."),
@@ -313,7 +316,8 @@ LABELS: dict[str, tuple[str, str]] = {
                             "Chance every metric makes its milestone: {chance} · weakest: {weakest}"),
     "briefing_chance_all_withheld": ("Khả năng mọi chỉ số đều đạt mốc: không tính ({why})",
                                      "Chance every metric makes its milestone: none given ({why})"),
-    "briefing_required": ("Cần/ngày", "Needed/day"),
+    "briefing_required": ("Cần/ngày", "Needed a day"),
+    "briefing_value": ("Hiện có", "Current"),
     "briefing_behind": ("5 đơn vị chậm nhất", "Five furthest behind"),
     "briefing_gained": ("5 đơn vị tăng hạng nhiều nhất (7 ngày)", "Five that climbed most (7 days)"),
     "briefing_places": ("▲ {places} bậc", "▲ {places} places"),
@@ -335,14 +339,16 @@ STATUS = {
     "on_track": ("Đúng tiến độ", "On track"),
     "behind": ("Chậm tiến độ", "Behind"),
     "no_data": ("Chưa có số liệu", "No data"),
+    "missed": ("Không đạt", "Missed"),  # the campaign has ended short of the target
 }
 # One colour per status, everywhere (charts, heatmap, badges, tables): the Okabe-Ito palette, told
 # apart with any colour vision; each also has its word, so colour is never the only sign.
-STATUS_COLOURS = {"achieved": "#009E73", "on_track": "#0072B2", "behind": "#D55E00", "no_data": "#BBBBBB"}
-STATUS_BADGES = {"achieved": "green", "on_track": "blue", "behind": "orange", "no_data": "gray"}
+STATUS_COLOURS = {"achieved": "#009E73", "on_track": "#0072B2", "behind": "#D55E00", "no_data": "#BBBBBB",
+                  "missed": "#CC79A7"}
+STATUS_BADGES = {"achieved": "green", "on_track": "blue", "behind": "orange", "no_data": "gray", "missed": "violet"}
 # each status's word shortened, for a heatmap's cell (the legend beside it has the whole word)
 STATUS_SHORT = {"achieved": ("Đạt", "Met"), "on_track": ("Kịp", "On track"), "behind": ("Chậm", "Behind"),
-                "no_data": ("Chưa có", "No data")}
+                "no_data": ("Chưa có", "No data"), "missed": ("Không đạt", "Missed")}
 
 
 def t(key: str, lang: str, **values) -> str:
@@ -412,6 +418,21 @@ def numbers(values: pd.Series, lang: str, decimals: int = 0) -> pd.Series:
     """A whole column as number() writes each value (no Babel call per cell: 43,000 targets take
     40 ms rather than 2 s)."""
     return pd.Series(values, dtype="object").map(lambda value: number(value, lang, decimals))
+
+
+def per_day(value, lang: str, *, unit: bool = True) -> str:
+    """People a day (a need or a pace), whole: 70/ngày, 70 a day. Above 0 but below 1 it reads
+    dưới 1/ngày, less than 1 a day, never a rounded 0 (3 people over 10 days still need adding).
+    Without unit, the amount alone, for a column headed per day; '–' for a missing value."""
+    if _missing(value):
+        return "–"
+    amount = t("less_than_one", lang) if 0 < value < 1 else number(value, lang)
+    return t("a_day", lang, amount=amount) if unit else amount
+
+
+def with_unit(name: str, kind: str, lang: str) -> str:
+    """A metric's name with the unit of its money figures: Tổng thu (triệu đồng); people stay bare."""
+    return f"{name} ({t('million_vnd', lang)})" if kind == "million_vnd" else name
 
 
 def chance(probability, lang: str) -> str:

@@ -40,10 +40,17 @@ scope AS (
       AND ($parent IS NULL OR u.parent_code = $parent)
 ),
 as_of_dates AS (SELECT DISTINCT unnest($dates::DATE[]) AS as_of),
+last_milestones AS (
+    -- each unit's last milestone that an as-of date has passed: its campaign has ended there
+    SELECT DISTINCT last FROM (
+        SELECT max(milestone) AS last FROM effective_targets WHERE campaign_id = $campaign GROUP BY unit_code, metric)
+    WHERE last < (SELECT max(as_of) FROM as_of_dates)
+),
 value_days AS (
     SELECT as_of - 7 * r.week::INTEGER AS day FROM as_of_dates CROSS JOIN range($weeks + 1) r(week)
     UNION SELECT $baseline::DATE
     UNION SELECT unnest($also_days::DATE[])
+    UNION SELECT last - 7 * r.week::INTEGER FROM last_milestones CROSS JOIN range(2) r(week)
 ),
 scope_leaves AS (
     SELECT t.ancestor AS unit_code, t.descendant AS leaf
@@ -63,21 +70,25 @@ unit_values AS (
 milestones AS (
     SELECT s.unit_code, s.unit_name, s.parent_code, s.depth, e.metric, a.as_of,
         coalesce(min(e.milestone) FILTER (e.milestone >= a.as_of), max(e.milestone)) AS milestone,
+        max(e.milestone) AS last_milestone,
         max(e.target) FILTER (e.milestone = $campaign_end::DATE) AS plan
     FROM scope s JOIN effective_targets e USING (unit_code) CROSS JOIN as_of_dates a
     WHERE e.campaign_id = $campaign AND ($metric IS NULL OR e.metric = $metric)
     GROUP BY ALL
 ),
 figures AS (
-    SELECT m.*, e.target, now.value, base.value AS baseline,
-        datediff('day', m.as_of, m.milestone) AS days_left,
+    -- from its last milestone on, a unit's campaign has ended: its figures are the final result,
+    -- those of the milestone day (a report dated after it does not change them), with no day left
+    SELECT m.*, e.target, now.value, base.value AS baseline, m.as_of >= m.last_milestone AS ended,
+        greatest(datediff('day', m.as_of, m.milestone), 0) AS days_left,
         (now.value - week.value) / 7.0 AS pace_7d
     FROM milestones m
     JOIN effective_targets e ON e.campaign_id = $campaign AND e.unit_code = m.unit_code
         AND e.metric = m.metric AND e.milestone = m.milestone
-    LEFT JOIN unit_values now ON now.unit_code = m.unit_code AND now.metric = m.metric AND now.day = m.as_of
+    LEFT JOIN unit_values now ON now.unit_code = m.unit_code AND now.metric = m.metric
+        AND now.day = least(m.as_of, m.milestone)
     LEFT JOIN unit_values week ON week.unit_code = m.unit_code AND week.metric = m.metric
-        AND week.day = m.as_of - 7
+        AND week.day = least(m.as_of, m.milestone) - 7
     LEFT JOIN unit_values base ON base.unit_code = m.unit_code AND base.metric = m.metric
         AND base.day = $baseline::DATE
 ),
@@ -98,6 +109,7 @@ progress AS (
         f.value + f.pace_7d * f.days_left AS projected,
         CASE WHEN f.value IS NULL THEN 'no_data'
              WHEN f.value >= f.target THEN 'achieved'
+             WHEN f.ended THEN 'missed'
              WHEN f.value + f.pace_7d * f.days_left >= f.target THEN 'on_track'
              ELSE 'behind' END AS status,
         100.0 * f.value / nullif(f.target, 0) AS exact_attainment,
@@ -145,9 +157,10 @@ def progress(con, *, as_of: date, unit: str | None = None, level: str | None = N
 
     Columns: unit_code, unit_name, metric, as_of, value, baseline, milestone, target,
     attainment_pct, plan, plan_pct, gap, development_pct, days_left, required_daily, pace_7d,
-    projected, status (achieved | on_track | behind | no_data). Rows are ordered by level,
-    unit code and metric. `unit`, `level` (national | province | grassroots), `parent` (its
-    children) and `metric` narrow it.
+    projected, status (achieved | on_track | behind | no_data; from the unit's last milestone on,
+    the campaign has ended: achieved | missed, the figures those of the milestone day, days_left 0
+    and required_daily none). Rows are ordered by level, unit code and metric. `unit`, `level`
+    (national | province | grassroots), `parent` (its children) and `metric` narrow it.
     """
     parameters = figure_parameters(con, as_of=as_of, unit=unit, level=level, parent=parent, metric=metric)
     frame = con.cursor().execute(PROGRESS_SQL, parameters).df()

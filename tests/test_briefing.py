@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import sprint
+from conftest import SCENARIO
 from sprint import i18n
 from sprint.cli import cli
 
@@ -89,3 +90,42 @@ def test_a_unit_heads_briefing_is_their_own(demo_store_file, tmp_path):
     assert refused.exit_code == 1
     assert "reads the briefing of 66-EAKAR and the units under it, not of 66" in refused.output
     assert not (tmp_path / "province.pdf").exists()
+
+
+def table_line(text: str, starts: str) -> str:
+    """The table's line of a metric, its cells one space apart."""
+    return next(" ".join(line.split()) for line in text.splitlines() if line.startswith(starts))
+
+
+def test_each_metric_prints_its_count_and_money_its_unit(scenario_con, tmp_path):
+    """A on 17/10: 117 of 120 people (3 in 14 days: under 1 a day); its revenue 123,456 of a plan of
+    500,000 million VND for 31/12, 376,544 short in 75 days: 5,020.6 a day."""
+    sprint.load_targets(scenario_con, (SCENARIO / "targets.csv").read_bytes() + b"A,revenue,2025-12-31,500000\n",
+                        name="t.csv", replace_all=True)
+    sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-17,A,revenue,123456\n", name="money.csv")
+    for lang, people, money in (
+            ("vi", "BHXH tự nguyện 117 97,50 % 3 dưới 1 ", "Tổng thu (triệu đồng) 123.456 24,69 % 376.544 5.021 "),
+            ("en", "Voluntary social insurance 117 97.50% 3 less than 1 ",
+             "Revenue (million VND) 123,456 24.69% 376,544 5,021 ")):
+        out = tmp_path / f"a-{lang}.pdf"
+        out.write_bytes(sprint.briefing_pdf(scenario_con, as_of=date(2025, 10, 17), unit="A", lang=lang))
+        text = pdf_text(out)
+        assert ("Hiện có" if lang == "vi" else "Current") in text
+        assert table_line(text, people.split(" 117")[0]).startswith(people)
+        assert table_line(text, money.split(" (")[0]).startswith(money)
+
+
+def test_an_ended_campaign_says_so_with_its_final_result(scenario_con, tmp_path):
+    """Every leaf reported on the last day, 31/12: the nation has 457 of 460 (99.35 %), 3 short,
+    with no day left to need anything: missed."""
+    sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-12-31,A,voluntary_si,205\n"
+                                b"2025-12-31,B,voluntary_si,115\n2025-12-31,F,voluntary_si,92\n"
+                                b"2025-12-31,L,voluntary_si,45\n", name="end.csv")
+    for lang, ended, row in (
+            ("vi", "Đợt thi đua đã kết thúc ngày 31/12/2025: kết quả cuối cùng", "BHXH tự nguyện 457 99,35 % 3 – – Không đạt"),
+            ("en", "Campaign ended Dec 31, 2025: final result", "Voluntary social insurance 457 99.35% 3 – – Missed")):
+        out = tmp_path / f"vn-{lang}.pdf"
+        out.write_bytes(sprint.briefing_pdf(scenario_con, as_of=date(2026, 1, 10), lang=lang))
+        text = pdf_text(out)
+        assert ended in text and "Giai đoạn" not in text and "Phase" not in text
+        assert table_line(text, row.split(" 457")[0]) == row

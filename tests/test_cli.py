@@ -253,3 +253,18 @@ def test_the_process_prints_everything_and_exits_with_the_commands_code(scenario
                              str(day), str(tmp_store)], capture_output=True, text=True, timeout=120)
     assert closed.returncode == 0 and "Traceback" not in closed.stderr  # stdout closed (cron): taken, exit 0
     assert "day.csv" in process("history", "--format", "csv").stdout
+
+
+def test_progress_after_the_campaign_says_it_ended_and_gives_the_final_result(scenario_store, tmp_path):
+    """B reported 115 on 31/12 against 120: 15 days later it missed by 5, with no day left and
+    nothing needed a day; stderr says the campaign has ended, stdout stays the rows."""
+    (tmp_path / "end.csv").write_text("date,unit_code,metric,value\n2025-12-31,B,voluntary_si,115\n")
+    assert scenario_store("ingest", str(tmp_path / "end.csv")).exit_code == 0
+    result = scenario_store("progress", "--as-of", "2026-01-15", "--unit", "B", "--format", "json")
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)[0]
+    assert (row["value"], row["target"], row["gap"], row["milestone"]) == (115, 120, 5, "2025-12-31")
+    assert (row["days_left"], row["required_daily"], row["status"]) == (0, None, "missed")
+    assert result.stderr == "The campaign 2025 ended on 2025-12-31: these are its final results.\n"
+    during = scenario_store("progress", "--as-of", "2025-12-30", "--unit", "B", "--format", "json")
+    assert during.stderr == "" and json.loads(during.stdout)[0]["status"] == "behind"

@@ -89,3 +89,17 @@ def test_a_jump_warning_writes_its_numbers_the_languages_way():
 
 def test_a_chance_is_a_whole_percentage():
     assert (i18n.chance(0.7249, "vi"), i18n.chance(0.7251, "en"), i18n.chance(None, "vi")) == ("72 %", "73%", "–")
+
+
+def test_a_need_below_one_a_day_reads_less_than_one_never_0():
+    """3 people in 10 days is 0.3 a day: "less than 1", not a rounded 0; 0 itself (nothing left) is 0."""
+    assert [i18n.per_day(v, "vi") for v in (0.3, 0.999, 1.2, 70, 0, None)] == [
+        "dưới 1/ngày", "dưới 1/ngày", "1/ngày", "70/ngày", "0/ngày", "–"]
+    assert [i18n.per_day(v, "en") for v in (0.3, 2524.4)] == ["less than 1 a day", "2,524 a day"]
+    assert (i18n.per_day(0.3, "vi", unit=False), i18n.per_day(1234.5, "vi", unit=False)) == ("dưới 1", "1.234")
+
+
+def test_money_names_its_unit_and_people_stay_bare():
+    assert i18n.with_unit("Tổng thu", "million_vnd", "vi") == "Tổng thu (triệu đồng)"
+    assert i18n.with_unit("Revenue", "million_vnd", "en") == "Revenue (million VND)"
+    assert i18n.with_unit("Health insurance", "people", "en") == "Health insurance"

@@ -556,7 +556,8 @@ def test_one_colour_per_status_in_the_heatmap_the_bars_and_the_badges():
     figure = charts.gap_bars(bars, {"gap": "Còn thiếu", "status": "Tình trạng", "lang": "vi"}, ",.")
     assert {trace.name: trace.marker.color for trace in figure.data} == {
         i18n.status_label(s, "vi"): i18n.STATUS_COLOURS[s] for s in ("achieved", "on_track", "behind")}
-    assert i18n.STATUS_BADGES == {"achieved": "green", "on_track": "blue", "behind": "orange", "no_data": "gray"}
+    assert i18n.STATUS_BADGES == {"achieved": "green", "on_track": "blue", "behind": "orange", "no_data": "gray",
+                                  "missed": "violet"}
 
 
 def refuse_writes(monkeypatch) -> None:
@@ -702,3 +703,56 @@ def test_a_file_with_more_problems_than_are_listed_says_how_many_in_all(demo_sto
     at.file_uploader(key="upload_file").upload("many.csv", data, "text/csv").run()
     assert f": {i18n.number(rejected.value.count, 'vi')} lỗi" in at.error[0].value
     assert len(at.table[0].value) == 201  # the first 200, then one that says how many more
+
+
+@pytest.fixture
+def finished_store(tmp_path, monkeypatch):
+    """The scenario (tests/data/scenario) reported to the campaign's last day, 31/12/2025, by every leaf:
+    A 205 and B 115 (P1: 320 of its 200 + 120), F 92 and L 45, the nation 457 of 460."""
+    from conftest import load_scenario
+
+    path = tmp_path / "finished.duckdb"
+    con = load_scenario(fresh_store(path))
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-12-31,A,voluntary_si,205\n2025-12-31,B,voluntary_si,115\n"
+                       b"2025-12-31,F,voluntary_si,92\n2025-12-31,L,voluntary_si,45\n", name="end.csv")
+    sprint.add_account(con, "quantri", role="admin", password="quantri-test")
+    con.close()
+    monkeypatch.setenv("SPRINT_DB", str(path))
+    monkeypatch.setenv("SPRINT_INBOX", "off")
+    return path
+
+
+def test_an_ended_campaign_says_so_with_its_final_result(finished_store):
+    at = open_page(PAGES[0])
+    assert at.session_state["as_of"] == date(2025, 12, 31)
+    shown = texts(at).replace("\\", "")
+    assert "Đợt thi đua đã kết thúc ngày 31/12/2025: kết quả cuối cùng" in shown
+    assert "Giai đoạn" not in shown
+    cards = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert cards == ["**BHXH tự nguyện**  \n:violet-badge[Không đạt]"]  # the nation: 457 of 460, never behind
+    assert "### 3" in shown and "Cần thêm mỗi ngày: **–**" in shown
+    at.selectbox(key="progress_scope").set_value("P1").run()
+    assert ":green-badge[Đã đạt]" in texts(at)  # 205 + 115 = 320 of 320
+    english = open_page(PAGES[0], lang="en")
+    assert "Campaign ended Dec 31, 2025: final result" in texts(english)
+
+
+def test_a_need_below_one_a_day_is_never_written_0(finished_store):
+    """B on 17/10: 76 of 80, 4 people in 14 days (0.29 a day), at 6 a week (0.86 a day)."""
+    state = {"as_of": date(2025, 10, 17), "as_of_follows_default": False, "my_unit": "B"}
+    shown = texts(open_page(PAGES[0], **state))
+    assert "Cần thêm mỗi ngày: **dưới 1/ngày** · Tốc độ 7 ngày qua: **dưới 1/ngày**" in shown
+    assert "**0**" not in shown
+    english = texts(open_page(PAGES[0], lang="en", **state))
+    assert "Needed per day: **less than 1 a day** · Pace, last 7 days: **less than 1 a day**" in english
+
+
+def test_the_sidebar_says_the_time_is_of_the_last_report_received(demo_store):
+    con = sprint.connect(demo_store)
+    received = sprint.upload_history(con, kinds=("counts",), outcome="committed", limit=1)["received_at"].iloc[0]
+    con.close()
+    captions = [caption.value.replace("\\", "") for caption in open_page(PAGES[0]).sidebar.caption]
+    assert f":green[●] Trực tiếp · Báo cáo mới nhất nhận lúc {i18n.moment(received, 'vi')}" in captions
+    assert not any("Cập nhật lúc" in caption for caption in captions)
+    english = [caption.value.replace("\\", "") for caption in open_page(PAGES[0], lang="en").sidebar.caption]
+    assert f":green[●] Live · Last report received {i18n.moment(received, 'en')}" in english

@@ -115,12 +115,48 @@ def test_a_parent_whose_children_lack_a_milestone_skips_it(scenario_con):
     assert row(figures, "VN")["target"] == 460
 
 
-def test_after_the_last_milestone_required_daily_is_none(scenario_con):
-    figures = sprint.progress(scenario_con, as_of=date(2026, 1, 5))
+CAMPAIGN_END = ("date,unit_code,metric,value\n2025-12-24,A,voluntary_si,190\n2025-12-24,B,voluntary_si,112\n"
+                "2025-12-31,A,voluntary_si,205\n2025-12-31,B,voluntary_si,115\n")
+
+
+@pytest.mark.parametrize("as_of", [date(2025, 12, 31), date(2026, 1, 15)])
+def test_from_the_campaigns_last_day_each_row_is_its_final_result(scenario_con, as_of):
+    """On the last milestone (12-31) and 15 days after it: no day left, nothing needed a day, and
+    the status is the final result against the 12-31 target (achieved or missed), never behind."""
+    sprint.ingest(scenario_con, CAMPAIGN_END.encode(), name="end.csv")
+    figures = sprint.progress(scenario_con, as_of=as_of)
+    assert (figures["milestone"] == "2025-12-31").all()
+    assert (figures["days_left"] == 0).all() and figures["required_daily"].isna().all()
+    a, b = row(figures, "A"), row(figures, "B")
+    assert (a["value"], a["target"], a["gap"], a["status"]) == (205, 200, 0, "achieved")
+    assert (b["value"], b["target"], b["gap"], b["status"]) == (115, 120, 5, "missed")
+    assert b["attainment_pct"] == 95.83  # 115 / 120
+    assert b["pace_7d"] == pytest.approx((115 - 112) / 7)  # the campaign's last week
+    assert b["projected"] == 115  # no day left to add anything
+    assert row(figures, "P1")["status"] == "achieved"  # 205 + 115 = 320, its children's 200 + 120
+    assert row(figures, "F")["status"] == "missed"  # 40 of 90
+    vn = row(figures, "VN")
+    assert (vn["value"], vn["target"], vn["attainment_pct"], vn["status"]) == (380, 460, 82.61, "missed")
+    assert set(figures["status"]) == {"achieved", "missed"}
+
+
+def test_a_unit_past_its_own_last_milestone_keeps_that_days_figures(scenario_con):
+    """B's targets end at 11-30 (100) while A's run to 12-31: on 12-05 B's sprint has ended with
+    its 11-30 value, 95 (its 12-03 report of 104 comes after), 5 short; A still has 26 days."""
+    targets = (SCENARIO / "targets.csv").read_text().replace("B,voluntary_si,2025-12-31,120\n", "")
+    sprint.load_targets(scenario_con, targets.encode(), name="t.csv", replace_all=True)
+    sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-11-28,B,voluntary_si,95\n"
+                                b"2025-12-03,B,voluntary_si,104\n", name="b.csv")
+    figures = sprint.progress(scenario_con, as_of=date(2025, 12, 5))
+    b = row(figures, "B")
+    assert str(b["milestone"].date()) == "2025-11-30"
+    assert (b["value"], b["target"], b["gap"], b["days_left"], b["status"]) == (95, 100, 5, 0, "missed")
+    assert b["pace_7d"] == pytest.approx((95 - 76) / 7)  # 11-30 against 11-23
+    assert pd.isna(b["required_daily"])
     a = row(figures, "A")
-    assert str(a["milestone"].date()) == "2025-12-31"
-    assert a["days_left"] == -5
-    assert pd.isna(a["required_daily"])
+    assert (a["value"], a["target"], a["days_left"], a["status"]) == (117, 200, 26, "behind")
+    p1 = row(figures, "P1")  # B has no 12-31 target, so P1's last milestone is 11-30 too: 150 + 100
+    assert (p1["value"], p1["target"], p1["status"]) == (117 + 95, 250, "missed")
 
 
 def test_filters(scenario_con):
