@@ -71,8 +71,8 @@ if common.require_data():
             no_chance=board["no_chance"].map(lambda reason: i18n.no_chance(reason, lang)),
         )
         # rank, name, score and chance first, narrow: what a 390 px phone shows without scrolling
-        columns = {"rank": common.column("rank", 48), "unit_name": common.column("name", 140),
-                   "score": common.column("score", 88), "probability": common.column("chance", 82),
+        columns = {"rank": common.column("rank", 44), "unit_name": common.column("name", 150),
+                   "score": common.column("score", 84), "probability": common.column("chance", 82),
                    "change": common.column("change", "small")}
         if metric != "all":
             columns |= {"status": "status", "value": "value", "target": "target", "gap": "gap"}

@@ -1,7 +1,8 @@
 """Screenshots of every page in both languages, at 1440 px and at a phone's 390 px, into
 docs/screenshots/ (headless Chromium).
 
-    python scripts/screenshots.py            # builds a fresh demo store in a temporary folder
+    python scripts/screenshots.py                      # builds a fresh demo store in a temporary folder
+    python scripts/screenshots.py provinces upload     # only these pages' screenshots
 """
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from sprint import demo  # noqa: E402
 PAGES = ["progress", "provinces", "leaderboard", "upload", "admin", "audit"]
 
 
-def main() -> None:
+def main(wanted: set[str]) -> None:
+    """Every page's screenshots, or only those of the pages named in `wanted` (sign-in is a page)."""
+    def taken(name: str) -> bool:
+        return not wanted or name in wanted
+
     out = ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -36,7 +41,7 @@ def main() -> None:
         sprint.ingest(con, copied.to_csv(index=False).encode(), name="ea-kar-20-11.csv")
         con.close()
         with dashboard(db, refresh_seconds=60) as url, browser_page(height=2600) as page:
-            for width, suffix in ((1440, ""), (390, "-phone")):  # what a visitor sees
+            for width, suffix in ((1440, ""), (390, "-phone")) if taken("sign-in") else ():  # what a visitor sees
                 page.set_viewport_size({"width": width, "height": 1000 if width > 400 else 844})
                 for lang in ("vi", "en"):
                     page.goto(f"{url}/?lang={lang}")
@@ -47,7 +52,7 @@ def main() -> None:
             for width, suffix in ((1440, ""), (390, "-phone")):
                 page.set_viewport_size({"width": width, "height": 2600 if width > 400 else 844})
                 for lang in ("vi", "en"):
-                    for name in PAGES:
+                    for name in filter(taken, PAGES):
                         path = "" if name == "progress" else name  # the default page lives at /
                         page.goto(f"{url}/{path}?lang={lang}")
                         page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30_000)
@@ -57,7 +62,7 @@ def main() -> None:
                         path = out / f"{name}-{lang}{suffix}.png"
                         page.screenshot(path=str(path), full_page=True)
                         print(path)
-            for width, suffix in ((1440, ""), (390, "-phone")):
+            for width, suffix in ((1440, ""), (390, "-phone")) if taken("audit") else ():
                 page.set_viewport_size({"width": width, "height": 1400 if width > 400 else 844})
                 for lang, tab in (("vi", "Chất lượng số liệu"), ("en", "Data quality")):
                     page.goto(f"{url}/audit?lang={lang}")
@@ -69,20 +74,23 @@ def main() -> None:
             page.goto(f"{url}/?lang=vi")
             page.get_by_role("button", name="Đăng xuất").click()
             sign_in(page, url, "eakar", "eakar-demo")
-            page.goto(f"{url}/leaderboard")
-            page.wait_for_selector(".st-key-podium-1", timeout=30_000)
-            page.wait_for_timeout(2500)
-            page.screenshot(path=str(out / "leaderboard-my-unit-vi.png"), full_page=True)
-            page.goto(f"{url}/upload")
-            page.wait_for_selector("input[type='file']", state="attached", timeout=30_000)
-            bad = Path(folder) / "bao-cao-20-11.csv"
-            bad.write_text("date,unit_code,metric,value\n20/11/2025,66-EAKAR,voluntary_si,2.480\n"
-                           "20/11/2025,66-EAKAR,health,131.5\n21/13/2025,66-EAKAR,health,131500\n"
-                           "20/11/2025,66,compulsory_si,6500\n", encoding="utf-8")
-            page.locator("input[type='file']").set_input_files(str(bad))
-            page.wait_for_selector("[data-testid='stAlert']", timeout=30_000)
-            page.wait_for_timeout(2000)
-            page.screenshot(path=str(out / "upload-errors-vi.png"), full_page=True)
+            if taken("leaderboard"):
+                page.goto(f"{url}/leaderboard")
+                page.wait_for_selector(".st-key-podium-1", timeout=30_000)
+                page.wait_for_timeout(2500)
+                page.screenshot(path=str(out / "leaderboard-my-unit-vi.png"), full_page=True)
+            if taken("upload"):  # a wide file: a bad date and a neighbour's row are one error each, not one per metric
+                page.goto(f"{url}/upload")
+                page.wait_for_selector("input[type='file']", state="attached", timeout=30_000)
+                bad = Path(folder) / "bao-cao-20-11.csv"
+                bad.write_text("date,unit_code,compulsory_si,voluntary_si,unemployment,health,revenue,late_debt\n"
+                               "20/11/2025,66-EAKAR,6115,2.480,5676,131.5,408265,14024\n"
+                               "21/13/2025,66-EAKAR,6115,2480,5676,131500,408265,14024\n"
+                               "20/11/2025,66-BUONHO,21842,1971,19887,237722,,\n", encoding="utf-8")
+                page.locator("input[type='file']").set_input_files(str(bad))
+                page.wait_for_selector("[data-testid='stAlert']", timeout=30_000)
+                page.wait_for_timeout(2000)
+                page.screenshot(path=str(out / "upload-errors-vi.png"), full_page=True)
             # the head's own figures: the share of the province's gap, the drill-down's split, a
             # file's flags before it is sent
             jump = Path(folder) / "bao-cao-21-11.csv"
@@ -90,11 +98,13 @@ def main() -> None:
             for width, suffix in ((1440, ""), (390, "-phone")):
                 page.set_viewport_size({"width": width, "height": 2600 if width > 400 else 844})
                 for lang in ("vi", "en"):
-                    for name in ("progress", "provinces"):
+                    for name in filter(taken, ("progress", "provinces")):
                         page.goto(f"{url}/{'' if name == 'progress' else name}?lang={lang}")
                         page.wait_for_selector(".js-plotly-plot", timeout=30_000)
                         page.wait_for_timeout(2500)
                         shot(page, out / f"{name}-my-unit-{lang}{suffix}.png")
+                    if not taken("upload"):
+                        continue
                     page.goto(f"{url}/upload?lang={lang}")
                     page.wait_for_selector("input[type='file']", state="attached", timeout=30_000)
                     page.locator("input[type='file']").set_input_files(str(jump))
@@ -109,4 +119,4 @@ def shot(page, path: Path) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(set(sys.argv[1:]))
