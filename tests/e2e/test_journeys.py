@@ -172,11 +172,20 @@ def test_a_click_on_a_province_bar_drills_down(live_store):
         sign_in(page, url, "lanhdao", "lanhdao-demo")
         go_to(page, "Các tỉnh")
         bars = page.locator(".st-key-gaps .js-plotly-plot g.point path")
-        expect(bars).to_have_count(34, timeout=30_000)
-        bars.last.click(force=True)  # the largest gap: the top bar
+        expect(bars).to_have_count(34, timeout=60_000)
         picked = page.locator(".st-key-provinces_parent")
-        expect(picked).not_to_contain_text("(tất cả các tỉnh)", timeout=15_000)
-        expect(page.locator(".st-key-gaps .js-plotly-plot g.point path")).to_have_count(10, timeout=15_000)
+        # A click that lands while the chart is drawn again (the live refresh's rerun, slow on a busy
+        # machine) is lost, as it would be for a person, who clicks again: so does the test, until
+        # the drill-down shows or a minute has passed.
+        deadline = time.monotonic() + 60
+        while True:
+            bars.last.click(force=True)  # the largest gap: the top bar
+            try:
+                expect(bars).to_have_count(10, timeout=10_000)  # the province's grassroots units
+                break
+            except AssertionError:
+                assert time.monotonic() < deadline, "the click on a bar never drilled down"
+        expect(picked).not_to_contain_text("(tất cả các tỉnh)", timeout=30_000)
 
 
 def test_the_inbox_is_taken_from_the_start_without_a_browser(live_store, tmp_path):
