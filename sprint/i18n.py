@@ -546,6 +546,25 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "line_not_utf8": ("dòng này có ký tự không phải UTF-8; hãy lưu tệp dạng 'CSV UTF-8'",
                       "this line has characters that are not UTF-8; save the file as 'CSV UTF-8'"),
     "excel_unreadable": ("không đọc được tệp Excel này ({0})", "this Excel workbook cannot be read ({0})"),
+    "file_too_large": ("tệp nặng hơn {0} MB, mức tối đa của một tệp: hãy chia thành các tệp nhỏ hơn",
+                       "the file is larger than {0} MB, the most one file may be: send it as smaller files"),
+    "excel_too_large": ("tệp Excel này khi giải nén nặng {0} MB; tối đa {1} MB: hãy lưu lại chỉ với trang số liệu",
+                        "this workbook unpacks to {0} MB; at most {1} MB is read: save it with the report sheet only"),
+    "too_many_columns": ("tệp có hơn {0} cột, số cột tối đa của một tệp báo cáo: hãy kiểm tra đây có đúng là "
+                         "tệp báo cáo", "the file has more than {0} columns, the most a report has: check that this "
+                         "is the report file"),
+    "header_too_long": ("dòng đầu (tên các cột) dài {0} ký tự; tối đa {1}: có thể tệp bị mất dấu xuống dòng",
+                        "the first line (the column names) is {0} characters long; at most {1}: the file may have "
+                        "lost its line breaks"),
+    "too_many_rows": ("tệp có hơn {0} dòng, số dòng tối đa của một tệp: hãy chia thành các tệp nhỏ hơn",
+                      "the file has more than {0} rows, the most one file may have: send it as smaller files"),
+    "file_name_too_long": ("tên tệp dài {0} ký tự; tối đa {1}: hãy đặt tên ngắn hơn rồi gửi lại",
+                           "the file name is {0} characters long; at most {1}: rename the file and send it again"),
+    "file_name_control": ("tên tệp có dấu xuống dòng hoặc ký tự ẩn: hãy đặt lại tên rồi gửi lại",
+                          "the file name contains a line break or another hidden character: rename the file "
+                          "and send it again"),
+    "file_too_slow": ("việc đọc tệp này vượt quá {0} giây nên đã dừng: hãy chia thành các tệp nhỏ hơn",
+                      "reading this file took longer than {0} seconds and was stopped: send it as smaller files"),
     "line_too_long": ("dòng này dài hơn 2.000.000 ký tự; có thể một ô thiếu dấu ngoặc kép đóng",
                       "this line is longer than 2,000,000 characters; a cell may be missing its closing quote"),
     "excel_second_sheet": ("trang tính '{0}' cũng có dữ liệu nhưng chỉ trang '{1}' được đọc; mỗi tệp chỉ gửi một trang tính",
@@ -616,25 +635,6 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "root_has_parent": ("VN là gốc, không có đơn vị cấp trên", "VN is the root and cannot have a parent"),
     "parent_unknown": ("không có đơn vị cấp trên này, trong tệp cũng như trong danh sách đơn vị",
                        "unknown parent unit; it is neither in this file nor in the store"),
-    "file_too_large": ("tệp nặng hơn {0} MB, mức tối đa của một tệp: hãy chia thành các tệp nhỏ hơn",
-                       "the file is larger than {0} MB, the most one file may be: send it as smaller files"),
-    "excel_too_large": ("tệp Excel này khi giải nén nặng {0} MB; tối đa {1} MB: hãy lưu lại chỉ với trang số liệu",
-                        "this workbook unpacks to {0} MB; at most {1} MB is read: save it with the report sheet only"),
-    "too_many_columns": ("tệp có hơn {0} cột, số cột tối đa của một tệp báo cáo: hãy kiểm tra đây có đúng là "
-                         "tệp báo cáo", "the file has more than {0} columns, the most a report has: check that this "
-                         "is the report file"),
-    "header_too_long": ("dòng đầu (tên các cột) dài {0} ký tự; tối đa {1}: có thể tệp bị mất dấu xuống dòng",
-                        "the first line (the column names) is {0} characters long; at most {1}: the file may have "
-                        "lost its line breaks"),
-    "too_many_rows": ("tệp có hơn {0} dòng, số dòng tối đa của một tệp: hãy chia thành các tệp nhỏ hơn",
-                      "the file has more than {0} rows, the most one file may have: send it as smaller files"),
-    "file_name_too_long": ("tên tệp dài {0} ký tự; tối đa {1}: hãy đặt tên ngắn hơn rồi gửi lại",
-                           "the file name is {0} characters long; at most {1}: rename the file and send it again"),
-    "file_name_control": ("tên tệp có dấu xuống dòng hoặc ký tự ẩn: hãy đặt lại tên rồi gửi lại",
-                          "the file name contains a line break or another hidden character: rename the file "
-                          "and send it again"),
-    "file_too_slow": ("việc đọc tệp này vượt quá {0} giây nên đã dừng: hãy chia thành các tệp nhỏ hơn",
-                      "reading this file took longer than {0} seconds and was stopped: send it as smaller files"),
     "parent_cycle": ("các đơn vị cấp trên của đơn vị này vòng trở lại chính nó; hãy sửa một mã cấp trên",
                      "this unit's parents lead back to itself (a cycle); fix one of the parent codes"),
     "parent_has_counts": ("đơn vị {0} đã có số liệu báo cáo của chính mình nên không thể có đơn vị cấp dưới "

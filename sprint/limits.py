@@ -14,4 +14,4 @@ MAX_UNZIPPED_BYTES = 30 * 1024 * 1024  # an .xlsx's parts as unpacked (the issue
 MAX_ZIP_PARTS = 1_000
 MAX_NAME_CHARS = 120  # a file's name; it must also be free of line breaks and other control characters
 MAX_SECONDS = 20  # reading and checking one file; the reader is stopped past this
-MAX_WORKER_MEMORY = 1024 * 1024 * 1024  # the address space of the process that parses workbooks (sprint.worker)
+MAX_WORKER_MEMORY = 2 * 1024 ** 3  # the address space of the process that parses workbooks (sprint.worker; 450 MB of it at start)
