@@ -67,7 +67,8 @@ if common.require_data():
                 **({"no_chance": "no_chance"} if figures["no_chance"].ne("").any() else {}),
                 "gap": "gap", "required_daily": "required_daily", "pace_7d": "pace_7d", "value": "value",
                 "target": "target", "unit_code": "unit"},
-                kinds={"status": "status", "attainment_pct": "percent", "probability": "chance"})
+                kinds={"status": "status", "attainment_pct": "percent", "probability": "chance",
+                       "required_daily": "per_day", "pace_7d": "per_day"})
 
             if own["gap"].fillna(0).iloc[0] > 0:  # the unit still misses people: who must add what
                 shares = common.read(sprint.allocate, unit=scope, metric=metric, as_of=as_of)
@@ -75,7 +76,8 @@ if common.require_data():
                                       milestone=i18n.day(own["milestone"].iloc[0], lang)))
                 st.caption(common.t("allocation_help"))
                 common.table(shares, {"unit_code": "unit", "unit_name": "name", "gap": "gap", "pace_7d": "pace_7d",
-                                      "share": "share", "share_daily": "share_daily"})
+                                      "share": "share", "share_daily": "share_daily"},
+                             kinds={"pace_7d": "per_day", "share_daily": "per_day"})
 
         st.subheader(common.t("trends") + f" — {common.plain(common.metric_label(metric))}")
         campaign = common.read(sprint.campaign_for, as_of=as_of)

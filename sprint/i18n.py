@@ -451,10 +451,12 @@ def places_gained(places: int, lang: str) -> str:
 
 
 # How a table writes each kind of figure, so that one column is one precision in one language:
-# people, million VND and counts whole; a percentage (attainment, a score, a rate) to two decimals;
-# a chance whole; a status as its word.
+# people, million VND and counts whole; people a day whole, but "less than 1", never 0, for a need
+# under one a day; a percentage (attainment, a score, a rate) to two decimals; a chance whole; a
+# status as its word.
 FIGURES = {
     "count": lambda value, lang: number(value, lang),
+    "per_day": lambda value, lang: per_day(value, lang, unit=False),
     "percent": lambda value, lang: percent(value, lang, 2),
     "chance": chance,
     "status": lambda code, lang: status_label(code, lang),

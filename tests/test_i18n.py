@@ -58,6 +58,8 @@ def test_a_table_writes_each_kind_of_figure_one_way_per_language():
     assert [figure["percent"](v, "vi") for v in (100.7912, 45.5)] == ["100,79 %", "45,50 %"]
     assert [figure["chance"](v, "vi") for v in (0.4, 0.467, 0.3983, None)] == ["40 %", "47 %", "40 %", "–"]
     assert [figure["count"](v, "en") for v in (1234567, 2.6)] == ["1,234,567", "3"]
+    assert [figure["per_day"](v, lang) for v, lang in ((0.3, "vi"), (0.3, "en"), (0, "en"), (1234.5, "vi"))] == [
+        "dưới 1", "less than 1", "0", "1.234"]
     assert [figure["status"](s, lang) for s, lang in (("behind", "vi"), ("on_track", "en"))] == [
         "Chậm tiến độ", "On track"]
 

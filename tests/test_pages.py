@@ -472,8 +472,10 @@ def test_a_vietnamese_page_shows_no_english_and_no_raw_codes(demo_store, page, a
 
 
 # how each language writes a count, a percentage to two decimals and a whole chance, and nothing else
-WRITTEN = {"vi": {"count": r"\d{1,3}(\.\d{3})*", "percent": r"\d{1,3}(\.\d{3})*,\d\d %", "chance": r"\d{1,3} %"},
-           "en": {"count": r"\d{1,3}(,\d{3})*", "percent": r"\d{1,3}(,\d{3})*\.\d\d%", "chance": r"\d{1,3}%"}}
+WRITTEN = {"vi": {"count": r"\d{1,3}(\.\d{3})*", "percent": r"\d{1,3}(\.\d{3})*,\d\d %", "chance": r"\d{1,3} %",
+                  "per_day": r"\d{1,3}(\.\d{3})*|dưới 1"},
+           "en": {"count": r"\d{1,3}(,\d{3})*", "percent": r"\d{1,3}(,\d{3})*\.\d\d%", "chance": r"\d{1,3}%",
+                  "per_day": r"\d{1,3}(,\d{3})*|less than 1"}}
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -483,8 +485,8 @@ def test_numbers_in_tables_stay_numbers_and_read_in_the_pages_language(demo_stor
     browser's locale (an English page read 45,51 % and 6,92 in a Vietnamese browser) and vary
     the chance's decimals by row (40 %, 46,7 %, 39,83 %)."""
     at = open_page(PAGES[1], lang=lang)
-    kinds = {"value": "count", "target": "count", "gap": "count", "required_daily": "count", "pace_7d": "count",
-             "attainment_pct": "percent", "probability": "chance", "share": "count", "share_daily": "count",
+    kinds = {"value": "count", "target": "count", "gap": "count", "required_daily": "per_day", "pace_7d": "per_day",
+             "attainment_pct": "percent", "probability": "chance", "share": "count", "share_daily": "per_day",
              "late_debt": "count", "revenue_plan": "count", "late_payment_pct": "percent"}
     checked = set()
     for frame in at.dataframe:
@@ -745,6 +747,18 @@ def test_a_need_below_one_a_day_is_never_written_0(finished_store):
     assert "**0**" not in shown
     english = texts(open_page(PAGES[0], lang="en", **state))
     assert "Needed per day: **less than 1 a day** · Pace, last 7 days: **less than 1 a day**" in english
+
+
+def test_a_table_writes_a_need_below_one_a_day_as_less_than_1(finished_store):
+    """The provinces page's drill-down into P1 on 17/10: B's need and pace (0.29 and 0.86 a day)
+    read as the cards do, in a column headed per day."""
+    state = {"as_of": date(2025, 10, 17), "as_of_follows_default": False, "provinces_parent": "P1",
+             "provinces_metric": "voluntary_si"}
+    for lang, words in (("vi", "dưới 1"), ("en", "less than 1")):
+        at = open_page(PAGES[1], lang=lang, **state)
+        table = next(frame for frame in at.dataframe if "required_daily" in frame.value.columns)
+        row = displayed(table)[table.value["unit_code"] == "B"].iloc[0]
+        assert (row["required_daily"], row["pace_7d"]) == (words, words)
 
 
 def test_the_sidebar_says_the_time_is_of_the_last_report_received(demo_store):
