@@ -182,7 +182,7 @@ LABELS: dict[str, tuple[str, str]] = {
                        "weeks × the weeks left (weekends count as much as they really add). The 80% band on the chart "
                        "widens with how much the weeks varied; the chance is the share of it above the target."),
     "chance": ("Khả năng đạt mốc", "Chance of milestone"),
-    "chance_all": ("Khả năng đạt mốc ở mọi chỉ số", "Chance every metric makes it"),
+    "chance_all": ("Khả năng đạt hết", "Chance of all"),  # a narrow column: the caption below says it whole
     "chance_all_help": ("Khả năng mọi chỉ số đều đạt mốc: tích khả năng của từng chỉ số (coi như độc lập với nhau), "
                         "không bao giờ cao hơn khả năng của chỉ số khó đạt nhất, ghi bên cạnh.",
                         "The chance that every metric makes its milestone: the product of each metric's chance (taken "
