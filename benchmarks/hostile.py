@@ -5,8 +5,8 @@
 One process, as the dashboard is: a reader thread asks the figures a page asks (the provinces'
 progress and the leaderboard, each a fresh query) again and again and times each ask, first with
 nothing else running, then while another thread sends the hostile corpus
-(tests/data/hostile/make_corpus.py) and a large honest workbook (60,000 rows, about 20 MB of
-sheet XML, under every limit) again and again, as the inbox or an upload would. It prints each
+(tests/data/hostile/make_corpus.py) and a large honest workbook (30,000 rows, 10 MB of sheet
+XML, just under every limit) again and again, as the inbox or an upload would. It prints each
 phase's read latency (median, p95, max), the extra wait (max under attack minus the quiet
 median), and what each file cost its sender (median seconds to refusal or commit).
 """
@@ -101,7 +101,7 @@ def main() -> None:
         demo.build_demo(con)
     as_of = demo.LAST_LOADED_DAY
     files = {name: path.read_bytes() for name, (path, _) in make_corpus.make(folder / "corpus").items()}
-    files["honest-60000-rows.xlsx"] = honest_workbook(60_000)
+    files["honest-30000-rows.xlsx"] = honest_workbook(30_000)
     quiet, _ = phase(con, as_of, args.seconds)
     attacked, costs = phase(con, as_of, args.seconds, files)
     quiet_median = statistics.median(quiet)

@@ -30,7 +30,7 @@ from . import audit, worker
 from .anomalies import file_flags
 from .errors import MAX_PROBLEMS, Problem, SprintError, ValidationError
 from .limits import (MAX_COLUMNS, MAX_FILE_BYTES, MAX_HEADER_CHARS, MAX_NAME_CHARS, MAX_ROWS, MAX_SECONDS,
-                     MAX_UNZIPPED_BYTES, MAX_ZIP_PARTS)
+                     MAX_UNZIPPED_BYTES, MAX_WORKBOOK_SECONDS, MAX_ZIP_PARTS)
 from .store import next_upload_id, transaction, vietnam_today, write_lock
 from .structure import mark_changed, rebuild_structure
 
@@ -251,7 +251,7 @@ def _stage_excel(cur, data: bytes, name: str, parsed) -> list[str]:
     try:
         rows = worker.run(_excel_rows, data, name)
     except worker.WorkerTimeout:
-        _refuse("file_too_slow", name, MAX_SECONDS)
+        _refuse("file_too_slow", name, MAX_WORKBOOK_SECONDS)
     except worker.WorkerFailed:
         _refuse("excel_unreadable", name, "it takes more memory to read than a report can")
     header = [str(_excel_cell(v) or "").strip() for v in rows[0]]

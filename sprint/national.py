@@ -20,6 +20,7 @@ import vietnam_provinces as vp
 from .campaigns import CAMPAIGNS_DIR, parse_campaign
 from .accounts import add_demo_accounts
 from .ingest import ingest, load_targets, load_units
+from .limits import MAX_FILE_BYTES, MAX_ROWS
 
 SEED = 2441
 FIRST_DAY = date(2025, 8, 31)
@@ -109,6 +110,23 @@ def write_national(folder: Path, *, days: int = FULL_DAYS, first_day: date = FIR
     return paths
 
 
+def _files_within_limits(path: Path) -> list[bytes]:
+    """The counts file as whole days packed into files that each pass sprint.limits, as a unit
+    would have to send them (93 national days are 1.85 M rows)."""
+    counts = pd.read_csv(path, dtype=str)
+    header = ",".join(counts.columns) + "\n"
+    files, days, size, rows = [], [], len(header), 0
+    for _, day in counts.groupby("date", sort=True):
+        text = day.to_csv(index=False, header=False)
+        if days and (size + len(text) > MAX_FILE_BYTES or rows + len(day) > MAX_ROWS):
+            files.append((header + "".join(days)).encode())
+            days, size, rows = [], len(header), 0
+        days.append(text)
+        size, rows = size + len(text), rows + len(day)
+    files.append((header + "".join(days)).encode())
+    return files
+
+
 def build_national(con, *, days: int = FULL_DAYS, folder: Path | None = None) -> dict:
     """Load the national units, targets and `days` days of counts (from 2025-08-31) into an
     initialised store, through the validated loaders, with the demo accounts (the unit head's is
@@ -117,8 +135,10 @@ def build_national(con, *, days: int = FULL_DAYS, folder: Path | None = None) ->
         paths = write_national(Path(tmp), days=days)
         loaded = {"units": load_units(con, paths["units"], uploaded_by="demo").rows,
                   "targets": load_targets(con, paths["targets"], uploaded_by="demo").rows}
-        loaded["counts"] = ingest(con, paths["counts"], uploaded_by="demo",
-                                  today=FIRST_DAY + timedelta(days=FULL_DAYS)).rows
+        today = FIRST_DAY + timedelta(days=FULL_DAYS)
+        loaded["counts"] = sum(ingest(con, part, name=f"national-counts-{number}.csv", uploaded_by="demo",
+                                      today=today).rows
+                               for number, part in enumerate(_files_within_limits(paths["counts"]), start=1))
     ea_kar = con.execute("SELECT unit_code FROM units WHERE name = 'Xã Ea Kar' AND parent_code = '66'").fetchall()
     add_demo_accounts(con, ea_kar[0][0])
     return loaded
