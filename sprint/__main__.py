@@ -40,5 +40,5 @@ def main() -> None:
     os._exit(code)
 
 
-if __name__ == "__main__":  # not when sprint.worker's process is started (it imports the main module)
+if __name__ == "__main__":  # the command runs only as the main module, never on an import
     main()

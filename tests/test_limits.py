@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 import time
+import types
 from datetime import date
 from pathlib import Path
 
@@ -155,6 +156,20 @@ def test_the_worker_cannot_take_more_memory_than_its_ceiling():
     with pytest.raises(worker.WorkerFailed):
         worker.run(bytearray, 4 * 1024 ** 3)
     assert worker.run(len, "ok") == 2
+
+
+def test_the_worker_starts_while_streamlit_runs_a_page_as_main(tmp_path, monkeypatch):
+    """During a page's run Streamlit's __main__ is the page script: a worker that imported the
+    main module again (multiprocessing's spawn) would run the page in the worker."""
+    page = tmp_path / "page.py"
+    ran = tmp_path / "ran"
+    page.write_text(f"open({str(ran)!r}, 'w').close()\nraise SystemExit(3)\n")
+    as_streamlit = types.ModuleType("__main__")
+    as_streamlit.__file__ = str(page)
+    worker._stop()  # the next call starts a new worker
+    monkeypatch.setitem(sys.modules, "__main__", as_streamlit)
+    assert worker.run(sum, [4, 5]) == 9
+    assert not ran.exists()
 
 
 def test_a_workbook_refused_in_the_worker_comes_back_as_its_problems(scenario_con):
