@@ -6,6 +6,7 @@ import sys
 import time
 from datetime import date
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 
@@ -116,6 +117,29 @@ def test_a_unit_head_uploads_their_own_file_and_the_leaderboard_moves(live_store
         expect(main.get_by_text("Trang này không dành cho tài khoản thủ trưởng đơn vị")).to_be_visible(
             timeout=30_000)
         expect(main.get_by_role("heading", name="Chỉ tiêu và đơn vị")).to_have_count(0)
+
+
+def test_a_workbook_is_read_by_the_worker_and_a_hostile_file_refused_in_a_sentence(live_store, tmp_path):
+    """Through the real server: an .xlsx is parsed in sprint.worker's process while Streamlit runs
+    the upload page as its __main__, and a file of 300,000 cells on one row is refused at once by
+    its limit, naming the line, while the page goes on working."""
+    book = openpyxl.Workbook()
+    for row in (["date", "unit_code", "metric", "value"], ["2025-11-20", "66-EAKAR", "voluntary_si", 2400]):
+        book.active.append(row)
+    workbook = tmp_path / "ea-kar.xlsx"
+    book.save(workbook)
+    hostile = tmp_path / "wide-row.csv"
+    hostile.write_text("date,unit_code,metric,value\n2025-11-20,66-EAKAR,voluntary_si," + "1," * 300_000 + "1\n")
+    with dashboard(live_store) as url, browser_page() as page:
+        sign_in(page, url, "eakar", "eakar-demo")
+        main = page.locator(MAIN)
+        go_to(page, "Gửi báo cáo")
+        expect(main.get_by_role("heading", name="Gửi báo cáo", exact=True)).to_be_visible(timeout=30_000)
+        page.locator("input[type='file']").set_input_files(str(hostile))
+        expect(main.get_by_text("Tệp wide-row.csv bị từ chối")).to_be_visible(timeout=30_000)
+        expect(main.get_by_text("nhiều giá trị hơn 4 cột của dòng tiêu đề")).to_be_visible(timeout=30_000)
+        page.locator("input[type='file']").set_input_files(str(workbook))
+        expect(main.get_by_text("Xem trước: 1 dòng")).to_be_visible(timeout=60_000)
 
 
 def go_to(page, title: str) -> None:
