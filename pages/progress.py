@@ -28,7 +28,8 @@ if common.require_data():
     name = campaign["name_en"] if lang == "en" else campaign["name"]
     st.caption(f"**{common.plain(name)}** ({common.plain(campaign['dispatch'])}) · "
                f"{common.t('as_of')} {i18n.day(as_of, lang)}")
-    if phase and phase["ended"]:
+    ended = bool(phase and phase["ended"])
+    if ended:
         st.subheader(common.t("campaign_ended", day=i18n.day(phase["milestone"], lang)))
     elif phase:
         st.subheader(common.t("phase_caption", phase=phase["phase"], starts=i18n.day(phase["starts"], lang),
@@ -54,6 +55,9 @@ if common.require_data():
             st.caption(common.t("of_target_at", target=i18n.number(row.target, lang),
                                 milestone=i18n.day(row.milestone, lang)))
             st.markdown(f"### {i18n.number(row.gap, lang)}")
+            if ended:  # the final result: nothing is needed or projected any more
+                st.caption(f"{common.t('people_missing')} · {common.t('value')}: {i18n.number(row.value, lang)}")
+                continue
             st.caption(f"{common.t('people_missing')} · {common.t('required_daily')}: "
                        f"**{i18n.per_day(row.required_daily, lang)}**"
                        f" · {common.t('pace_7d')}: **{i18n.per_day(row.pace_7d, lang)}**")
@@ -72,7 +76,8 @@ if common.require_data():
                     st.caption(common.t("your_share", share=i18n.number(daily, lang),
                                         parent=common.unit_label(parent)))
     st.caption(common.status_legend())
-    st.caption(common.t("forecast_model"))
+    if not ended:
+        st.caption(common.t("forecast_model"))
 
     money = figures[figures["metric"].map(metrics["kind"]) == "million_vnd"]
     late = common.read(sprint.late_payment, as_of=as_of, unit=scope)

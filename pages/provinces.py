@@ -70,7 +70,8 @@ if common.require_data():
                 kinds={"status": "status", "attainment_pct": "percent", "probability": "chance",
                        "required_daily": "per_day", "pace_7d": "per_day"})
 
-            if own["gap"].fillna(0).iloc[0] > 0:  # the unit still misses people: who must add what
+            # the unit still misses people, and the campaign is not over: who must add what
+            if own["gap"].fillna(0).iloc[0] > 0 and own["status"].iloc[0] != "missed":
                 shares = common.read(sprint.allocate, unit=scope, metric=metric, as_of=as_of)
                 st.subheader(common.t("allocation", unit=common.unit_label(scope),
                                       milestone=i18n.day(own["milestone"].iloc[0], lang)))

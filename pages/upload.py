@@ -69,8 +69,12 @@ elif upload is not None:
     st.session_state.pop("upload_outcome", None)
     data = upload.getvalue()
     try:
-        check = sprint.ingest(common.cursor(), data, name=upload.name, scope=viewer.scope, commit=False)
+        # a rejected file is in the upload history and the audit log once, not at every rerun of its preview
+        first_look = st.session_state.get("rejection_recorded") != upload.file_id
+        check = sprint.ingest(common.cursor(), data, name=upload.name, uploaded_by=viewer.name, scope=viewer.scope,
+                              commit=False, record_rejection=first_look)
     except sprint.ValidationError as rejection:
+        st.session_state["rejection_recorded"] = upload.file_id
         common.show_rejection(upload.name, rejection)
     except sprint.SprintError as failure:
         st.error(common.plain(failure))

@@ -76,7 +76,7 @@ def heatmap(attainment: pd.DataFrame, statuses: pd.DataFrame, lang: str, separat
     order = list(i18n.STATUS_COLOURS)
     codes = statuses.apply(lambda column: column.map(order.index))
     words = statuses.apply(lambda column: column.map(lambda status: i18n.status_short(status, lang)))
-    text = attainment.apply(lambda column: i18n.percents(column, lang, 1)) + "<br>" + words
+    text = attainment.apply(lambda column: i18n.percents(column, lang)) + "<br>" + words
     # a discrete colour scale: each status index gets its own colour band
     scale = [[bound, colour] for index, colour in enumerate(i18n.STATUS_COLOURS.values())
              for bound in (index / len(order), (index + 1) / len(order))]
@@ -85,7 +85,7 @@ def heatmap(attainment: pd.DataFrame, statuses: pd.DataFrame, lang: str, separat
         text=text.values,
         texttemplate="%{text}", textfont=dict(size=12), colorscale=scale, zmin=-0.5, zmax=len(order) - 0.5,
         xgap=2, ygap=2, hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
-        colorbar=dict(tickvals=list(range(len(order))), ticktext=[i18n.status_label(s, lang) for s in order],
+        colorbar=dict(tickvals=list(range(len(order))), ticktext=[i18n.status_short(s, lang) for s in order],
                       orientation="h", y=-0.02, yanchor="top", thickness=12, len=1)))
     figure.update_xaxes(side="top")
     figure.update_yaxes(autorange="reversed", tickfont=dict(size=13))

@@ -163,7 +163,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "pace_7d": ("Tốc độ 7 ngày qua", "Pace, last 7 days"),
     "a_day": ("{amount}/ngày", "{amount} a day"),
     "less_than_one": ("dưới 1", "less than 1"),
-    "projected": ("Dự báo đến mốc", "Projected at milestone"),
+    # the data contract's projection: the 7-day pace carried to the milestone (not the forecast's band)
+    "projected": ("Đến mốc theo tốc độ 7 ngày", "At the 7-day pace, by the milestone"),
     "status": ("Tình trạng", "Status"),
     "no_target": ("{unit} không có chỉ tiêu cho chỉ số này.", "{unit} has no target for this metric."),
     "no_data_unit": ("{unit} chưa có số liệu đến ngày {as_of}.", "{unit} has no data up to {as_of}."),
@@ -194,7 +195,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_chance_few_reports_why": ("Không tính khả năng đạt mốc: chỉ báo cáo {days} trong {of} ngày qua",
                                   "No chance given: reported on only {days} of the last {of} days"),
     "allocation": ("Phân bổ phần còn thiếu của {unit} đến mốc {milestone}", "Who must add what for {unit} by {milestone}"),
-    "allocation_help": ("Phần phải thêm = số đơn vị còn thiếu so với chỉ tiêu của chính mình, cộng phần (theo chỉ tiêu) "
+    "allocation_help": ("Phần phải thêm = số người đơn vị còn thiếu so với chỉ tiêu của chính mình, cộng phần (theo chỉ tiêu) "
                         "của số cấp trên còn thiếu ngoài các phần đó; đơn vị đã đạt chỉ tiêu không phải thêm: mọi đơn vị "
                         "đạt phần của mình thì mọi đơn vị và cấp trên đều đạt chỉ tiêu.",
                         "Share = what the unit must add to reach its own target, plus its part (by target) of what the "
@@ -231,8 +232,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "all_reported": ("Tất cả đơn vị đã báo cáo.", "Every unit has reported."),
     "scope": ("Phạm vi", "Scope"),
     # provinces
-    "heatmap": ("Tỷ lệ đạt chỉ tiêu mốc hiện tại (%), thấp nhất ở trên",
-                "Attainment of the current milestone (%), worst first"),
+    "heatmap": ("Tỷ lệ đạt chỉ tiêu mốc hiện tại (%), đơn vị có mức trung bình thấp nhất ở trên",
+                "Attainment of the current milestone (%), the lowest average first"),
     "metric": ("Chỉ số", "Metric"),
     "gap_chart": ("Số người còn thiếu so với mốc {milestone}", "People still missing for the {milestone} milestone"),
     "drill": ("Xem chi tiết tỉnh", "Drill down to a province"),
@@ -471,6 +472,10 @@ def styled(frame: pd.DataFrame, lang: str, kinds: dict[str, str] | None = None):
     does not have is left out (one table's columns can vary with a choice)."""
     kinds = {**{column: "count" for column in frame.select_dtypes("number").columns},
              **{column: kind for column, kind in (kinds or {}).items() if column in frame.columns}}
+    # a figure column with no value at all (every chance once a campaign has ended) is held as
+    # objects, which Streamlit writes "None" whatever the Styler says: make it a number column
+    frame = frame.assign(**{column: pd.to_numeric(frame[column]) for column, kind in kinds.items()
+                            if kind != "status" and frame[column].dtype == object})
     styler = frame.style.format({column: functools.partial(FIGURES[kind], lang=lang)
                                  for column, kind in kinds.items()}, na_rep="–")
     tints = {code: f"background-color: {_tint(colour)}" for code, colour in STATUS_COLOURS.items()}
@@ -486,9 +491,12 @@ def _tint(colour: str, strength: float = 0.22) -> str:
 
 
 def percent(value, lang: str, decimals: int = 2) -> str:
-    """97,50 % in Vietnamese, 97.50% in English."""
+    """97,50 % in Vietnamese, 97.50% in English. A share under 100 never reads 100 (99.996 of a
+    target is 99,99 %, not 100,00 %: a director reads 100 % as met)."""
     if _missing(value):
         return "–"
+    if 100 - 0.5 * 10 ** -decimals <= value < 100:
+        value = 100 - 10 ** -decimals
     text = number(value, lang, decimals)
     return f"{text} %" if lang == "vi" else f"{text}%"
 

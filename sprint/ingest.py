@@ -799,25 +799,27 @@ def _already_taken(con, sha: str, kind: str) -> int | None:
 
 
 def ingest(con, source, *, name: str | None = None, uploaded_by: str | None = None,
-           scope: str | None = None, commit: bool = True, today: date | None = None) -> IngestResult:
+           scope: str | None = None, commit: bool = True, today: date | None = None,
+           record_rejection: bool | None = None) -> IngestResult:
     """Validate a counts file (long or wide; CSV or Excel) and commit it in one transaction.
 
     Raises ValidationError (listing every problem) when anything is wrong: then nothing of the
     file is kept. With a `scope` (a unit code: what a unit head's account may report for), a row
     for any unit outside that unit's subtree is a problem. With commit=False only checks and
     reports what would change. A file whose bytes were already committed is not taken again.
-    Every outcome goes into the audit log under `uploaded_by`.
+    Every outcome goes into the audit log under `uploaded_by`; a rejection found by a check only
+    with record_rejection=True (an upload page's preview: the file was sent, and never committed).
     """
     today = today or vietnam_today()
     cur = con.cursor()
     try:
         return _ingest(con, cur, source, name=name, uploaded_by=uploaded_by, scope=scope, commit=commit,
-                       today=today)
+                       today=today, record_rejection=commit if record_rejection is None else record_rejection)
     finally:
         cur.close()
 
 
-def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> IngestResult:
+def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today, record_rejection) -> IngestResult:
     data, name = _source_bytes(source, name)
     sha = _sha(data)
     taken = _already_taken(cur, sha, "counts")
@@ -825,7 +827,7 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today) -> Ing
         return _taken_before(cur, name, "counts", taken, uploaded_by, record=commit)
     checks = {"today": today, "scope": scope}
     with _rejections_recorded(con, cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
-                              record=commit):
+                              record=record_rejection):
         name, header, problems = _stage_counts(cur, data, name)
         if not problems:
             if not cur.execute("SELECT count(*) FROM long_rows").fetchall()[0][0]:  # a wide file of empty cells

@@ -28,7 +28,16 @@ def test_each_heatmap_cell_says_its_status_in_words():
     attainment = pd.DataFrame({"health": [95.94, None], "voluntary_si": [101.0, 99.5]}, index=["Ea Kar", "Krông Búk"])
     statuses = pd.DataFrame({"health": ["behind", "no_data"], "voluntary_si": ["achieved", "on_track"]},
                             index=attainment.index)
-    vi = charts.heatmap(attainment, statuses, "vi", ",.").data[0].text.tolist()
-    assert vi == [["95,9 %<br>Chậm", "101,0 %<br>Đạt"], ["–<br>Chưa có", "99,5 %<br>Kịp"]]
-    en = charts.heatmap(attainment, statuses, "en", ".,").data[0].text.tolist()
-    assert en == [["95.9%<br>Behind", "101.0%<br>Met"], ["–<br>No data", "99.5%<br>On track"]]
+    vi = charts.heatmap(attainment, statuses, "vi", ",.")
+    assert vi.data[0].text.tolist() == [["95,94 %<br>Chậm", "101,00 %<br>Đạt"], ["–<br>Chưa có", "99,50 %<br>Kịp"]]
+    en = charts.heatmap(attainment, statuses, "en", ".,")
+    assert en.data[0].text.tolist() == [["95.94%<br>Behind", "101.00%<br>Met"], ["–<br>No data", "99.50%<br>On track"]]
+    # the legend says the words the cells say
+    assert list(en.data[0].colorbar.ticktext) == ["Met", "On track", "Behind", "No data", "Missed"]
+
+
+def test_a_heatmap_cell_short_of_its_target_never_reads_100():
+    """Ea Kar's unemployment on the demo: 99.95 % of the target, 3 people short."""
+    cell = charts.heatmap(pd.DataFrame({"unemployment": [99.996]}, index=["Ea Kar"]),
+                          pd.DataFrame({"unemployment": ["on_track"]}, index=["Ea Kar"]), "vi", ",.")
+    assert cell.data[0].text.tolist() == [["99,99 %<br>Kịp"]]

@@ -1,6 +1,7 @@
 """Labels, problems and numbers in both languages."""
 from datetime import date
 
+import pandas as pd
 import pytest
 
 import sprint
@@ -105,3 +106,17 @@ def test_money_names_its_unit_and_people_stay_bare():
     assert i18n.with_unit("Tổng thu", "million_vnd", "vi") == "Tổng thu (triệu đồng)"
     assert i18n.with_unit("Revenue", "million_vnd", "en") == "Revenue (million VND)"
     assert i18n.with_unit("Health insurance", "people", "en") == "Health insurance"
+
+
+@pytest.mark.parametrize("value, decimals, vi, en", [(99.995, 2, "99,99 %", "99.99%"), (99.95, 1, "99,9 %", "99.9%"),
+                                                     (99.9999, 2, "99,99 %", "99.99%"), (100.0, 2, "100,00 %", "100.00%"),
+                                                     (100.004, 2, "100,00 %", "100.00%"), (45.505, 2, "45,51 %", "45.51%")])
+def test_a_share_under_100_never_reads_100(value, decimals, vi, en):
+    assert (i18n.percent(value, "vi", decimals), i18n.percent(value, "en", decimals)) == (vi, en)
+
+
+def test_an_empty_figure_column_is_a_number_column_written_as_a_dash():
+    frame = pd.DataFrame({"unit_name": ["A", "B"], "probability": [None, None], "gap": [3, None]})
+    styler = i18n.styled(frame, "vi", {"probability": "chance"})
+    assert pd.api.types.is_float_dtype(styler.data["probability"])
+    assert "None" not in styler.to_html() and styler.to_html().count("–") == 3

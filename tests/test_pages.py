@@ -551,7 +551,7 @@ def test_one_colour_per_status_in_the_heatmap_the_bars_and_the_badges():
         colour_of[status] = low[1]
     assert colour_of == i18n.STATUS_COLOURS
     assert [row[0] for row in trace.z] == [0, 1, 2, 3]  # a cell's z picks its status's band
-    assert [row[0] for row in trace.text] == ["101,0 %<br>Đạt", "99,0 %<br>Kịp", "90,0 %<br>Chậm", "–<br>Chưa có"]
+    assert [row[0] for row in trace.text] == ["101,00 %<br>Đạt", "99,00 %<br>Kịp", "90,00 %<br>Chậm", "–<br>Chưa có"]
     bars = pd.DataFrame({"gap": [0, 5, 9], "unit_name": ["x", "y", "z"], "unit_code": ["X", "Y", "Z"],
                          "status": ["achieved", "on_track", "behind"]})
     bars["status_label"] = bars["status"].map(lambda s: i18n.status_label(s, "vi"))
@@ -732,7 +732,8 @@ def test_an_ended_campaign_says_so_with_its_final_result(finished_store):
     assert "Giai đoạn" not in shown
     cards = [m.value for m in at.markdown if "-badge[" in m.value]
     assert cards == ["**BHXH tự nguyện**  \n:violet-badge[Không đạt]"]  # the nation: 457 of 460, never behind
-    assert "### 3" in shown and "Cần thêm mỗi ngày: **–**" in shown
+    assert "### 3" in shown and "người còn thiếu · Số người tham gia: 457" in shown
+    assert "Cần thêm mỗi ngày" not in shown and "tốc độ 7 ngày" not in shown  # nothing is needed or projected now
     at.selectbox(key="progress_scope").set_value("P1").run()
     assert ":green-badge[Đã đạt]" in texts(at)  # 205 + 115 = 320 of 320
     english = open_page(PAGES[0], lang="en")
@@ -770,3 +771,28 @@ def test_the_sidebar_says_the_time_is_of_the_last_report_received(demo_store):
     assert not any("Cập nhật lúc" in caption for caption in captions)
     english = [caption.value.replace("\\", "") for caption in open_page(PAGES[0], lang="en").sidebar.caption]
     assert f":green[●] Live · Last report received {i18n.moment(received, 'en')}" in english
+
+
+def test_an_ended_campaign_asks_no_one_to_add_and_shows_no_none(finished_store):
+    """31/12 at P1's drill-down in P2 (F 92 of 100, L 45 of 40: P2 missed): the final result, no
+    quota for a campaign that is over, and an empty chance written as –, never None."""
+    state = {"provinces_parent": "P2", "provinces_metric": "voluntary_si"}
+    at = open_page(PAGES[1], **state)
+    assert not [s for s in at.subheader if "Phân bổ" in s.value]
+    for frame in at.dataframe:
+        assert "None" not in displayed(frame).to_string()
+    board = open_page(PAGES[2], **{"leaderboard_level": "grassroots"})
+    for frame in board.dataframe:
+        assert "None" not in displayed(frame).to_string()
+
+
+def test_a_rejected_preview_is_in_the_history_once(demo_store):
+    at = open_page(PAGES[3])
+    bad = (DATA / "bad" / "negative.csv").read_bytes().replace(b",A,", b",66-EAKAR,")
+    at.file_uploader(key="upload_file").upload("bad.csv", bad, "text/csv").run()
+    at.run()  # a rerun (a refresh, another widget) checks the file again
+    con = sprint.connect(demo_store)
+    uploads = con.execute("SELECT uploaded_by, outcome FROM uploads WHERE file_name = 'bad.csv'").fetchall()
+    audited = con.execute("SELECT account, outcome FROM audit_log WHERE file_name = 'bad.csv'").fetchall()
+    con.close()
+    assert uploads == [("quantri", "rejected")] and audited == [("quantri", "rejected")]

@@ -73,15 +73,19 @@ class Reference:
         if not milestones:
             return None
         milestone = min([t for t in milestones if t >= as_of], default=max(milestones))
+        # from the last milestone on the campaign has ended (README, "After the campaign"): the
+        # figures are the milestone day's, no day is left, and a unit short of its target missed it
+        ended = as_of >= max(milestones)
+        day = min(as_of, milestone)
         target, plan = self.target(unit, metric, milestone), self.target(unit, metric, PLAN_DAY)
-        value, baseline = self.value(unit, metric, as_of), self.value(unit, metric, BASELINE)
-        week_ago = self.value(unit, metric, as_of - timedelta(days=7))
-        days_left = (milestone - as_of).days
+        value, baseline = self.value(unit, metric, day), self.value(unit, metric, BASELINE)
+        week_ago = self.value(unit, metric, day - timedelta(days=7))
+        days_left = max((milestone - as_of).days, 0)
         has = value is not None
         pace = (value - week_ago) / 7 if has and week_ago is not None else None
         projected = value + pace * days_left if pace is not None else None
         gap = max(target - value, 0) if has else None
-        status = ("no_data" if not has else "achieved" if value >= target
+        status = ("no_data" if not has else "achieved" if value >= target else "missed" if ended
                   else "on_track" if projected is not None and projected >= target else "behind")
         return {
             "value": value, "baseline": baseline, "milestone": milestone, "target": target, "plan": plan,
