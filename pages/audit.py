@@ -90,7 +90,8 @@ with accounts_tab:
             else:
                 st.session_state["account_flash"] = common.t("account_added", name=name)
                 st.rerun()
-    chosen = st.selectbox(common.t("account_name"), accounts["name"], key="change_account", index=None)
+    chosen = st.selectbox(common.t("account_name"), accounts["name"], key="change_account", index=None,
+                          placeholder=common.t("choose_account"))
     if chosen:
         disabled = bool(accounts.loc[accounts["name"] == chosen, "disabled"].iloc[0])
         label = common.t("enable_account") if disabled else common.t("disable_account")

@@ -122,7 +122,7 @@ if common.require_data():
                                                    as_of=i18n.day(as_of, lang)))
             continue
         figure = charts.burnup(common.metric_label(row.metric), actual, path, figures.iloc[index], labels,
-                               common.plotly_separators(), band=chances[chances["metric"] == row.metric])
+                               lang, band=chances[chances["metric"] == row.metric])
         chart_columns[index % 2].plotly_chart(figure, key=f"burnup-{row.metric}", config=charts.CONFIG)
 
     st.subheader(common.t("reporting"))

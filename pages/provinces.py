@@ -62,8 +62,10 @@ if common.require_data():
 
             # the name, its status and how far along it is first: what a 390 px phone shows without scrolling
             figures = figures.assign(no_chance=figures["no_chance"].map(lambda reason: i18n.no_chance(reason, lang)))
+            # widths that add up to a phone's 360 px: a wider chance column ran off-screen, showing "2" of "24 %"
             common.table(figures, {
-                "unit_name": "name", "status": "status", "attainment_pct": "attainment", "probability": "chance",
+                "unit_name": common.column("name", 120), "status": common.column("status", 105),
+                "attainment_pct": common.column("attainment", 72), "probability": common.column("chance", 62),
                 **({"no_chance": "no_chance"} if figures["no_chance"].ne("").any() else {}),
                 "gap": "gap", "required_daily": "required_daily", "pace_7d": "pace_7d", "value": "value",
                 "target": "target", "unit_code": "unit"},
@@ -76,8 +78,10 @@ if common.require_data():
                 st.subheader(common.t("allocation", unit=common.unit_label(scope),
                                       milestone=i18n.day(own["milestone"].iloc[0], lang)))
                 st.caption(common.t("allocation_help"))
-                common.table(shares, {"unit_code": "unit", "unit_name": "name", "gap": "gap", "pace_7d": "pace_7d",
-                                      "share": "share", "share_daily": "share_daily"},
+                # the name and what it must add first, within a phone's width; the code last
+                common.table(shares, {"unit_name": common.column("name", 120), "share": common.column("share", 80),
+                                      "share_daily": common.column("share_daily", 80), "gap": "gap",
+                                      "pace_7d": "pace_7d", "unit_code": "unit"},
                              kinds={"pace_7d": "per_day", "share_daily": "per_day"})
 
         st.subheader(common.t("trends") + f" — {common.plain(common.metric_label(metric))}")
@@ -88,13 +92,14 @@ if common.require_data():
             st.info(common.t("no_children", unit=common.unit_label(scope)))
         else:
             st.caption(common.t("trends_help"))
-            st.plotly_chart(charts.trend_lines(trend, mine, common.plotly_separators()), key="trends", config=charts.CONFIG)
+            st.plotly_chart(charts.trend_lines(trend, mine, lang), key="trends", config=charts.CONFIG)
 
         rates = common.read(sprint.late_payment, as_of=as_of, parent=scope)
         if not rates.empty:
             st.subheader(common.t("late_payment", limit=i18n.percent(rates["limit_pct"].iloc[0], lang)))
             shown = rates.assign(
                 within_limit=rates["within_limit"].map(lambda ok: common.t("within_limit" if ok else "over_limit")))
-            common.table(shown, {"unit_code": "unit", "unit_name": "name", "late_debt": "late_debt",
-                                 "revenue_plan": "revenue_plan", "late_payment_pct": "late_payment_rate",
-                                 "within_limit": "status"}, kinds={"late_payment_pct": "percent"})
+            common.table(shown, {"unit_name": common.column("name", 120),
+                                 "late_payment_pct": common.column("late_payment_rate", 80),
+                                 "within_limit": common.column("status", 110), "late_debt": "late_debt",
+                                 "revenue_plan": "revenue_plan", "unit_code": "unit"}, kinds={"late_payment_pct": "percent"})

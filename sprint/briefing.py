@@ -83,7 +83,7 @@ def burnup_grid(con, content: dict, lang: str):
         actual = series(con, unit=content["unit"], metric=row["metric"], start=start, end=content["as_of"])
         path = target_path(con, unit=content["unit"], metric=row["metric"], as_of=content["as_of"])
         band = chances[chances["metric"] == row["metric"]]
-        small = charts.burnup("", actual, path, row, labels, i18n.plotly_separators(lang), band=band)
+        small = charts.burnup("", actual, path, row, labels, lang, band=band)
         for trace in small.data:
             trace.showlegend = trace.showlegend is not False and index == 0
             grid.add_trace(trace, row=index // columns + 1, col=index % columns + 1)

@@ -38,7 +38,7 @@ def _layout(figure: go.Figure, separators: str, height: int) -> go.Figure:
 
 
 def burnup(title: str, actual: pd.DataFrame, path: pd.DataFrame, row: pd.Series, labels: dict,
-           separators: str, band: pd.DataFrame | None = None) -> go.Figure:
+           lang: str, band: pd.DataFrame | None = None) -> go.Figure:
     """Actual counts, the target path from the baseline through each milestone, milestone
     markers, the projection from the as-of date to the current milestone and, given the
     forecast's rows (milestone, low, high), its 80 % band from today to each milestone."""
@@ -65,8 +65,8 @@ def burnup(title: str, actual: pd.DataFrame, path: pd.DataFrame, row: pd.Series,
                            line=dict(color=PROJECTION, dash="dot"), marker=dict(size=7))
     figure.update_layout(title=dict(text=_shown(title), font=dict(size=16)))
     figure.update_yaxes(tickformat=",d", rangemode="normal")
-    figure.update_xaxes(tickformat="%d/%m")
-    return _layout(figure, separators, 340)
+    figure.update_xaxes(tickformat=i18n.DATE_TICKS[lang])
+    return _layout(figure, i18n.plotly_separators(lang), 340)
 
 
 def heatmap(attainment: pd.DataFrame, statuses: pd.DataFrame, lang: str, separators: str) -> go.Figure:
@@ -101,11 +101,12 @@ def gap_bars(frame: pd.DataFrame, labels: dict, separators: str) -> go.Figure:
                     labels={"gap": labels["gap"], "unit_name": "", "status_label": labels["status"]})
     figure.update_xaxes(tickformat=",d")
     figure.update_yaxes(categoryorder="total ascending")
-    figure.update_layout(hovermode="closest")
+    # the legend's entries are the status words: its title sat on the gap axis's title on a phone
+    figure.update_layout(hovermode="closest", legend_title_text="")
     return _layout(figure, separators, max(300, 22 * len(frame) + 80))
 
 
-def trend_lines(trend: pd.DataFrame, highlight: str | None, separators: str) -> go.Figure:
+def trend_lines(trend: pd.DataFrame, highlight: str | None, lang: str) -> go.Figure:
     """Each unit's value as % of its annual plan over time, one line per unit, in one chart (many
     small charts cost Plotly a second for 34 provinces and overlap on a phone); the reader's own
     unit is drawn in colour, the others in grey, and every line names its unit on hover."""
@@ -115,10 +116,11 @@ def trend_lines(trend: pd.DataFrame, highlight: str | None, separators: str) -> 
         # the name goes in as meta, a value the template fills in, not as template text
         figure.add_scatter(x=days["date"], y=days["plan_pct"], name=_shown(name), mode="lines", meta=_shown(name),
                            line=dict(color=ACTUAL if mine else "#b8b8b8", width=3 if mine else 1),
-                           hovertemplate="%{meta}<br>%{x|%d/%m}: %{y:.2f} %<extra></extra>",
+                           hovertemplate=f"%{{meta}}<br>%{{x|{i18n.DATE_TICKS[lang]}}}: %{{y:.2f}}"
+                                         f"{i18n.PERCENT_SIGN[lang]}<extra></extra>",
                            showlegend=mine)
-    figure.update_yaxes(ticksuffix=" %")
-    figure.update_xaxes(tickformat="%d/%m")
-    figure = _layout(figure, separators, 380)
+    figure.update_yaxes(ticksuffix=i18n.PERCENT_SIGN[lang])
+    figure.update_xaxes(tickformat=i18n.DATE_TICKS[lang])
+    figure = _layout(figure, i18n.plotly_separators(lang), 380)
     figure.update_layout(hovermode="closest")
     return figure

@@ -11,6 +11,11 @@ LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
 
 
+# a chart's day on its axis and a percentage's sign after the number, as the language writes them
+DATE_TICKS = {"vi": "%d/%m", "en": "%b %d"}
+PERCENT_SIGN = {"vi": " %", "en": "%"}
+
+
 # Babel reads a locale's data when first asked (15 ms): a command that writes no number never asks.
 @functools.cache
 def plotly_separators(lang: str) -> str:
@@ -235,6 +240,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "heatmap": ("Tỷ lệ đạt chỉ tiêu mốc hiện tại (%), đơn vị có mức trung bình thấp nhất ở trên",
                 "Attainment of the current milestone (%), the lowest average first"),
     "metric": ("Chỉ số", "Metric"),
+    "choose_account": ("Chọn một tài khoản", "Choose an account"),
     "gap_chart": ("Số người còn thiếu so với mốc {milestone}", "People still missing for the {milestone} milestone"),
     "drill": ("Xem chi tiết tỉnh", "Drill down to a province"),
     "click_to_drill": ("Bấm vào thanh của một tỉnh để xem các đơn vị cơ sở của tỉnh đó.",

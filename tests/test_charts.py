@@ -11,7 +11,7 @@ NAME = "<b>Xã</b> <a href='http://e'>x</a> %{y}"
 def test_a_name_is_text_in_every_chart():
     trend = pd.DataFrame({"unit_code": ["A", "A"], "unit_name": [NAME, NAME],
                           "date": [date(2025, 10, 1), date(2025, 10, 2)], "plan_pct": [10.0, 11.0]})
-    lines = charts.trend_lines(trend, "A", ",.").data[0]
+    lines = charts.trend_lines(trend, "A", "vi").data[0]
     assert lines.name == lines.meta == "&lt;b&gt;Xã&lt;/b&gt; &lt;a href='http://e'&gt;x&lt;/a&gt; %{y}"
     assert NAME not in lines.hovertemplate and lines.hovertemplate.startswith("%{meta}")
     bars = charts.gap_bars(pd.DataFrame({"unit_code": ["A"], "unit_name": [NAME], "gap": [5],
@@ -41,3 +41,14 @@ def test_a_heatmap_cell_short_of_its_target_never_reads_100():
     cell = charts.heatmap(pd.DataFrame({"unemployment": [99.996]}, index=["Ea Kar"]),
                           pd.DataFrame({"unemployment": ["on_track"]}, index=["Ea Kar"]), "vi", ",.")
     assert cell.data[0].text.tolist() == [["99,99 %<br>Kịp"]]
+
+
+def test_an_english_chart_writes_days_and_percentages_as_english_does():
+    trend = pd.DataFrame({"unit_code": ["A", "A"], "unit_name": ["A", "A"],
+                          "date": [date(2025, 9, 7), date(2025, 9, 8)], "plan_pct": [98.0, 98.5]})
+    english, vietnamese = charts.trend_lines(trend, "A", "en"), charts.trend_lines(trend, "A", "vi")
+    assert (english.layout.xaxis.tickformat, english.layout.yaxis.ticksuffix, english.layout.separators) \
+        == ("%b %d", "%", ".,")
+    assert (vietnamese.layout.xaxis.tickformat, vietnamese.layout.yaxis.ticksuffix, vietnamese.layout.separators) \
+        == ("%d/%m", " %", ",.")
+    assert english.data[0].hovertemplate == "%{meta}<br>%{x|%b %d}: %{y:.2f}%<extra></extra>"
