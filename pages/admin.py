@@ -34,7 +34,7 @@ def load_section(label: str, loader, key: str, confirm: str | None = None) -> No
     if name != upload.name:
         return
     if isinstance(outcome, sprint.ValidationError):
-        common.show_rejection(name, outcome)
+        common.show_rejection(outcome)
     elif isinstance(outcome, sprint.SprintError):
         st.error(common.plain(outcome))
     else:

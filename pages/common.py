@@ -165,9 +165,11 @@ def unit_formatter(none_label: str | None = None):
     return lambda code: none if code is None else labels.get(code, code)
 
 
-def show_rejection(name: str, rejection: sprint.ValidationError) -> None:
-    """A rejected file: how many problems in all, then each (the first 200) as a table."""
-    st.error(t("rejected", file=name, problems=i18n.how_many(rejection.count, "problem_one", "problem_many", lang())))
+def show_rejection(rejection: sprint.ValidationError) -> None:
+    """A rejected file, by the name its problems give it (a name refused for its length is cut):
+    how many problems in all, then each (the first 200) as a table."""
+    st.error(t("rejected", file=plain(rejection.file),
+               problems=i18n.how_many(rejection.count, "problem_one", "problem_many", lang())))
     show_problems(rejection.problems)
 
 

@@ -56,7 +56,7 @@ if common.require_data():
                         st.caption(common.t(key))
                         st.markdown(f"**#{row['rank']} {common.plain(row['unit_name'])}**  \n"
                                     f"{i18n.percent(row['score'], lang)} "
-                                    f"({i18n.number(row['score_difference'], lang, 2)} {common.t('points')})")
+                                    f"({i18n.signed(row['score_difference'], lang, 2)} {common.t('points')})")
         podium = st.columns(3)
         for cell, row in zip(podium, board.head(3).itertuples()):
             with cell.container(border=True, key=f"podium-{row.Index + 1}"):

@@ -64,7 +64,7 @@ if upload is not None and outcome is not None and outcome[0] == upload.name:
     elif verdict == "failed":
         st.error(common.plain(detail))
     else:
-        common.show_rejection(name, detail)
+        common.show_rejection(detail)
 elif upload is not None:
     st.session_state.pop("upload_outcome", None)
     data = upload.getvalue()
@@ -75,7 +75,7 @@ elif upload is not None:
                               commit=False, record_rejection=first_look)
     except sprint.ValidationError as rejection:
         st.session_state["rejection_recorded"] = upload.file_id
-        common.show_rejection(upload.name, rejection)
+        common.show_rejection(rejection)
     except sprint.SprintError as failure:
         st.error(common.plain(failure))
     else:

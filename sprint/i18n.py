@@ -278,8 +278,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "template_long": ("Mẫu dạng dọc (mỗi dòng một chỉ số)", "Template, long form (one metric a row)"),
     "template_wide": ("Mẫu dạng ngang (mỗi dòng một đơn vị)", "Template, wide form (one unit a row)"),
     "file": ("Tệp báo cáo", "Report file"),
-    "rejected": ("Tệp {file} bị từ chối: {problems}, không dòng nào được lưu. Hãy sửa và gửi lại.",
-                 "{file} was rejected: {problems}, nothing was saved. Fix them and send it again."),
+    "rejected": ("Tệp {file} bị từ chối: {problems}, không dòng nào được lưu. Hãy sửa tệp và gửi lại.",
+                 "{file} was rejected: {problems}, nothing was saved. Correct the file and send it again."),
     "line": ("Dòng", "Line"),
     "column": ("Cột", "Column"),
     "cell": ("Giá trị", "Value"),
@@ -419,6 +419,11 @@ def weakest_metrics(names: pd.Series, probabilities: pd.Series, lang: str) -> pd
 def number(value, lang: str, decimals: int = 0) -> str:
     """1.234.567 in Vietnamese, 1,234,567 in English; '–' for a missing value."""
     return "–" if _missing(value) else f"{value:,.{decimals}f}".translate(_separators(lang))
+
+
+def signed(value, lang: str, decimals: int = 0) -> str:
+    """A difference with its sign either way: +1,09 and -0,43 (a bare 1,09 beside -0,43 reads as a level)."""
+    return f"+{number(value, lang, decimals)}" if not _missing(value) and value > 0 else number(value, lang, decimals)
 
 
 def numbers(values: pd.Series, lang: str, decimals: int = 0) -> pd.Series:

@@ -120,3 +120,8 @@ def test_an_empty_figure_column_is_a_number_column_written_as_a_dash():
     styler = i18n.styled(frame, "vi", {"probability": "chance"})
     assert pd.api.types.is_float_dtype(styler.data["probability"])
     assert "None" not in styler.to_html() and styler.to_html().count("–") == 3
+
+
+def test_a_difference_carries_its_sign_either_way():
+    assert [i18n.signed(v, "vi", 2) for v in (1.09, -0.43, 0, None)] == ["+1,09", "-0,43", "0,00", "–"]
+    assert i18n.signed(1234.5, "en", 1) == "+1,234.5"

@@ -796,3 +796,11 @@ def test_a_rejected_preview_is_in_the_history_once(demo_store):
     audited = con.execute("SELECT account, outcome FROM audit_log WHERE file_name = 'bad.csv'").fetchall()
     con.close()
     assert uploads == [("quantri", "rejected")] and audited == [("quantri", "rejected")]
+
+
+def test_a_name_refused_for_its_length_is_not_repeated_whole(demo_store):
+    long_name = "bao-cao-" + "x" * 230 + ".csv"
+    at = open_page(PAGES[3])
+    at.file_uploader(key="upload_file").upload(long_name, b"date,unit_code,metric,value\n", "text/csv").run()
+    message = at.error[0].value
+    assert "bị từ chối" in message and "x" * 130 not in message and "tên tệp dài 242 ký tự" in at.table[0].value.to_string()
