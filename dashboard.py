@@ -65,12 +65,18 @@ def _as_of_changed() -> None:
 
 def _show_day(day) -> None:
     st.session_state["as_of"] = day
+    st.session_state["_day_switched"] = True  # a button of a fragment: the whole page must follow
     _as_of_changed()
 
 
+@st.fragment(run_every=common.REFRESH_SECONDS)
 def partial_day_banner(latest, complete) -> None:
     """Later days than the complete one are offered, never shown by default: one early report
-    would otherwise move every figure to a day most units have not reported yet."""
+    would otherwise move every figure to a day most units have not reported yet. How many have
+    reported moves with each report, in this fragment alone (the page's figures do not change)."""
+    if st.session_state.pop("_day_switched", False):
+        st.rerun()
+    common.begin_rerun()
     days = common.read(sprint.reporting_days)
     day = days.loc[days["date"].dt.date == latest].iloc[0]
     done, expected = (i18n.number(day[column], common.lang()) for column in ("reported", "expected"))
@@ -109,8 +115,10 @@ with st.sidebar:
 
 @st.fragment(run_every=common.REFRESH_SECONDS)
 def live_status() -> None:
-    """Poll the data version; when a report has landed, rerun the whole page with the new figures."""
-    current = sprint.data_version(common.cursor())
+    """Poll the data version of what the page shows; when it changed (a report for the page's day
+    or before, or a new latest or complete day), rerun the whole page with the new figures. A
+    report for a later day reruns only this and the reporting line (partial_day_banner)."""
+    current = common.shown_version()
     seen = st.session_state.get("seen_version")
     st.session_state["seen_version"] = current
     if seen is not None and seen != current:

@@ -64,22 +64,43 @@ def cursor():
 
 
 def begin_rerun() -> None:
-    """Read the store's data versions once for this rerun (dashboard.py calls it before the page)."""
+    """Read the store's data versions afresh for this rerun (dashboard.py calls it before the
+    page, the live status before it looks): those of every day now, those of a day when a read
+    of it first asks (see _version_for)."""
     cur = cursor()
-    st.session_state["_versions"] = sprint.data_versions(cur)
+    st.session_state["_versions"] = {None: sprint.data_versions(cur)}
     st.session_state["_upload_version"] = sprint.upload_version(cur)
+
+
+def _versions_as_of(day) -> dict[str, int]:
+    versions = st.session_state["_versions"]
+    if day not in versions:
+        versions[day] = sprint.data_versions(cursor(), as_of=day)
+    return versions[day]
 
 
 def _version_for(function, arguments: dict) -> int:
     """The data version a read depends on: the upload history's for the history, else that of
-    the unit the read is about (its subtree), the whole store's when it is about no one unit."""
+    the unit the read is about (its subtree), the whole store's when it is about no one unit; of
+    the day its figures run to (as_of, or a series' end), when it names one: a report dated
+    after that day changes none of them, so a page on yesterday's complete day keeps its caches
+    while today's reports come in."""
     if "_versions" not in st.session_state:  # a call outside a rerun (AppTest formatting a widget)
         begin_rerun()
     if function is sprint.upload_history:
         return st.session_state["_upload_version"]
-    versions = st.session_state["_versions"]
+    versions = _versions_as_of(arguments.get("as_of") or arguments.get("end"))
     scope = arguments.get("unit") or arguments.get("parent")
     return versions[scope] if scope in versions else max(versions.values(), default=0)
+
+
+def shown_version() -> tuple:
+    """What the page shows depends on: the nation's data version as of the page's day, and which
+    days are the latest and the latest complete one. The live status reruns the page when it
+    changes, and only then."""
+    begin_rerun()
+    day = st.session_state.get("as_of")
+    return (max(_versions_as_of(day).values(), default=0), read(sprint.latest_date), read(sprint.complete_date))
 
 
 @st.cache_data(max_entries=512, show_spinner=False)

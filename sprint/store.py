@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from .errors import StoreBusyError, StoreError
-from .structure import STRUCTURE_TABLES_SQL, rebuild_structure
+from .structure import EVERY_DAY, STRUCTURE_TABLES_SQL, rebuild_structure
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 SCHEMA_SQL = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -184,10 +184,21 @@ UNION ALL
 SELECT upload_id, date, unit_code, metric, value FROM count_history;
 """
 
+def _to_version_7(con) -> None:
+    """Data versions by day (structure.unit_changes): a store's last versions become changes to
+    every day; a store made new since has the table from its version 2."""
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'unit_versions'").fetchall()[0][0]:
+        con.execute(UNIT_CHANGES_SQL)
+        con.execute("INSERT INTO unit_changes SELECT unit_code, ?, version FROM unit_versions", [EVERY_DAY])
+        con.execute("DROP TABLE unit_versions")
+
+
+UNIT_CHANGES_SQL = STRUCTURE_TABLES_SQL[STRUCTURE_TABLES_SQL.index("CREATE TABLE unit_changes"):]
+
 # version -> what brings a store from version-1 to version. Version 1 is the first schema.
 MIGRATIONS = {1: lambda con: con.execute(SCHEMA_SQL), 2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
               4: lambda con: con.execute(COMPLETE_SHARE_SQL), 5: lambda con: con.execute(NAME_EN_SQL),
-              6: lambda con: con.execute(UPLOAD_ROWS_SQL)}
+              6: lambda con: con.execute(UPLOAD_ROWS_SQL), 7: _to_version_7}
 
 write_lock = threading.RLock()
 
@@ -284,14 +295,16 @@ def data_version(con, *, unit: str | None = None) -> int:
     A rejected upload, or a file that changes no value, leaves it as it was. Cheap enough to poll
     every few seconds; pages key their caches on it.
     """
-    return con.execute("SELECT coalesce(max(version), 0) FROM unit_versions WHERE $unit IS NULL OR unit_code = $unit",
+    return con.execute("SELECT coalesce(max(version), 0) FROM unit_changes WHERE $unit IS NULL OR unit_code = $unit",
                        {"unit": unit}).fetchall()[0][0]
 
 
-def data_versions(con) -> dict[str, int]:
+def data_versions(con, *, as_of: date | None = None) -> dict[str, int]:
     """Every unit's data version (see data_version), read in one query: a page reads it once
-    per rerun and keys each cached read on the version of the unit it shows."""
-    return dict(con.execute("SELECT unit_code, version FROM unit_versions").fetchall())
+    per rerun and keys each cached read on the version of the unit it shows. With as_of, the
+    version of its figures as of that day: a change that touched only later days leaves it."""
+    return dict(con.execute("""SELECT unit_code, coalesce(max(version) FILTER ($as_of IS NULL OR since <= $as_of), 0)
+                               FROM unit_changes GROUP BY unit_code""", {"as_of": as_of}).fetchall())
 
 
 def upload_version(con) -> int:

@@ -7,6 +7,8 @@ beside the data. Every figure statement joins them instead of re-deriving the tr
 """
 from __future__ import annotations
 
+EVERY_DAY = "0001-01-01"  # the `since` of a change to every day (units, targets, a campaign)
+
 STRUCTURE_TABLES_SQL = """
 CREATE TABLE unit_tree (
     ancestor VARCHAR NOT NULL,
@@ -27,10 +29,14 @@ CREATE TABLE effective_targets (
     target BIGINT NOT NULL,
     PRIMARY KEY (campaign_id, unit_code, metric, milestone)
 );
--- the last change to any figure of a unit's subtree (a count below it, or any units, targets or
--- campaign load): pages key their caches on the version of the unit they show
-CREATE TABLE unit_versions (
-    unit_code VARCHAR PRIMARY KEY,
+-- the changes to the figures of a unit's subtree (a count below it, or any units, targets or
+-- campaign load), each by the earliest day it touched: a figure as of d depends only on the
+-- changes since d or before. Pages key their caches on the last of those for the unit they show,
+-- so a report for today changes nothing on a page that shows yesterday. A change makes every
+-- earlier one from its day on redundant, so a unit keeps one row per day a later change spared.
+CREATE TABLE unit_changes (
+    unit_code VARCHAR NOT NULL,
+    since DATE NOT NULL,
     version BIGINT NOT NULL
 );
 """
@@ -87,14 +93,20 @@ def rebuild_structure(con) -> None:
     for depth in range(deepest - 1, -1, -1):
         con.execute(FALLBACK_TARGETS_SQL, {"depth": depth})
     version = con.execute("SELECT nextval('upload_id_seq')").fetchall()[0][0]
-    con.execute("INSERT OR REPLACE INTO unit_versions SELECT unit_code, ? FROM units", [version])
+    con.execute("DELETE FROM unit_changes")
+    con.execute("INSERT INTO unit_changes SELECT unit_code, ?, ? FROM units", [EVERY_DAY, version])
 
 
 def mark_changed(con, upload_id: int) -> None:
-    """Give every unit above a changed count (the TEMP table `changed` of an ingest) the version
-    `upload_id`, so only the caches of the subtrees it touched go stale."""
+    """Record the change `upload_id` for every unit above a changed count (the TEMP view `changed`
+    of an ingest) from the earliest day it changed there, so only the caches of the subtrees it
+    touched, and of the days it touched, go stale."""
     con.execute("""
-        UPDATE unit_versions SET version = $upload_id
-        WHERE unit_code IN (SELECT t.ancestor FROM unit_tree t
-                            WHERE t.descendant IN (SELECT DISTINCT unit_code FROM changed))""",
-                {"upload_id": upload_id})
+        CREATE OR REPLACE TEMP TABLE touched AS
+        SELECT t.ancestor AS unit_code, min(c.date) AS since
+        FROM (SELECT unit_code, min(date) AS date FROM changed GROUP BY unit_code) c
+        JOIN unit_tree t ON t.descendant = c.unit_code
+        GROUP BY t.ancestor""")
+    con.execute("""DELETE FROM unit_changes u WHERE EXISTS (
+        SELECT 1 FROM touched t WHERE t.unit_code = u.unit_code AND u.since >= t.since)""")
+    con.execute("INSERT INTO unit_changes SELECT unit_code, since, $upload_id FROM touched", {"upload_id": upload_id})

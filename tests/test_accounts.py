@@ -290,13 +290,16 @@ def test_the_server_keeps_its_guards_on():
 
 def test_a_store_from_before_the_accounts_is_migrated_when_opened(tmp_path):
     """A schema-2 store (no accounts, sessions, audit log, complete share or English name; every
-    row of every upload in count_history) opens at schema 6 with its data, and takes accounts and
-    complete days. Its history keeps only what counts does not say, and upload_rows every row."""
+    row of every upload in count_history, one data version per unit) opens at schema 7 with its
+    data, and takes accounts and complete days. Its history keeps only what counts does not say,
+    upload_rows every row, and each unit's data version is its version for every day."""
     path = tmp_path / "old.duckdb"
     con = fresh_store(path)
     load_scenario(con)
     brought = sorted(con.execute("SELECT * FROM upload_rows").fetchall())
-    for statement in ("DROP TABLE accounts", "DROP TABLE sessions", "DROP TABLE audit_log", "DROP SEQUENCE audit_id_seq",
+    versions = sprint.data_versions(con)
+    for statement in ("CREATE TABLE unit_versions AS SELECT unit_code, max(version) AS version FROM unit_changes "
+                      "GROUP BY unit_code", "DROP TABLE unit_changes","DROP TABLE accounts", "DROP TABLE sessions", "DROP TABLE audit_log", "DROP SEQUENCE audit_id_seq",
                       "ALTER TABLE campaigns DROP COLUMN complete_share", "ALTER TABLE campaigns DROP COLUMN name_en",
                       "DROP VIEW upload_rows", "DELETE FROM count_history",
                       "UPDATE meta SET value = '2' WHERE key = 'schema_version'"):
@@ -305,8 +308,9 @@ def test_a_store_from_before_the_accounts_is_migrated_when_opened(tmp_path):
     counts = con.execute("SELECT count(*) FROM counts").fetchall()[0][0]
     con.close()
     con = sprint.connect(path)
+    assert sprint.data_versions(con) == versions == sprint.data_versions(con, as_of=NOON.date())
     sprint.init_store(con)
-    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("6",)]
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("7",)]
     assert con.execute("SELECT count(*) FROM counts").fetchall()[0][0] == counts
     assert sorted(con.execute("SELECT * FROM upload_rows").fetchall()) == brought
     history = con.execute("SELECT count(*) FROM count_history").fetchall()[0][0]

@@ -232,6 +232,37 @@ def test_a_rerun_without_new_data_runs_no_heavy_query(demo_store, monkeypatch):
     assert len(calls) > first  # a new upload: the figures are computed again
 
 
+def test_a_report_for_a_later_day_recomputes_nothing_the_page_shows(demo_store, monkeypatch):
+    """On the national reporting day the pages show the latest complete day (20/11) while the
+    communes send 21/11's files: those change no figure shown, so none is computed again; the
+    line of how many have reported for 21/11 moves (its own fragment's read)."""
+    calls = []
+    original = sprint.outlook
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("unit"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sprint, "outlook", counting)
+    con = sprint.connect(demo_store)
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-21,66-EAKAR,health,131000\n", name="first.csv")
+    con.close()
+    at = open_page(PAGES[0])
+    assert at.session_state["as_of"] == date(2025, 11, 20) and calls
+    assert "1/340" in at.info[0].value
+    calls.clear()
+    con = sprint.connect(demo_store)
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-21,66-BUONHO,health,90000\n", name="second.csv")
+    con.close()
+    at.run()
+    assert calls == [] and "2/340" in at.info[0].value
+    con = sprint.connect(demo_store)
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-20,66-BUONHO,health,90001\n", name="fix.csv")
+    con.close()
+    at.run()
+    assert calls  # a correction of the day shown: its figures are computed again
+
+
 def test_the_first_start_builds_the_demo_store(tmp_path, monkeypatch):
     path = tmp_path / "data" / "sprint.duckdb"
     monkeypatch.setenv("SPRINT_DB", str(path))

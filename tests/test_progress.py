@@ -207,6 +207,25 @@ def test_a_report_changes_the_data_version_of_its_subtree_only(scenario_con):
     assert sprint.data_version(scenario_con) == after["VN"]
 
 
+def test_a_report_changes_the_data_version_of_the_days_it_touched_only(scenario_con):
+    """A report for 21/10 leaves the figures as of 20/10: pages on that day keep their caches.
+    Then a correction of 15/10 changes every day from 15/10 on, and loading targets every day."""
+    day, before_day, later = date(2025, 10, 20), date(2025, 10, 14), date(2025, 10, 21)
+    as_of_day, as_of_later = sprint.data_versions(scenario_con, as_of=day), sprint.data_versions(scenario_con, as_of=later)
+    sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-21,B,voluntary_si,80\n", name="b.csv")
+    assert sprint.data_versions(scenario_con, as_of=day) == as_of_day
+    changed = sprint.data_versions(scenario_con, as_of=later)
+    assert {u for u in changed if changed[u] != as_of_later[u]} == {"B", "P1", "VN"}
+    earlier = sprint.data_versions(scenario_con, as_of=before_day)
+    sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-15,A,voluntary_si,99\n", name="a.csv")
+    for as_of, was in ((day, as_of_day), (later, changed)):
+        now = sprint.data_versions(scenario_con, as_of=as_of)
+        assert {u for u in now if now[u] != was[u]} == {"A", "P1", "VN"}
+    assert sprint.data_versions(scenario_con, as_of=before_day) == earlier
+    assert sprint.data_versions(scenario_con) == sprint.data_versions(scenario_con, as_of=date(2099, 1, 1))
+    assert scenario_con.execute("SELECT count(*) FROM unit_changes WHERE unit_code = 'VN'").fetchall()[0][0] <= 3
+
+
 def test_a_rejected_or_unchanged_file_changes_no_data_version(scenario_con):
     before = sprint.data_versions(scenario_con)
     with pytest.raises(sprint.ValidationError):

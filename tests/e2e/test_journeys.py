@@ -186,6 +186,14 @@ def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_p
         expect(main.get_by_text("Ngày 21/11/2025: mới có 1/340 đơn vị báo cáo")).to_be_visible(timeout=10_000)
         print(f"new report visible after {time.monotonic() - started:.1f} s")  # the wait above is the check
         assert [p.name for p in (inbox / "processed").iterdir()][0].endswith("next-day.csv")
+        # the next commune's file for 21/11 moves the reporting line alone (the figures shown are 20/11's)
+        other = tmp_path / "buon-ho.csv"
+        other.write_text("date,unit_code,metric,value\n2025-11-21,66-BUONHO,compulsory_si,9000\n")
+        sent = subprocess.run([sys.executable, "-m", "sprint", "ingest", str(other), "--db", str(live_store)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert sent.returncode == 0, sent.stderr
+        expect(main.get_by_text("Ngày 21/11/2025: mới có 2/340 đơn vị báo cáo")).to_be_visible(timeout=10_000)
+        expect(main.get_by_text("Số liệu đến ngày 20/11/2025").first).to_be_visible()
 
 
 pytestmark = pytest.mark.e2e
