@@ -210,6 +210,20 @@ def test_a_store_that_cannot_be_opened_is_a_sentence(tmp_path, monkeypatch):
     assert "not-a-store.duckdb" in at.error[0].value
 
 
+@pytest.fixture
+def outlook_calls(monkeypatch) -> list:
+    """The unit of each progress read (sprint.outlook, the progress page's figures) a page computes."""
+    calls = []
+    original = sprint.outlook
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("unit"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sprint, "outlook", counting)
+    return calls
+
+
 def test_a_rerun_without_new_data_runs_no_heavy_query(demo_store, monkeypatch):
     calls = []
     original = sprint.outlook  # the progress page's figures: progress and the milestone's chance
@@ -232,18 +246,11 @@ def test_a_rerun_without_new_data_runs_no_heavy_query(demo_store, monkeypatch):
     assert len(calls) > first  # a new upload: the figures are computed again
 
 
-def test_a_report_for_a_later_day_recomputes_nothing_the_page_shows(demo_store, monkeypatch):
+def test_a_report_for_a_later_day_recomputes_nothing_the_page_shows(demo_store, outlook_calls):
     """On the national reporting day the pages show the latest complete day (20/11) while the
     communes send 21/11's files: those change no figure shown, so none is computed again; the
     line of how many have reported for 21/11 moves (its own fragment's read)."""
-    calls = []
-    original = sprint.outlook
-
-    def counting(*args, **kwargs):
-        calls.append(kwargs.get("unit"))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(sprint, "outlook", counting)
+    calls = outlook_calls
     con = sprint.connect(demo_store)
     sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-21,66-EAKAR,health,131000\n", name="first.csv")
     con.close()
@@ -316,15 +323,8 @@ def test_a_name_that_starts_a_markdown_block_stays_text(name, written):
     assert common.plain(name) == written
 
 
-def test_a_report_recomputes_only_the_pages_of_its_own_subtree(demo_store, monkeypatch):
-    calls = []
-    original = sprint.outlook
-
-    def counting(*args, **kwargs):
-        calls.append(kwargs.get("unit"))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(sprint, "outlook", counting)
+def test_a_report_recomputes_only_the_pages_of_its_own_subtree(demo_store, outlook_calls):
+    calls = outlook_calls
     at = open_page(PAGES[0], my_unit="22")  # Quảng Ninh's head
     assert at.selectbox(key="progress_scope").value == "22" and "22" in calls
     con = sprint.connect(demo_store)
