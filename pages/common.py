@@ -286,9 +286,11 @@ def history_table(history: pd.DataFrame) -> None:
 def show_problems(problems) -> None:
     """Errors or warnings as the table a unit head reads: line, column, value, what is wrong. A
     static table: a long sentence wraps in its cell (a data grid cuts it off), and a problem of
-    the whole file or line leaves its cells empty."""
+    the whole file or line leaves its cells empty. st.table reads its cells as Markdown, and the
+    column, the value and the sentence carry the file's own text: each is shown as written."""
     st.table(pd.DataFrame(
-        [("" if p.line is None else str(p.line), p.column or "", p.value or "", p.text(lang())) for p in problems],
+        [("" if p.line is None else str(p.line), plain(p.column or ""), plain(p.value or ""), plain(p.text(lang())))
+         for p in problems],
         columns=[t("line"), t("column"), t("cell"), t("problem")],
     ), hide_index=True)
 

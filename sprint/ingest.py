@@ -290,13 +290,18 @@ def _stage_csv(cur, text: str, name: str, parsed) -> list[str]:
     lines = text.count("\n") + (not text.endswith("\n"))
     if lines > MAX_ROWS + 1:
         _refuse("too_many_rows", name, MAX_ROWS)
-    _refuse_long_rows(text, name, delimiter, len(header))
+    # without quotes (no cell spans lines) and without blank lines (the reader skips them), row n
+    # is line n + 1; otherwise the lines are counted from the text, by Python's reader
+    plain = '"' not in text and "\n\n" not in text
+    if plain:  # a row is a line, and its delimiters say its cells (3 ms for a national day file)
+        starts = None
+        wide = [line for line, row in enumerate(text.split("\n"), start=1) if row.count(delimiter) >= len(header)]
+    else:
+        starts, wide = _record_lines(text, delimiter, len(header))
+    _refuse_wide_rows(name, len(header), wide)
     columns = {f"c{i + 1}": "VARCHAR" for i in range(len(header))}
     with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as tmp:
         tmp.write(text)
-    # without quotes (no cell spans lines) and without blank lines (the reader skips them), row n
-    # is line n + 1; otherwise the lines are counted from the text
-    plain = '"' not in text and "\n\n" not in text
     extra = parsed([h.lower() for h in header])
     try:
         cur.execute(
@@ -316,7 +321,7 @@ def _stage_csv(cur, text: str, name: str, parsed) -> list[str]:
             "SELECT line, column_name, error_type FROM csv_rejects ORDER BY line, column_idx"
         ).fetchall()
         if not plain:
-            lines = _record_lines(text, delimiter)
+            lines = starts
             cur.execute(f"""
             CREATE OR REPLACE TEMP TABLE staged AS
             WITH numbered AS (
@@ -343,37 +348,31 @@ def _stage_csv(cur, text: str, name: str, parsed) -> list[str]:
     return header
 
 
-def _refuse_long_rows(text: str, name: str, delimiter: str, columns: int) -> None:
-    """Refuse rows with more values than the header before DuckDB reads them: its reader keeps
-    one rejection per extra cell, and one line of 300,000 cells takes it minutes. Without quotes a
-    row is a line and its delimiters say its cells (3 ms for a national day file); with quotes
-    Python's reader counts them."""
-    if '"' in text:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', doublequote=True)
-        try:
-            wide = [reader.line_num for record in reader if len(record) > columns]
-        except csv.Error:  # DuckDB's reader rejects the file too, naming the line
-            return
-    else:
-        wide = [line for line, row in enumerate(text.split("\n"), start=1) if row.count(delimiter) >= columns]
+def _refuse_wide_rows(name: str, columns: int, wide: list[int]) -> None:
+    """Refuse rows with more values than the header (on the lines `wide`) before DuckDB reads
+    them: its reader keeps one rejection per extra cell, and one line of 300,000 cells takes it
+    minutes."""
     if wide:
         raise ValidationError(name, _capped(name, [Problem(name, line, None, None, "too_many_values", (str(columns),))
                                                    for line in wide[:MAX_PROBLEMS + 1]], len(wide)))
 
 
-def _record_lines(text: str, delimiter: str) -> list[int]:
+def _record_lines(text: str, delimiter: str, columns: int) -> tuple[list[int], list[int]]:
     """The line each row starts on, read as DuckDB reads the file: a quoted cell may span lines
-    (the next row starts after it), and blank lines are no rows."""
+    (the next row starts after it), and blank lines are no rows; and the lines of the rows with
+    more values than `columns`."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', doublequote=True)
-    starts, end = [], 0
+    starts, wide, end = [], [], 0
     try:
         for record in reader:
             if record:
                 starts.append(end + 1)
+                if len(record) > columns:
+                    wide.append(end + 1)
             end = reader.line_num
     except csv.Error:  # DuckDB's reader rejects the file too, naming the line
         pass
-    return starts[1:]
+    return starts[1:], wide
 
 
 def _longest_cell(text: str, line: int, header: list[str], delimiter: str) -> str | None:

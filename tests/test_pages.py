@@ -382,8 +382,8 @@ def test_a_unit_head_opens_on_their_own_unit_and_uploads_within_it(demo_store):
     at.file_uploader[0].upload("hai-xa.csv", b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131000\n"
                                              b"2025-11-20,66-BUONHO,health,90000\n", "text/csv").run()
     rejected = at.table[0].value
-    assert rejected.iloc[0].tolist()[:3] == ["3", "unit_code", "66-BUONHO"]
-    assert "Ea Kar (66-EAKAR)" in rejected.iloc[0].tolist()[3]
+    assert [cell.replace("\\", "") for cell in rejected.iloc[0].tolist()[:3]] == ["3", "unit_code", "66-BUONHO"]
+    assert "Ea Kar (66-EAKAR)" in rejected.iloc[0].tolist()[3].replace("\\", "")
 
 
 def test_a_rejection_lists_each_problem_once_with_no_none_and_its_whole_sentence(demo_store):
@@ -395,11 +395,11 @@ def test_a_rejection_lists_each_problem_once_with_no_none_and_its_whole_sentence
             b"2025-11-20,66-EAKAR,6115,2466,5676,133674\n2025-11-20,66-BUONHO,1,2,3,4\n")
     at.file_uploader[0].upload("rong.csv", wide, "text/csv").run()
     assert "1 lỗi" in at.error[0].value
-    assert at.table[0].value["Cột"].tolist() == ["unit_code"]
+    assert at.table[0].value["Cột"].tolist() == ["unit\\_code"]  # Markdown's source of unit_code, as written
     at.file_uploader[0].upload("thua.csv", b"date,unit_code,metric,value\n2025-11-20,66-EAKAR,health,131,000\n",
                                "text/csv").run()
     [row] = at.table[0].value.to_numpy().tolist()
-    assert row[:3] == ["2", "", ""] and row[3].startswith("dòng này có nhiều giá trị hơn 4 cột")
+    assert row[:3] == ["2", "", ""] and row[3].replace("\\", "").startswith("dòng này có nhiều giá trị hơn 4 cột")
 
 
 def test_the_audit_page_shows_each_action_with_its_account(demo_store):
@@ -835,3 +835,20 @@ def test_a_name_refused_for_its_length_is_not_repeated_whole(demo_store):
     at.file_uploader(key="upload_file").upload(long_name, b"date,unit_code,metric,value\n", "text/csv").run()
     message = at.error[0].value
     assert "bị từ chối" in message and "x" * 130 not in message and "tên tệp dài 242 ký tự" in at.table[0].value.to_string()
+
+
+def test_a_files_own_text_in_the_problems_table_is_shown_as_written(demo_store):
+    """st.table reads its cells as Markdown: a cell or a column name of the file must not become a
+    link or a colour there."""
+    at = open_page(PAGES[3])
+    bad = b"date,unit_code,metric,[evil](http://e.vn)\n2025-11-20,66-EAKAR,health,:red[**9**]\n"
+    at.file_uploader(key="upload_file").upload("bad.csv", bad, "text/csv").run()
+    cells = at.table[0].value.to_numpy().ravel().tolist()
+    assert "[evil](http://e.vn)" not in " ".join(cells) and ":red[**9**]" not in cells
+    assert common_plain("[evil](http://e.vn)") in " ".join(cells)
+
+
+def common_plain(text: str) -> str:
+    from pages import common
+
+    return common.plain(text)
