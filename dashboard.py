@@ -8,59 +8,53 @@ from __future__ import annotations
 import streamlit as st
 
 import sprint
-from pages import common, sign_in
+from pages import reads, session, ui, sign_in
 from sprint import i18n
 
-common.route_through_app()
+ui.route_through_app()
 st.set_page_config(page_title="Sprint BHXH", page_icon=":material/trending_up:", layout="wide")
 st.session_state.setdefault("lang", "en" if st.query_params.get("lang") == "en" else "vi")
 st.session_state.setdefault("as_of_follows_default", True)
 
 PAGES = {
     # the default page lives at "/"; "/progress" (a bookmark) is the same page under its own name
-    "progress": st.Page("pages/progress.py", title=common.t("page_progress"), icon=":material/trending_up:",
+    "progress": st.Page("pages/progress.py", title=ui.t("page_progress"), icon=":material/trending_up:",
                         url_path="home", default=True),
-    "progress_named": st.Page("pages/progress.py", title=common.t("page_progress"), url_path="progress"),
-    "provinces": st.Page("pages/provinces.py", title=common.t("page_provinces"), icon=":material/map:",
+    "progress_named": st.Page("pages/progress.py", title=ui.t("page_progress"), url_path="progress"),
+    "provinces": st.Page("pages/provinces.py", title=ui.t("page_provinces"), icon=":material/map:",
                          url_path="provinces"),
-    "leaderboard": st.Page("pages/leaderboard.py", title=common.t("page_leaderboard"),
+    "leaderboard": st.Page("pages/leaderboard.py", title=ui.t("page_leaderboard"),
                            icon=":material/leaderboard:", url_path="leaderboard"),
-    "upload": st.Page("pages/upload.py", title=common.t("page_upload"), icon=":material/upload_file:",
+    "upload": st.Page("pages/upload.py", title=ui.t("page_upload"), icon=":material/upload_file:",
                       url_path="upload"),
-    "admin": st.Page("pages/admin.py", title=common.t("page_admin"), icon=":material/settings:", url_path="admin"),
-    "audit": st.Page("pages/audit.py", title=common.t("page_audit"), icon=":material/manage_accounts:",
+    "admin": st.Page("pages/admin.py", title=ui.t("page_admin"), icon=":material/settings:", url_path="admin"),
+    "audit": st.Page("pages/audit.py", title=ui.t("page_audit"), icon=":material/manage_accounts:",
                      url_path="audit"),
-}
-# what each role may open; every other page says it is not for them (deny by default)
-ALLOWED = {
-    "leader": ("progress", "provinces", "leaderboard"),
-    "unit": ("progress", "provinces", "leaderboard", "upload"),
-    "admin": ("progress", "provinces", "leaderboard", "upload", "admin", "audit"),
 }
 # every page's URL is known to the navigation (no "page not found" for a page a role may not open); the menu in
 # the sidebar lists only the pages the signed-in role may open
 page = st.navigation(list(PAGES.values()), position="hidden")
 
 try:
-    common.begin_rerun()
-    viewer = common.viewer()
+    reads.begin_rerun()
+    viewer = session.viewer()
 except sprint.SprintError as failure:  # e.g. another program holds the store
-    st.error(common.plain(failure))
+    st.error(ui.plain(failure))
     st.stop()
 
 if viewer is None:
     with st.sidebar:
-        st.segmented_control(common.t("language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+        st.segmented_control(ui.t("language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
                              key="lang", required=True)
-    common.say_failure()
+    session.say_failure()
     sign_in.render()  # the sign-in screen is all a visitor sees, whatever the URL
     st.stop()
-allowed = [PAGES[name] for name in ALLOWED[viewer.role]]
+allowed = [PAGES[name] for name in viewer.pages]  # sprint.accounts.PAGES
 opens = {link.url_path for link in allowed} | {PAGES["progress_named"].url_path}
 
 
 def _as_of_changed() -> None:
-    st.session_state["as_of_follows_default"] = st.session_state.get("as_of") == common.read(sprint.complete_date)
+    st.session_state["as_of_follows_default"] = st.session_state.get("as_of") == reads.complete_date()
 
 
 def _show_day(day) -> None:
@@ -69,83 +63,83 @@ def _show_day(day) -> None:
     _as_of_changed()
 
 
-@st.fragment(run_every=common.REFRESH_SECONDS)
+@st.fragment(run_every=reads.REFRESH_SECONDS)
 def partial_day_banner(latest, complete) -> None:
     """Later days than the complete one are offered, never shown by default: one early report
     would otherwise move every figure to a day most units have not reported yet. How many have
     reported moves with each report, in this fragment alone (the page's figures do not change)."""
     if st.session_state.pop("_day_switched", False):
         st.rerun()
-    common.begin_rerun()
-    days = common.read(sprint.reporting_days)
+    reads.begin_rerun()
+    days = reads.reporting_days()
     day = days.loc[days["date"].dt.date == latest].iloc[0]
-    done, expected = (i18n.number(day[column], common.lang()) for column in ("reported", "expected"))
-    words = {"day": i18n.day(latest, common.lang()), "done": done, "total": expected,
-             "complete": i18n.day(complete, common.lang())}
+    done, expected = (i18n.number(day[column], ui.lang()) for column in ("reported", "expected"))
+    words = {"day": i18n.day(latest, ui.lang()), "done": done, "total": expected,
+             "complete": i18n.day(complete, ui.lang())}
     if st.session_state.get("as_of") == latest:
-        st.warning(common.t("partial_day_shown", **words), icon=":material/warning:")
-        st.button(common.t("back_to_complete_day", **words), on_click=_show_day, args=(complete,),
+        st.warning(ui.t("partial_day_shown", **words), icon=":material/warning:")
+        st.button(ui.t("back_to_complete_day", **words), on_click=_show_day, args=(complete,),
                   key="show_complete_day")
     else:
         with st.container(horizontal=True, vertical_alignment="center"):
-            st.info(common.t("partial_day_offered", **words), icon=":material/schedule:")
-            st.button(common.t("see_partial_day", **words), on_click=_show_day, args=(latest,),
+            st.info(ui.t("partial_day_offered", **words), icon=":material/schedule:")
+            st.button(ui.t("see_partial_day", **words), on_click=_show_day, args=(latest,),
                       key="show_partial_day")
 
 
 with st.sidebar:
     for link in allowed:
         st.page_link(link)
-    st.segmented_control(common.t("language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+    st.segmented_control(ui.t("language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
                          key="lang", required=True)
-    latest, complete = common.read(sprint.latest_date), common.read(sprint.complete_date)
+    latest, complete = reads.latest_date(), reads.complete_date()
     if latest is not None:
         if st.session_state["as_of_follows_default"] or "as_of" not in st.session_state:
             st.session_state["as_of"] = complete  # the latest complete day, unless the reader picked another
-        st.date_input(common.t("as_of"), key="as_of", max_value=latest, format="DD/MM/YYYY",
+        st.date_input(ui.t("as_of"), key="as_of", max_value=latest, format="DD/MM/YYYY",
                       on_change=_as_of_changed)
-    units = common.read(sprint.units)
+    units = reads.read(sprint.units)
     choices = [None, *units.loc[units["depth"] > 0, "unit_code"]]  # searchable: type a name or a code
     bookmarked = st.query_params.get("unit")  # a unit head's bookmark: ?unit=66-EAKAR
     if "my_unit" not in st.session_state and bookmarked and bookmarked in choices:
         st.session_state["my_unit"] = bookmarked
-    st.selectbox(common.t("my_unit"), choices, key="my_unit",
-                 format_func=common.unit_formatter())
+    st.selectbox(ui.t("my_unit"), choices, key="my_unit",
+                 format_func=ui.unit_formatter())
 
 
-@st.fragment(run_every=common.REFRESH_SECONDS)
+@st.fragment(run_every=reads.REFRESH_SECONDS)
 def live_status() -> None:
     """Poll the data version of what the page shows; when it changed (a report for the page's day
     or before, or a new latest or complete day), rerun the whole page with the new figures. A
     report for a later day reruns only this and the reporting line (partial_day_banner)."""
-    current = common.shown_version()
+    current = reads.shown_version()
     seen = st.session_state.get("seen_version")
     st.session_state["seen_version"] = current
     if seen is not None and seen != current:
         st.rerun()
-    latest = common.read(sprint.upload_history, kinds=("counts",), outcome="committed", limit=3)
+    latest = reads.read(sprint.upload_history, kinds=("counts",), outcome="committed", limit=3)
     # the time a report last came in, said as such: it is not the day the figures run to (the as-of date)
-    st.caption(f":green[●] {common.t('live')} · " + common.t(
+    st.caption(f":green[●] {ui.t('live')} · " + ui.t(
         "last_report_received", moment=i18n.moment(latest["received_at"].iloc[0] if len(latest) else None,
-                                                   common.lang())))
+                                                   ui.lang())))
     if len(latest):
-        st.caption(common.t("latest_uploads"))
+        st.caption(ui.t("latest_uploads"))
         for upload in latest.itertuples():
-            who = (common.plain(upload.first_unit) if upload.units == 1
-                   else f"{i18n.number(upload.units, common.lang())} {common.t('units')}")
-            st.caption(f"• {who} — {i18n.moment(upload.received_at, common.lang())} · "
-                       f"{i18n.how_many(upload.rows, 'row', 'rows', common.lang())} ({common.plain(upload.file_name)})")
+            who = (ui.plain(upload.first_unit) if upload.units == 1
+                   else f"{i18n.number(upload.units, ui.lang())} {ui.t('units')}")
+            st.caption(f"• {who} — {i18n.moment(upload.received_at, ui.lang())} · "
+                       f"{i18n.how_many(upload.rows, 'row', 'rows', ui.lang())} ({ui.plain(upload.file_name)})")
 
 
 with st.sidebar:
     live_status()
-    st.caption(common.t("signed_in_as", name=viewer.name, role=common.role_label(viewer.role)))
-    st.button(common.t("sign_out"), on_click=common.sign_out, key="sign_out", icon=":material/logout:")
+    st.caption(ui.t("signed_in_as", name=viewer.name, role=ui.role_label(viewer.role)))
+    st.button(ui.t("sign_out"), on_click=session.sign_out, key="sign_out", icon=":material/logout:")
 
-common.say_failure()
+session.say_failure()
 if page.url_path in opens:
     if latest is not None and latest > complete and page.url_path not in ("upload", "admin", "audit"):
         partial_day_banner(latest, complete)
     page.run()
 else:
-    st.warning(common.t("page_not_allowed", role=common.role_label(viewer.role)))
+    st.warning(ui.t("page_not_allowed", role=ui.role_label(viewer.role)))

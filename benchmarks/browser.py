@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import sprint  # noqa: E402
 from e2e.harness import CHROMIUM, CHROMIUM_ARGS, dashboard  # noqa: E402
-from pages.common import COOKIE  # noqa: E402
+from pages.session import COOKIE  # noqa: E402
 from sprint import i18n  # noqa: E402
 
 

@@ -2,40 +2,40 @@
 import streamlit as st
 
 import sprint
-from pages import common
+from pages import reads, session, ui
 from sprint import i18n
 from sprint.audit import KINDS
 
-common.route_through_app()
+ui.route_through_app()
 
-lang = common.lang()
-st.title(common.t("page_audit"))
-log_tab, accounts_tab, quality_tab = st.tabs([common.t("audit_log"), common.t("accounts"), common.t("data_quality")])
+lang = ui.lang()
+st.title(ui.t("page_audit"))
+log_tab, accounts_tab, quality_tab = st.tabs([ui.t("audit_log"), ui.t("accounts"), ui.t("data_quality")])
 
 with log_tab:
-    st.caption(common.t("audit_help"))
-    units, accounts = common.read(sprint.units), sprint.list_accounts(common.cursor())
+    st.caption(ui.t("audit_help"))
+    units, accounts = reads.read(sprint.units), sprint.list_accounts(reads.cursor())
     unit_col, account_col, kind_col, since_col = st.columns(4)
-    unit = unit_col.selectbox(common.t("unit"), [None, *units["unit_code"]], key="audit_unit",
-                              format_func=common.unit_formatter(common.t("all")))
-    account = account_col.selectbox(common.t("account_name"), [None, *accounts["name"]], key="audit_account",
-                                    format_func=lambda name: common.t("all") if name is None else name)
-    kind = kind_col.selectbox(common.t("audit_kind"), [None, *KINDS], key="audit_kind",
-                              format_func=lambda k: common.t("all") if k is None else common.t(f"kind_{k}"))
-    since = since_col.date_input(common.t("since"), value=None, format="DD/MM/YYYY", key="audit_since")
+    unit = unit_col.selectbox(ui.t("unit"), [None, *units["unit_code"]], key="audit_unit",
+                              format_func=ui.unit_formatter(ui.t("all")))
+    account = account_col.selectbox(ui.t("account_name"), [None, *accounts["name"]], key="audit_account",
+                                    format_func=lambda name: ui.t("all") if name is None else name)
+    kind = kind_col.selectbox(ui.t("audit_kind"), [None, *KINDS], key="audit_kind",
+                              format_func=lambda k: ui.t("all") if k is None else ui.t(f"kind_{k}"))
+    since = since_col.date_input(ui.t("since"), value=None, format="DD/MM/YYYY", key="audit_since")
     # the log changes with every action, not only with the counts: read it fresh, never cached
-    log = sprint.audit_log(common.cursor(), since=since, unit=unit, account=account, kind=kind, limit=None)
+    log = sprint.audit_log(reads.cursor(), since=since, unit=unit, account=account, kind=kind, limit=None)
     if log.empty:
-        st.info(common.t("no_entries"))
+        st.info(ui.t("no_entries"))
     else:
         shown = log.head(1000).assign(
             detail=lambda f: f["detail"].where(f["outcome"] != "rejected", f.loc[f["outcome"] == "rejected", "detail"].map(
                 lambda n: i18n.how_many(int(n), "problem_one", "problem_many", lang))),
             logged_at=lambda f: f["logged_at"].map(lambda v: i18n.moment(v, lang)),
-            kind=lambda f: f["kind"].map(lambda k: common.t(f"kind_{k}")),
-            outcome=lambda f: f["outcome"].map(lambda o: common.t(f"outcome_{o}") if o else ""),
+            kind=lambda f: f["kind"].map(lambda k: ui.t(f"kind_{k}")),
+            outcome=lambda f: f["outcome"].map(lambda o: ui.t(f"outcome_{o}") if o else ""),
             unit_name=lambda f: f["unit_name"].fillna(f["unit_code"]).fillna(""),
-            metric=lambda f: f["metric"].map(common.metric_labels()).fillna(""),
+            metric=lambda f: f["metric"].map(ui.metric_labels()).fillna(""),
             # most entries have no count, date or value: text with "–" (a missing number of a number
             # column would read "None"); the log is read in time order, not sorted by these
             rows=lambda f: i18n.numbers(f["rows"], lang), date=lambda f: i18n.days(f["date"], lang),
@@ -48,68 +48,68 @@ with log_tab:
         shown = shown[["logged_at", "account", "kind", "outcome", "unit_name", "file_name", "rows", "date",
                        "metric", "old_value", "new_value", "detail", "address"]]
         st.dataframe(shown, hide_index=True, column_config={
-            "logged_at": common.t("logged_at"), "account": common.t("account_name"),
-            "kind": common.t("audit_kind"), "outcome": common.t("outcome"), "unit_name": common.t("unit"),
-            "file_name": common.t("file"), "rows": common.t("row_count"), "date": common.t("count_date"),
-            "metric": common.t("metric"), "old_value": common.t("old_value"), "new_value": common.t("new_value"),
-            "detail": common.t("detail"), "address": common.t("address")})
-        common.download_buttons(log, "nhat-ky", "audit")
+            "logged_at": ui.t("logged_at"), "account": ui.t("account_name"),
+            "kind": ui.t("audit_kind"), "outcome": ui.t("outcome"), "unit_name": ui.t("unit"),
+            "file_name": ui.t("file"), "rows": ui.t("row_count"), "date": ui.t("count_date"),
+            "metric": ui.t("metric"), "old_value": ui.t("old_value"), "new_value": ui.t("new_value"),
+            "detail": ui.t("detail"), "address": ui.t("address")})
+        ui.download_buttons(log, "nhat-ky", "audit")
 
 with accounts_tab:
-    viewer = common.viewer()
+    viewer = session.viewer()
     if "account_flash" in st.session_state:
         st.success(st.session_state.pop("account_flash"))
-    shown = accounts.assign(role=accounts["role"].map(common.role_label), email=accounts["email"].fillna(""),
+    shown = accounts.assign(role=accounts["role"].map(ui.role_label), email=accounts["email"].fillna(""),
                             unit_name=accounts["unit_name"].fillna(""),
                             created_at=accounts["created_at"].map(lambda v: i18n.moment(v, lang)),
                             last_sign_in=accounts["last_sign_in"].map(lambda v: i18n.moment(v, lang)))
     st.dataframe(shown[["name", "role", "unit_name", "email", "disabled", "created_at", "last_sign_in"]],
                  hide_index=True, column_config={
-                     "name": common.t("account_name"), "role": common.t("role"), "unit_name": common.t("unit"),
-                     "email": common.t("email"), "disabled": common.t("disabled"),
-                     "created_at": common.t("created_at"), "last_sign_in": common.t("last_sign_in")})
+                     "name": ui.t("account_name"), "role": ui.t("role"), "unit_name": ui.t("unit"),
+                     "email": ui.t("email"), "disabled": ui.t("disabled"),
+                     "created_at": ui.t("created_at"), "last_sign_in": ui.t("last_sign_in")})
     with st.form("add_account", clear_on_submit=True):
-        st.subheader(common.t("add_account"))
+        st.subheader(ui.t("add_account"))
         name_col, role_col, unit_col = st.columns(3)
-        name = name_col.text_input(common.t("account_name"), key="new_account_name")
-        role = role_col.selectbox(common.t("role"), sprint.accounts.ROLES, format_func=common.role_label,
+        name = name_col.text_input(ui.t("account_name"), key="new_account_name")
+        role = role_col.selectbox(ui.t("role"), sprint.accounts.ROLES, format_func=ui.role_label,
                                   key="new_account_role")
-        unit = unit_col.selectbox(common.t("unit"), [None, *units["unit_code"]], key="new_account_unit",
-                                  format_func=common.unit_formatter())
+        unit = unit_col.selectbox(ui.t("unit"), [None, *units["unit_code"]], key="new_account_unit",
+                                  format_func=ui.unit_formatter())
         email_col, password_col = st.columns(2)
-        email = email_col.text_input(common.t("email"), key="new_account_email")
-        password = password_col.text_input(common.t("password"), type="password", key="new_account_password",
+        email = email_col.text_input(ui.t("email"), key="new_account_email")
+        password = password_col.text_input(ui.t("password"), type="password", key="new_account_password",
                                            autocomplete="new-password")
-        if st.form_submit_button(common.t("add_account"), type="primary"):
+        if st.form_submit_button(ui.t("add_account"), type="primary"):
             try:
-                sprint.add_account(common.cursor(), name.strip().lower(), role=role,
+                sprint.add_account(reads.cursor(), name.strip().lower(), role=role,
                                    unit=unit if role == "unit" else None, email=email.strip() or None,
                                    password=password or None, by=viewer.name)
             except sprint.SprintError as refused:  # a name taken, a password too short, the store full
-                st.error(common.plain(refused))
+                st.error(ui.plain(refused))
             else:
-                st.session_state["account_flash"] = common.t("account_added", name=name)
+                st.session_state["account_flash"] = ui.t("account_added", name=name)
                 st.rerun()
-    chosen = st.selectbox(common.t("account_name"), accounts["name"], key="change_account", index=None,
-                          placeholder=common.t("choose_account"))
+    chosen = st.selectbox(ui.t("account_name"), accounts["name"], key="change_account", index=None,
+                          placeholder=ui.t("choose_account"))
     if chosen:
         disabled = bool(accounts.loc[accounts["name"] == chosen, "disabled"].iloc[0])
-        label = common.t("enable_account") if disabled else common.t("disable_account")
+        label = ui.t("enable_account") if disabled else ui.t("disable_account")
         if st.button(label, key="toggle_account", disabled=chosen == viewer.name):
             try:
-                sprint.set_disabled(common.cursor(), chosen, not disabled, by=viewer.name)
+                sprint.set_disabled(reads.cursor(), chosen, not disabled, by=viewer.name)
             except sprint.SprintError as failure:
-                st.error(common.plain(failure))
+                st.error(ui.plain(failure))
             else:
-                st.session_state["account_flash"] = common.t("account_changed", name=chosen)
+                st.session_state["account_flash"] = ui.t("account_changed", name=chosen)
                 st.rerun()
 
 
 with quality_tab:
-    as_of = common.as_of()
-    st.caption(common.t("data_quality_help", day=i18n.day(as_of, lang)))
-    flags = common.read(sprint.anomalies, as_of=as_of, unit="VN") if as_of else None
+    as_of = reads.as_of()
+    st.caption(ui.t("data_quality_help", day=i18n.day(as_of, lang)))
+    flags = reads.read(sprint.anomalies, as_of=as_of, unit="VN") if as_of else None
     if flags is None or flags.empty:
-        st.success(common.t("no_flags", day=i18n.day(as_of, lang)))
+        st.success(ui.t("no_flags", day=i18n.day(as_of, lang)))
     else:
-        common.flags_table(flags)
+        ui.flags_table(flags)

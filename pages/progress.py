@@ -3,141 +3,141 @@ import pandas as pd
 import streamlit as st
 
 import sprint
-from pages import common
+from pages import reads, session, ui
 from sprint import charts
 from sprint import i18n
 from sprint.forecast import RECENT_DAYS
 
-common.route_through_app()
+ui.route_through_app()
 
-lang = common.lang()
+lang = ui.lang()
 title = st.empty()
-title.title(common.t("page_progress"))
-if common.require_data():
-    as_of = common.as_of()
-    units = common.read(sprint.units)
-    mine = common.my_unit()
+title.title(ui.t("page_progress"))
+if ui.require_data():
+    as_of = reads.as_of()
+    units = reads.read(sprint.units)
+    mine = reads.my_unit()
     # the nation and the provinces, and the reader's own unit at any level (a head opens on it)
     scopes = units.loc[(units["depth"] <= 1) | (units["unit_code"] == mine), "unit_code"].tolist()
-    scope = st.selectbox(common.t("scope"), scopes, index=scopes.index(mine) if mine in scopes else 0,
-                         format_func=common.unit_formatter(), key="progress_scope")
+    scope = st.selectbox(ui.t("scope"), scopes, index=scopes.index(mine) if mine in scopes else 0,
+                         format_func=ui.unit_formatter(), key="progress_scope")
     if scope != "VN":
-        title.title(common.t("progress_of", unit=common.unit_label(scope)))
-    campaign = common.read(sprint.campaign_for, as_of=as_of)
+        title.title(ui.t("progress_of", unit=ui.unit_label(scope)))
+    campaign = reads.read(sprint.campaign_for, as_of=as_of)
     phase = sprint.current_phase(campaign, as_of)
     name = campaign["name_en"] if lang == "en" else campaign["name"]
-    st.caption(f"**{common.plain(name)}** ({common.plain(campaign['dispatch'])}) · "
-               f"{common.t('as_of')} {i18n.day(as_of, lang)}")
+    st.caption(f"**{ui.plain(name)}** ({ui.plain(campaign['dispatch'])}) · "
+               f"{ui.t('as_of')} {i18n.day(as_of, lang)}")
     ended = bool(phase and phase["ended"])
     if ended:
-        st.subheader(common.t("campaign_ended", day=i18n.day(phase["milestone"], lang)))
+        st.subheader(ui.t("campaign_ended", day=i18n.day(phase["milestone"], lang)))
     elif phase:
-        st.subheader(common.t("phase_caption", phase=phase["phase"], starts=i18n.day(phase["starts"], lang),
+        st.subheader(ui.t("phase_caption", phase=phase["phase"], starts=i18n.day(phase["starts"], lang),
                               milestone=i18n.day(phase["milestone"], lang), days=phase["days_left"]))
     # a unit head's briefing is of their own unit, whichever unit the page shows
-    briefed = common.viewer().scope or scope
-    st.download_button(common.t("briefing_download", unit=common.unit_label(briefed)),
-                       data=common.read_later(sprint.briefing_pdf, as_of=as_of, unit=briefed, lang=lang),
+    briefed = session.viewer().scope or scope
+    st.download_button(ui.t("briefing_download", unit=ui.unit_label(briefed)),
+                       data=reads.read_later(sprint.briefing_pdf, as_of=as_of, unit=briefed, lang=lang),
                        file_name=f"ban-tin-{briefed}-{as_of.isoformat()}.pdf", mime="application/pdf",
                        on_click="ignore", icon=":material/picture_as_pdf:", key="briefing")
 
-    figures = common.read(sprint.outlook, as_of=as_of, unit=scope)
+    figures = reads.read(sprint.outlook, as_of=as_of, unit=scope)
     parent = units.set_index("unit_code")["parent_code"].get(scope)
     if figures.empty:
-        st.info(common.t("no_target", unit=common.unit_label(scope)))
-    metrics = common.read(sprint.metrics).set_index("metric")
+        st.info(ui.t("no_target", unit=ui.unit_label(scope)))
+    metrics = reads.read(sprint.metrics).set_index("metric")
     people = figures[figures["metric"].map(metrics["kind"]) == "people"]
     # what a director acts on, big: attainment of the milestone target and the people still missing
     for card, row in zip(st.columns(max(len(people), 1)), people.itertuples()):
         with card.container(border=True):
-            st.markdown(common.card_title(row.metric, row.status))
+            st.markdown(ui.card_title(row.metric, row.status))
             st.markdown(f"## {i18n.percent(row.attainment_pct, lang)}")
-            st.caption(common.t("of_target_at", target=i18n.number(row.target, lang),
+            st.caption(ui.t("of_target_at", target=i18n.number(row.target, lang),
                                 milestone=i18n.day(row.milestone, lang)))
             st.markdown(f"### {i18n.number(row.gap, lang)}")
             if ended:  # the final result: nothing is needed or projected any more
-                st.caption(f"{common.t('people_missing')} · {common.t('value')}: {i18n.number(row.value, lang)}")
+                st.caption(f"{ui.t('people_missing')} · {ui.t('value')}: {i18n.number(row.value, lang)}")
                 continue
-            st.caption(f"{common.t('people_missing')} · {common.t('required_daily')}: "
+            st.caption(f"{ui.t('people_missing')} · {ui.t('required_daily')}: "
                        f"**{i18n.per_day(row.required_daily, lang)}**"
-                       f" · {common.t('pace_7d')}: **{i18n.per_day(row.pace_7d, lang)}**")
-            st.caption(f"{common.t('value')}: {i18n.number(row.value, lang)} · "
-                       f"{common.t('projected')}: {i18n.number(row.projected, lang)}")
+                       f" · {ui.t('pace_7d')}: **{i18n.per_day(row.pace_7d, lang)}**")
+            st.caption(f"{ui.t('value')}: {i18n.number(row.value, lang)} · "
+                       f"{ui.t('projected')}: {i18n.number(row.projected, lang)}")
             withheld = i18n.no_chance_why(row.no_chance, row.recent_report_days, RECENT_DAYS, lang)
             if pd.notna(row.probability):
-                st.markdown(common.t("chance_by", chance=i18n.chance(row.probability, lang),
+                st.markdown(ui.t("chance_by", chance=i18n.chance(row.probability, lang),
                                      milestone=i18n.day_month(row.milestone, lang)))
             elif withheld:  # too few recent reports to trust a pace
                 st.caption(withheld)
             if isinstance(parent, str):  # what this unit must add for its parent to make the milestone
-                daily = sprint.share_of(common.read(sprint.allocate, unit=parent, metric=row.metric, as_of=as_of),
+                daily = sprint.share_of(reads.read(sprint.allocate, unit=parent, metric=row.metric, as_of=as_of),
                                         scope)
                 if daily is not None:
-                    st.caption(common.t("your_share", share=i18n.number(daily, lang),
-                                        parent=common.unit_label(parent)))
-    st.caption(common.status_legend())
+                    st.caption(ui.t("your_share", share=i18n.number(daily, lang),
+                                        parent=ui.unit_label(parent)))
+    st.caption(ui.status_legend())
     if not ended:
-        st.caption(common.t("forecast_model"))
+        st.caption(ui.t("forecast_model"))
 
     money = figures[figures["metric"].map(metrics["kind"]) == "million_vnd"]
-    late = common.read(sprint.late_payment, as_of=as_of, unit=scope)
-    covered = common.read(sprint.coverage, as_of=as_of, unit=scope)
+    late = reads.read(sprint.late_payment, as_of=as_of, unit=scope)
+    covered = reads.read(sprint.coverage, as_of=as_of, unit=scope)
     if len(money) or len(late) or len(covered):
-        st.subheader(common.t("finance_and_coverage"))
+        st.subheader(ui.t("finance_and_coverage"))
         cells = iter(st.columns(3))
         for row in money.itertuples():
             with next(cells).container(border=True):
-                st.markdown(common.card_title(row.metric, row.status))
+                st.markdown(ui.card_title(row.metric, row.status))
                 st.markdown(f"## {i18n.percent(row.attainment_pct, lang)}")
-                st.caption(common.t("of_plan_money", target=i18n.number(row.target, lang),
+                st.caption(ui.t("of_plan_money", target=i18n.number(row.target, lang),
                                     milestone=i18n.day(row.milestone, lang)))
-                st.caption(f"{common.t('gap')}: **{i18n.number(row.gap, lang)}** {common.t('million_vnd')}")
+                st.caption(f"{ui.t('gap')}: **{i18n.number(row.gap, lang)}** {ui.t('million_vnd')}")
         if len(late):
             rate = late.iloc[0]
             with next(cells).container(border=True):
-                st.markdown(f"**{common.t('late_payment_title')}**  \n"
-                            + common.ceiling_badge(bool(rate["within_limit"])))
+                st.markdown(f"**{ui.t('late_payment_title')}**  \n"
+                            + ui.ceiling_badge(bool(rate["within_limit"])))
                 st.markdown(f"## {i18n.percent(rate['late_payment_pct'], lang)}")
-                st.caption(common.t("late_payment_ceiling", limit=i18n.percent(rate["limit_pct"], lang),
+                st.caption(ui.t("late_payment_ceiling", limit=i18n.percent(rate["limit_pct"], lang),
                                     debt=i18n.number(rate["late_debt"], lang)))
         if len(covered):
             unit_coverage = covered.iloc[0]
             with next(cells).container(border=True):
-                st.markdown(f"**{common.t('coverage')}**")
+                st.markdown(f"**{ui.t('coverage')}**")
                 st.markdown(f"## {i18n.percent(unit_coverage['health_coverage_pct'], lang)}")
-                st.caption(common.t("health_coverage_of", population=i18n.number(unit_coverage["population"], lang)))
+                st.caption(ui.t("health_coverage_of", population=i18n.number(unit_coverage["population"], lang)))
                 st.markdown(f"### {i18n.percent(unit_coverage['labour_coverage_pct'], lang)}")
-                st.caption(common.t("labour_coverage_of", labour=i18n.number(unit_coverage["labour_force"], lang)))
+                st.caption(ui.t("labour_coverage_of", labour=i18n.number(unit_coverage["labour_force"], lang)))
 
-    st.subheader(common.t("burnup"))
-    labels = {key: common.t(key) for key in ("actual", "target_path", "projection", "band")}
+    st.subheader(ui.t("burnup"))
+    labels = {key: ui.t(key) for key in ("actual", "target_path", "projection", "band")}
     chart_columns = st.columns(2)
     start = charts.chart_start(campaign)
-    chances = common.read(sprint.forecast, as_of=as_of, unit=scope)
+    chances = reads.read(sprint.forecast, as_of=as_of, unit=scope)
     for index, row in enumerate(figures.itertuples()):
-        actual = common.read(sprint.series, unit=scope, metric=row.metric, start=start, end=as_of)
-        path = common.read(sprint.target_path, unit=scope, metric=row.metric, as_of=as_of)
+        actual = reads.read(sprint.series, unit=scope, metric=row.metric, start=start, end=as_of)
+        path = reads.read(sprint.target_path, unit=scope, metric=row.metric, as_of=as_of)
         if actual.empty:
-            chart_columns[index % 2].info(common.t("no_data_unit", unit=common.unit_label(scope),
+            chart_columns[index % 2].info(ui.t("no_data_unit", unit=ui.unit_label(scope),
                                                    as_of=i18n.day(as_of, lang)))
             continue
-        figure = charts.burnup(common.metric_label(row.metric), actual, path, figures.iloc[index], labels,
+        figure = charts.burnup(ui.metric_label(row.metric), actual, path, figures.iloc[index], labels,
                                lang, band=chances[chances["metric"] == row.metric])
         chart_columns[index % 2].plotly_chart(figure, key=f"burnup-{row.metric}", config=charts.CONFIG)
 
-    st.subheader(common.t("reporting"))
-    reporting = common.read(sprint.reporting, as_of=as_of, unit=scope)
+    st.subheader(ui.t("reporting"))
+    reporting = reads.read(sprint.reporting, as_of=as_of, unit=scope)
     summary = sprint.reporting_summary(reporting)
-    st.markdown("**" + common.t("reported_count", done=i18n.number(summary["done"], lang),
+    st.markdown("**" + ui.t("reported_count", done=i18n.number(summary["done"], lang),
                                 total=i18n.number(summary["total"], lang), as_of=i18n.day(as_of, lang)) + "**")
     st.progress(summary["share"])
     missing = reporting[~reporting["reported"]]
     if missing.empty:
-        st.success(common.t("all_reported"))
+        st.success(ui.t("all_reported"))
     else:
         shown = missing[["unit_code", "unit_name", "parent_name", "last_report"]]
-        with st.expander(f"{common.t('not_reported')} ({i18n.number(len(missing), lang)})"):
+        with st.expander(f"{ui.t('not_reported')} ({i18n.number(len(missing), lang)})"):
             st.dataframe(shown, hide_index=True, column_config={
-                "unit_code": common.t("unit"), "unit_name": common.t("name"), "parent_name": common.t("parent"),
-                "last_report": common.date_column("last_report")})
-            common.download_buttons(shown, f"chua-bao-cao-{as_of.isoformat()}", "missing")
+                "unit_code": ui.t("unit"), "unit_name": ui.t("name"), "parent_name": ui.t("parent"),
+                "last_report": ui.date_column("last_report")})
+            ui.download_buttons(shown, f"chua-bao-cao-{as_of.isoformat()}", "missing")

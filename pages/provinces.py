@@ -3,11 +3,11 @@
 import streamlit as st
 
 import sprint
-from pages import common
+from pages import reads, ui
 from sprint import charts
 from sprint import i18n
 
-common.route_through_app()
+ui.route_through_app()
 
 
 
@@ -18,54 +18,54 @@ def drill_down() -> None:
         st.session_state["provinces_parent"] = points[0]["customdata"][0]
 
 
-lang = common.lang()
-st.title(common.t("page_provinces"))
-if common.require_data():
-    as_of = common.as_of()
-    units = common.read(sprint.units)
+lang = ui.lang()
+st.title(ui.t("page_provinces"))
+if ui.require_data():
+    as_of = reads.as_of()
+    units = reads.read(sprint.units)
     provinces = units.loc[units["depth"] == 1, "unit_code"].tolist()
     parents = units.set_index("unit_code")["parent_code"]
-    mine = common.my_unit()
+    mine = reads.my_unit()
     default = mine if mine in provinces else parents.get(mine)
     choices = [None, *provinces]
-    all_label = common.t("all_provinces")
+    all_label = ui.t("all_provinces")
     left, right = st.columns(2)
-    parent = left.selectbox(common.t("drill"), choices, index=choices.index(default) if default in choices else 0,
-                            format_func=common.unit_formatter(all_label),
+    parent = left.selectbox(ui.t("drill"), choices, index=choices.index(default) if default in choices else 0,
+                            format_func=ui.unit_formatter(all_label),
                             key="provinces_parent")
-    metrics = common.read(sprint.metrics)
+    metrics = reads.read(sprint.metrics)
     people = metrics.loc[metrics["direction"] == "higher_is_better", "metric"].tolist()
-    metric = right.selectbox(common.t("metric"), people, format_func=common.metric_label, key="provinces_metric")
+    metric = right.selectbox(ui.t("metric"), people, format_func=ui.metric_label, key="provinces_metric")
     scope = parent or "VN"
 
-    matrix = common.read(sprint.attainment_matrix, as_of=as_of, parent=scope)
+    matrix = reads.read(sprint.attainment_matrix, as_of=as_of, parent=scope)
     if matrix.empty:
-        st.info(common.t("no_children", unit=common.unit_label(scope)))
+        st.info(ui.t("no_children", unit=ui.unit_label(scope)))
     else:
-        st.subheader(common.t("heatmap"))
-        statuses = common.read(sprint.attainment_matrix, as_of=as_of, parent=scope, values="status")
-        st.plotly_chart(charts.heatmap(matrix.rename(columns=common.metric_labels()),
-                                       statuses.rename(columns=common.metric_labels()), lang,
-                                       common.plotly_separators()), key="heatmap", config=charts.CONFIG)
+        st.subheader(ui.t("heatmap"))
+        statuses = reads.read(sprint.attainment_matrix, as_of=as_of, parent=scope, values="status")
+        st.plotly_chart(charts.heatmap(matrix.rename(columns=ui.metric_labels()),
+                                       statuses.rename(columns=ui.metric_labels()), lang,
+                                       ui.plotly_separators()), key="heatmap", config=charts.CONFIG)
 
-        figures = common.read(sprint.outlook, as_of=as_of, parent=scope, metric=metric)
-        own = common.read(sprint.progress, as_of=as_of, unit=scope, metric=metric)
+        figures = reads.read(sprint.outlook, as_of=as_of, parent=scope, metric=metric)
+        own = reads.read(sprint.progress, as_of=as_of, unit=scope, metric=metric)
         if not figures.empty and not own.empty:
-            st.subheader(common.t("gap_chart", milestone=i18n.day(own["milestone"].iloc[0], lang))
-                         + f" — {common.plain(common.metric_label(metric))}")
+            st.subheader(ui.t("gap_chart", milestone=i18n.day(own["milestone"].iloc[0], lang))
+                         + f" — {ui.plain(ui.metric_label(metric))}")
             bars = figures.assign(status_label=figures["status"].map(lambda s: i18n.status_label(s, lang)))
-            labels = {"gap": common.t("gap"), "status": common.t("status"), "lang": lang}
+            labels = {"gap": ui.t("gap"), "status": ui.t("status"), "lang": lang}
             if parent is None:
-                st.caption(common.t("click_to_drill"))
-            st.plotly_chart(charts.gap_bars(bars, labels, common.plotly_separators()), key="gaps", config=charts.CONFIG,
+                st.caption(ui.t("click_to_drill"))
+            st.plotly_chart(charts.gap_bars(bars, labels, ui.plotly_separators()), key="gaps", config=charts.CONFIG,
                             on_select=drill_down if parent is None else "ignore", selection_mode="points")
 
             # the name, its status and how far along it is first: what a 390 px phone shows without scrolling
             figures = figures.assign(no_chance=figures["no_chance"].map(lambda reason: i18n.no_chance(reason, lang)))
             # widths that add up to a phone's 360 px: a wider chance column ran off-screen, showing "2" of "24 %"
-            common.table(figures, {
-                "unit_name": common.column("name", 120), "status": common.column("status", 105),
-                "attainment_pct": common.column("attainment", 72), "probability": common.column("chance", 62),
+            ui.table(figures, {
+                "unit_name": ui.column("name", 120), "status": ui.column("status", 105),
+                "attainment_pct": ui.column("attainment", 72), "probability": ui.column("chance", 62),
                 **({"no_chance": "no_chance"} if figures["no_chance"].ne("").any() else {}),
                 "gap": "gap", "required_daily": "required_daily", "pace_7d": "pace_7d", "value": "value",
                 "target": "target", "unit_code": "unit"},
@@ -74,32 +74,32 @@ if common.require_data():
 
             # the unit still misses people, and the campaign is not over: who must add what
             if own["gap"].fillna(0).iloc[0] > 0 and own["status"].iloc[0] != "missed":
-                shares = common.read(sprint.allocate, unit=scope, metric=metric, as_of=as_of)
-                st.subheader(common.t("allocation", unit=common.unit_label(scope),
+                shares = reads.read(sprint.allocate, unit=scope, metric=metric, as_of=as_of)
+                st.subheader(ui.t("allocation", unit=ui.unit_label(scope),
                                       milestone=i18n.day(own["milestone"].iloc[0], lang)))
-                st.caption(common.t("allocation_help"))
+                st.caption(ui.t("allocation_help"))
                 # the name and what it must add first, within a phone's width; the code last
-                common.table(shares, {"unit_name": common.column("name", 120), "share": common.column("share", 80),
-                                      "share_daily": common.column("share_daily", 80), "gap": "gap",
+                ui.table(shares, {"unit_name": ui.column("name", 120), "share": ui.column("share", 80),
+                                      "share_daily": ui.column("share_daily", 80), "gap": "gap",
                                       "pace_7d": "pace_7d", "unit_code": "unit"},
                              kinds={"pace_7d": "per_day", "share_daily": "per_day"})
 
-        st.subheader(common.t("trends") + f" — {common.plain(common.metric_label(metric))}")
-        campaign = common.read(sprint.campaign_for, as_of=as_of)
-        trend = common.read(sprint.trend, parent=scope, metric=metric,
+        st.subheader(ui.t("trends") + f" — {ui.plain(ui.metric_label(metric))}")
+        campaign = reads.read(sprint.campaign_for, as_of=as_of)
+        trend = reads.read(sprint.trend, parent=scope, metric=metric,
                             start=charts.chart_start(campaign), end=as_of)
         if trend.empty:
-            st.info(common.t("no_children", unit=common.unit_label(scope)))
+            st.info(ui.t("no_children", unit=ui.unit_label(scope)))
         else:
-            st.caption(common.t("trends_help"))
+            st.caption(ui.t("trends_help"))
             st.plotly_chart(charts.trend_lines(trend, mine, lang), key="trends", config=charts.CONFIG)
 
-        rates = common.read(sprint.late_payment, as_of=as_of, parent=scope)
+        rates = reads.read(sprint.late_payment, as_of=as_of, parent=scope)
         if not rates.empty:
-            st.subheader(common.t("late_payment", limit=i18n.percent(rates["limit_pct"].iloc[0], lang)))
+            st.subheader(ui.t("late_payment", limit=i18n.percent(rates["limit_pct"].iloc[0], lang)))
             shown = rates.assign(
-                within_limit=rates["within_limit"].map(lambda ok: common.t("within_limit" if ok else "over_limit")))
-            common.table(shown, {"unit_name": common.column("name", 120),
-                                 "late_payment_pct": common.column("late_payment_rate", 80),
-                                 "within_limit": common.column("status", 110), "late_debt": "late_debt",
+                within_limit=rates["within_limit"].map(lambda ok: ui.t("within_limit" if ok else "over_limit")))
+            ui.table(shown, {"unit_name": ui.column("name", 120),
+                                 "late_payment_pct": ui.column("late_payment_rate", 80),
+                                 "within_limit": ui.column("status", 110), "late_debt": "late_debt",
                                  "revenue_plan": "revenue_plan", "unit_code": "unit"}, kinds={"late_payment_pct": "percent"})

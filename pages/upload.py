@@ -2,35 +2,35 @@
 import streamlit as st
 
 import sprint
-from pages import common
+from pages import reads, session, ui
 from sprint import i18n
 from sprint.export import counts_template
 
-common.route_through_app()
+ui.route_through_app()
 
-lang = common.lang()
-st.title(common.t("page_upload"))
-st.write(common.t("upload_help"))
-viewer = common.viewer()
-mine = viewer.scope or common.my_unit()  # a unit head sends for their own subtree; an administrator for any
+lang = ui.lang()
+st.title(ui.t("page_upload"))
+st.write(ui.t("upload_help"))
+viewer = session.viewer()
+mine = viewer.scope or reads.my_unit()  # a unit head sends for their own subtree; an administrator for any
 if viewer.scope:
-    st.caption(common.t("upload_scope", unit=common.unit_label(viewer.scope)))
+    st.caption(ui.t("upload_scope", unit=ui.unit_label(viewer.scope)))
 try:
-    template = common.read(sprint.template_rows, unit=mine or "VN")
+    template = reads.read(sprint.template_rows, unit=mine or "VN")
 except sprint.SprintError:  # no unit tree yet, or "my unit" was taken out of it by a units load
     template = None
 if template is not None and len(template):
     left, right = st.columns(2)
-    left.download_button(common.t("template_long"), counts_template(template, wide=False),
+    left.download_button(ui.t("template_long"), counts_template(template, wide=False),
                          "mau-bao-cao-doc.csv", "text/csv", width="stretch")
-    right.download_button(common.t("template_wide"), counts_template(template, wide=True),
+    right.download_button(ui.t("template_wide"), counts_template(template, wide=True),
                           "mau-bao-cao-ngang.csv", "text/csv", width="stretch")
-    st.caption(common.t("template_help", day=i18n.day(template["date"].iloc[0], lang)))
+    st.caption(ui.t("template_help", day=i18n.day(template["date"].iloc[0], lang)))
 
 def commit(data: bytes, name: str) -> None:
     """Commit the checked file (a button callback, so it runs once per click)."""
     try:
-        result = sprint.ingest(common.cursor(), data, name=name, uploaded_by=viewer.name, scope=viewer.scope)
+        result = sprint.ingest(reads.cursor(), data, name=name, uploaded_by=viewer.name, scope=viewer.scope)
     except sprint.ValidationError as rejection:
         st.session_state["upload_outcome"] = (name, "rejected", rejection)
     except sprint.SprintError as failure:
@@ -44,62 +44,62 @@ def show_corrections(result) -> None:
     if result.corrections is None:
         return
     fixes = result.corrections
-    st.caption(common.t("corrections", count=i18n.number(result.corrected, lang)))
-    common.table(fixes.assign(metric=fixes["metric"].map(common.metric_labels())), {
-        "date": common.date_column("count_date"), "unit_code": "unit", "metric": "metric", "old_value": "old_value",
+    st.caption(ui.t("corrections", count=i18n.number(result.corrected, lang)))
+    ui.table(fixes.assign(metric=fixes["metric"].map(ui.metric_labels())), {
+        "date": ui.date_column("count_date"), "unit_code": "unit", "metric": "metric", "old_value": "old_value",
         "new_value": "new_value"})
 
 
-upload = st.file_uploader(common.t("file"), type=["csv", "xlsx"], key="upload_file")
+upload = st.file_uploader(ui.t("file"), type=["csv", "xlsx"], key="upload_file")
 outcome = st.session_state.get("upload_outcome")
 if upload is not None and outcome is not None and outcome[0] == upload.name:
     name, verdict, detail = outcome
     if verdict == "committed":
-        st.success(common.t("committed", file=name, new=i18n.number(detail.new, lang),
+        st.success(ui.t("committed", file=name, new=i18n.number(detail.new, lang),
                             corrected=i18n.number(detail.corrected, lang),
                             unchanged=i18n.number(detail.unchanged, lang)))
         show_corrections(detail)
     elif verdict == "taken":
-        st.info(common.t("already_taken", file=name))
+        st.info(ui.t("already_taken", file=name))
     elif verdict == "failed":
-        st.error(common.plain(detail))
+        st.error(ui.plain(detail))
     else:
-        common.show_rejection(detail)
+        ui.show_rejection(detail)
 elif upload is not None:
     st.session_state.pop("upload_outcome", None)
     data = upload.getvalue()
     try:
         # a rejected file is in the upload history and the audit log once, not at every rerun of its preview
         first_look = st.session_state.get("rejection_recorded") != upload.file_id
-        check = sprint.ingest(common.cursor(), data, name=upload.name, uploaded_by=viewer.name, scope=viewer.scope,
+        check = sprint.ingest(reads.cursor(), data, name=upload.name, uploaded_by=viewer.name, scope=viewer.scope,
                               commit=False, record_rejection=first_look)
     except sprint.ValidationError as rejection:
         st.session_state["rejection_recorded"] = upload.file_id
-        common.show_rejection(rejection)
+        ui.show_rejection(rejection)
     except sprint.SprintError as failure:
-        st.error(common.plain(failure))
+        st.error(ui.plain(failure))
     else:
         if check.already_taken:
-            st.info(common.t("already_taken", file=upload.name))
+            st.info(ui.t("already_taken", file=upload.name))
         else:
-            st.subheader(common.t("preview", rows=i18n.how_many(check.rows, "row", "rows", lang),
+            st.subheader(ui.t("preview", rows=i18n.how_many(check.rows, "row", "rows", lang),
                                   new=i18n.number(check.new, lang),
                                   corrected=i18n.number(check.corrected, lang),
                                   unchanged=i18n.number(check.unchanged, lang)))
-            preview = check.preview.assign(metric=check.preview["metric"].map(common.metric_labels()))
-            common.table(preview, {"date": common.date_column("count_date"), "unit_code": "unit", "metric": "metric",
+            preview = check.preview.assign(metric=check.preview["metric"].map(ui.metric_labels()))
+            ui.table(preview, {"date": ui.date_column("count_date"), "unit_code": "unit", "metric": "metric",
                                    "value": "value"}, height=min(35 * len(preview) + 40, 400))
             show_corrections(check)
             confirmed = True
             if check.warnings:
-                st.warning(common.t("warnings", count=i18n.number(len(check.warnings), lang)))
-                common.show_problems(check.warnings)
-                confirmed = st.checkbox(common.t("confirm_warnings"), key="upload_confirm")
+                st.warning(ui.t("warnings", count=i18n.number(len(check.warnings), lang)))
+                ui.show_problems(check.warnings)
+                confirmed = st.checkbox(ui.t("confirm_warnings"), key="upload_confirm")
             if len(check.flags):
-                st.warning(common.t("flags_found", count=i18n.number(len(check.flags), lang)))
-                common.flags_table(check.flags)
-            st.button(common.t("commit"), type="primary", disabled=not confirmed, key="upload_commit",
+                st.warning(ui.t("flags_found", count=i18n.number(len(check.flags), lang)))
+                ui.flags_table(check.flags)
+            st.button(ui.t("commit"), type="primary", disabled=not confirmed, key="upload_commit",
                       on_click=commit, args=(data, upload.name))
 
-st.subheader(common.t("history"))
-common.history_table(common.read(sprint.upload_history, unit=mine, limit=30))
+st.subheader(ui.t("history"))
+ui.history_table(reads.read(sprint.upload_history, unit=mine, limit=30))

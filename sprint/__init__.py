@@ -12,14 +12,14 @@ from .errors import OutOfScopeError, Problem, SprintError, StoreBusyError, Store
 from .forecast import backtest, backtest_all_metrics, chance_of_all_metrics, forecast, outlook
 from .ingest import IngestResult, ingest, load_targets, load_units, upload_history
 from .leaderboard import leaderboard, neighbours, top_movers
-from .progress import (attainment_matrix, complete_date, coverage, late_payment, latest_date, metrics, progress, reporting,
+from .progress import (attainment_matrix, complete_date, complete_day, coverage, late_payment, latest_date, metrics, progress, reporting,
                        reporting_days, reporting_summary, series, target_path, targets, template_rows, trend,
                        units)
 from .store import connect, data_version, data_versions, default_db_path, upload_version, vietnam_today
 
 __all__ = [
     "Account", "AccountError", "SignInError", "account", "account_for_email", "add_account", "audit_log",
-    "close_session", "complete_date", "template_rows", "reporting_days", "demo_accounts", "list_accounts", "open_session", "session_account", "set_disabled",
+    "close_session", "complete_date", "complete_day", "template_rows", "reporting_days", "demo_accounts", "list_accounts", "open_session", "session_account", "set_disabled",
     "set_password", "sign_in", "client_address", "trusted_proxies",
     "IngestResult", "Problem", "SprintError", "StoreBusyError", "StoreError", "UnknownError",
     "ValidationError", "attainment_matrix", "campaign_for", "connect", "coverage", "current_phase",

@@ -29,6 +29,14 @@ from .errors import SprintError
 from .store import VIETNAM, transaction
 
 ROLES = ("leader", "unit", "admin")
+# What each role may open and do, one rule for the dashboard, the command line and the inbox: the
+# dashboard's pages it may open (every other page says it is not for them: deny by default);
+# "upload" is also sending files (CLI, inbox), "admin" also managing targets, units and accounts.
+PAGES = {
+    "leader": ("progress", "provinces", "leaderboard"),
+    "unit": ("progress", "provinces", "leaderboard", "upload"),
+    "admin": ("progress", "provinces", "leaderboard", "upload", "admin", "audit"),
+}
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 MIN_PASSWORD = 8
 FREE_FAILURES = 3
@@ -62,12 +70,17 @@ class Account:
         return self.unit_code if self.role == "unit" else None
 
     @property
+    def pages(self) -> tuple[str, ...]:
+        """The dashboard's pages this account may open (PAGES)."""
+        return PAGES[self.role]
+
+    @property
     def may_upload(self) -> bool:
-        return self.role in ("unit", "admin")
+        return "upload" in self.pages
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return "admin" in self.pages
 
 
 def _now() -> datetime:

@@ -15,7 +15,6 @@ import os
 import re
 import tempfile
 import threading
-import time
 import unicodedata
 import zipfile
 from contextlib import contextmanager

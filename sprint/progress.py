@@ -442,10 +442,17 @@ def reporting_days(con) -> pd.DataFrame:
 def complete_date(con) -> date | None:
     """The latest complete day (see reporting_days): the default as-of date of the pages and the
     command line, so that one early report does not move every figure to a day most units have
-    not reported yet. The latest day with data when no day of the last month is complete; None
-    without data."""
-    return con.cursor().execute(f"SELECT coalesce(max(date) FILTER (complete), max(date)) FROM ({DAYS_SQL})",
-                                {"default_share": COMPLETE_SHARE}).fetchall()[0][0]
+    not reported yet."""
+    return complete_day(reporting_days(con))
+
+
+def complete_day(days: pd.DataFrame) -> date | None:
+    """The latest complete day of reporting_days' table; the latest day with data when no day of
+    the last month is complete; None without data."""
+    if days.empty:
+        return None
+    complete = days.loc[days["complete"], "date"]
+    return (complete if len(complete) else days["date"]).max().date()
 
 
 # One row per grassroots unit under $unit and metric (people, and the money figures in million VND

@@ -11,6 +11,10 @@ import pytest
 import sprint
 from sprint import demo
 
+# AppTest runs the pages in this process: a test that commits and then reruns a page sees its
+# commit at once, not at the next beat of the publication (pages/reads.py; its own test sets it)
+os.environ.setdefault("SPRINT_PUBLISH_SECONDS", "0")
+
 DATA = Path(__file__).parent / "data"
 SCENARIO = DATA / "scenario"
 

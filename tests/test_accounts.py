@@ -405,7 +405,8 @@ def test_the_server_hands_the_page_the_peer_not_a_forwarded_address(monkeypatch)
     import uvicorn
     from websockets.sync.client import connect
 
-    from pages.common import PEER_HEADER, PeerHeader
+    from app import PeerHeader
+    from pages.session import PEER_HEADER
 
     monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
     listening = socket.create_server(("127.0.0.1", 0))  # connections wait in its backlog until uvicorn serves

@@ -2,7 +2,6 @@
 import csv
 import io
 import unicodedata
-from datetime import date
 from io import BytesIO
 
 import openpyxl

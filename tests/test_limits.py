@@ -9,10 +9,8 @@ import sys
 import threading
 import time
 import types
-from datetime import date
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 from click.testing import CliRunner

@@ -273,10 +273,9 @@ def test_a_report_for_a_later_day_recomputes_nothing_the_page_shows(demo_store, 
 def test_the_first_start_builds_the_demo_store(tmp_path, monkeypatch):
     path = tmp_path / "data" / "sprint.duckdb"
     monkeypatch.setenv("SPRINT_DB", str(path))
-    monkeypatch.setenv("SPRINT_INBOX", str(tmp_path / "data" / "inbox"))
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception
-    assert path.exists() and (tmp_path / "data" / "inbox" / "processed").is_dir()
+    assert path.exists()
     assert at.title[0].value == "Đăng nhập bảng theo dõi đợt thi đua"
     assert "lanhdao / lanhdao-demo (lãnh đạo)" in texts(at).replace("\\", "")  # the demo store says how to sign in
     at.text_input(key="sign_in_name").input("lanhdao")
@@ -318,9 +317,32 @@ def test_user_text_is_shown_as_text_never_as_markdown(demo_store):
     ("17.449.773", "17.449.773"),                # a number is no list item
 ])
 def test_a_name_that_starts_a_markdown_block_stays_text(name, written):
-    from pages import common
+    from pages import ui
 
-    assert common.plain(name) == written
+    assert ui.plain(name) == written
+
+
+def test_the_store_publishes_to_the_pages_once_per_beat(demo_store, monkeypatch):
+    """A commit reaches the pages at the next beat, not before: many files a second are one change
+    per beat for every open page, and every page keys its reads on the same versions."""
+    from pages import reads
+
+    monkeypatch.setattr(reads, "PUBLISH_SECONDS", 3.0)
+    now = [100.0]
+    publication = reads.Publication(str(demo_store), clock=lambda: now[0])
+    first = publication.current()
+    assert first.latest == first.complete == date(2025, 11, 20)
+    con = sprint.connect(demo_store)
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-11-21,66-EAKAR,health,131000\n", name="new.csv")
+    con.close()
+    now[0] += 2.9
+    assert publication.current() is first  # within the beat: the pages see nothing new yet
+    now[0] += 0.1
+    second = publication.current()
+    assert second.latest == date(2025, 11, 21) and second.complete == date(2025, 11, 20)
+    assert second.upload_version > first.upload_version
+    assert second.versions[None]["66-EAKAR"] > first.versions[None]["66-EAKAR"]
+    assert publication.versions_as_of(second, date(2025, 11, 20))["66-EAKAR"] == first.versions[None]["66-EAKAR"]
 
 
 def test_a_report_recomputes_only_the_pages_of_its_own_subtree(demo_store, outlook_calls):
@@ -845,10 +867,10 @@ def test_a_files_own_text_in_the_problems_table_is_shown_as_written(demo_store):
     at.file_uploader(key="upload_file").upload("bad.csv", bad, "text/csv").run()
     cells = at.table[0].value.to_numpy().ravel().tolist()
     assert "[evil](http://e.vn)" not in " ".join(cells) and ":red[**9**]" not in cells
-    assert common_plain("[evil](http://e.vn)") in " ".join(cells)
+    assert plain_text("[evil](http://e.vn)") in " ".join(cells)
 
 
-def common_plain(text: str) -> str:
-    from pages import common
+def plain_text(text: str) -> str:
+    from pages import ui
 
-    return common.plain(text)
+    return ui.plain(text)

@@ -33,6 +33,7 @@ def dashboard(db: Path, *, refresh_seconds: float = 2.0, inbox: str | None = Non
     """Run `streamlit run app.py` on the store `db`; yield its URL; stop and reap it afterwards."""
     port = free_port()
     env = {**os.environ, "SPRINT_DB": str(db), "SPRINT_REFRESH_SECONDS": str(refresh_seconds),
+           "SPRINT_PUBLISH_SECONDS": str(refresh_seconds),
            "SPRINT_INBOX": inbox or "off", "SPRINT_INBOX_SETTLE": "0.5"}
     log = open(db.parent / f"streamlit-{port}.log", "w")
     server = subprocess.Popen(

@@ -1,0 +1,197 @@
+"""The pages' data layer: the store of this process, and its reads, cached until the data they
+depend on changes (keyed by the store's data versions)."""
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import sprint
+from sprint import demo
+
+# how often an open page looks for new data
+REFRESH_SECONDS = float(os.environ.get("SPRINT_REFRESH_SECONDS", "3"))
+# how often the store publishes its new data to the pages (see Publication); the tests publish
+# every commit at once (0)
+PUBLISH_SECONDS = float(os.environ.get("SPRINT_PUBLISH_SECONDS", REFRESH_SECONDS))
+
+
+def store_path() -> str:
+    return str(sprint.default_db_path())
+
+
+@st.cache_resource(show_spinner="Đang mở kho số liệu… / Opening the store…")
+def get_store(path: str):
+    """The one read-write connection of this process (DuckDB allows one writer per file); a new
+    store is created with the demo data."""
+    is_new = not Path(path).exists()
+    con = sprint.connect(path)
+    # the dashboard shares the machine: DuckDB spills to disk beyond this rather than grow the process
+    # (ten province heads opening their pages at once on a fresh server, national store: peak RSS
+    # 1,098-1,139 MB with 1GB here, 789 MB with 512MB, their slowest first figure 2.4-2.9 s either way)
+    con.execute("SET memory_limit = ?", [os.environ.get("SPRINT_MEMORY_LIMIT", "512MB")])
+    sprint.init_store(con)
+    if is_new:
+        demo.build_demo(con)
+    return con
+
+
+def cursor():
+    """A cursor of the store for this rerun (each thread reads through its own)."""
+    return get_store(store_path()).cursor()
+
+
+@dataclass
+class Published:
+    """The store as every open page sees it until the next beat: the data versions of each unit
+    (of every day, key None, and of the days pages ask about), the upload history's version, the
+    latest and the latest complete day, and each recent day's reporting (sprint.reporting_days)."""
+
+    taken: float
+    versions: dict
+    upload_version: int
+    days: pd.DataFrame
+    latest: date | None
+    complete: date | None
+
+
+class Publication:
+    """What the store publishes to the pages: taken afresh at most once per PUBLISH_SECONDS, by
+    the first session to ask after that, and the same for every session. So a burst of commits
+    (a national reporting day: many files a second) reaches the pages as one change per beat,
+    and every session keys its reads on the same versions: one computation serves them all."""
+
+    def __init__(self, path: str, clock=time.monotonic):
+        self.path, self.clock = path, clock
+        self.lock = threading.Lock()
+        self.published: Published | None = None
+
+    def current(self) -> Published:
+        with self.lock:
+            if self.published is None or self.clock() - self.published.taken >= PUBLISH_SECONDS:
+                self.published = self._take()
+            return self.published
+
+    def _take(self) -> Published:
+        cur = get_store(self.path).cursor()
+        versions = sprint.data_versions(cur)
+        last = self.published
+        if last is not None and last.versions[None] == versions:  # no figure changed: nor did the days
+            days, latest, complete = last.days, last.latest, last.complete
+        else:
+            days = sprint.reporting_days(cur)
+            latest, complete = sprint.latest_date(cur), sprint.complete_day(days)
+        return Published(self.clock(), {None: versions}, sprint.upload_version(cur), days, latest, complete)
+
+    def versions_as_of(self, published: Published, day) -> dict[str, int]:
+        """The data versions of the figures as of `day` (a report dated after it changes none)."""
+        with self.lock:
+            if day not in published.versions:
+                published.versions[day] = sprint.data_versions(get_store(self.path).cursor(), as_of=day)
+            return published.versions[day]
+
+
+@st.cache_resource
+def publication(path: str) -> Publication:
+    return Publication(path)
+
+
+def begin_rerun() -> None:
+    """Take what the store publishes now for this rerun (dashboard.py calls it before the page, the
+    live status before it looks): every read of the rerun is keyed on it."""
+    st.session_state["_published"] = publication(store_path()).current()
+
+
+def published() -> Published:
+    if "_published" not in st.session_state:  # a call outside a rerun (AppTest formatting a widget)
+        begin_rerun()
+    return st.session_state["_published"]
+
+
+def _versions_as_of(day) -> dict[str, int]:
+    return publication(store_path()).versions_as_of(published(), day)
+
+
+def _version_for(function, arguments: dict) -> int:
+    """The data version a read depends on: the upload history's for the history, else that of
+    the unit the read is about (its subtree), the whole store's when it is about no one unit; of
+    the day its figures run to (as_of, or a series' end), when it names one: a report dated
+    after that day changes none of them, so a page on yesterday's complete day keeps its caches
+    while today's reports come in."""
+    if function is sprint.upload_history:
+        return published().upload_version
+    versions = _versions_as_of(arguments.get("as_of") or arguments.get("end"))
+    scope = arguments.get("unit") or arguments.get("parent")
+    return versions[scope] if scope in versions else max(versions.values(), default=0)
+
+
+def shown_version() -> tuple:
+    """What the page shows depends on: the nation's data version as of the page's day, and which
+    days are the latest and the latest complete one. The live status reruns the page when it
+    changes, and only then."""
+    begin_rerun()
+    now = published()
+    return max(_versions_as_of(st.session_state.get("as_of")).values(), default=0), now.latest, now.complete
+
+
+def latest_date():
+    """The latest day with reports, as published."""
+    return published().latest
+
+
+def complete_date():
+    """The latest complete day, as published: the day every page shows unless its reader picks another."""
+    return published().complete
+
+
+def reporting_days() -> pd.DataFrame:
+    """How many units reported for each recent day, as published (sprint.reporting_days)."""
+    return published().days
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _cached(_function, name: str, data_version: int, path: str, arguments: tuple):
+    """A sprint read, computed once per data version and arguments (`name` keys the function)."""
+    return _function(get_store(path).cursor(), **dict(arguments))
+
+
+def read(function, **arguments):
+    """function(cursor, **arguments) for a public read of `sprint`, cached until a figure it
+    depends on changes."""
+    return read_later(function, **arguments)()
+
+
+def read_later(function, **arguments):
+    """read() as a callable, its cache key fixed now, in this rerun: for a download made on the
+    click, which Streamlit runs outside the session (where the data versions are not this
+    reader's)."""
+    return functools.partial(_cached, function, f"{function.__module__}.{function.__name__}",
+                             _version_for(function, arguments), store_path(), tuple(sorted(arguments.items())))
+
+
+def as_of():
+    """The day the page's figures run to: the reader's choice, else the latest complete day."""
+    return st.session_state.get("as_of") or complete_date()
+
+
+def my_unit() -> str | None:
+    return st.session_state.get("my_unit")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _unit_labels(data_version: int, path: str) -> dict[str, str]:
+    units = sprint.units(get_store(path).cursor())
+    return dict(zip(units["unit_code"], units["label"]))
+
+
+def unit_labels() -> dict[str, str]:
+    """Every unit's label, "name (code)", for pickers (a dictionary: 3,356 options format fast)."""
+    return _unit_labels(_version_for(sprint.units, {}), store_path())
+
