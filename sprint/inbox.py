@@ -217,7 +217,9 @@ def process_once(con, directory: str | Path, *, settle: float = 2.0) -> list[Out
 
 def watch(con, directory: str | Path, *, interval: float = 1.0, settle: float = 2.0,
           stop: threading.Event | None = None, on_outcome=None) -> None:
-    """Take files as they land until `stop` is set (or forever)."""
+    """Take files as they land until `stop` is set (or forever). A pass takes every file ready,
+    in order, each on its own; after a pass that took any, the next starts at once (a backlog is
+    worked off without pauses), else in `interval` seconds."""
     stop = stop or threading.Event()
     directory = Path(directory)
     while not stop.is_set():
@@ -229,7 +231,8 @@ def watch(con, directory: str | Path, *, interval: float = 1.0, settle: float = 
         for outcome in outcomes:
             if on_outcome:
                 on_outcome(outcome)
-        stop.wait(interval)
+        if not outcomes:
+            stop.wait(interval)
 
 
 def start_watcher(con, directory: str | Path, *, interval: float = 1.0, settle: float = 2.0) -> threading.Event:

@@ -12,6 +12,7 @@ import pytest
 
 import sprint
 from conftest import SCENARIO
+from sprint.structure import compact_changes
 
 AS_OF = date(2025, 10, 17)
 
@@ -223,6 +224,10 @@ def test_a_report_changes_the_data_version_of_the_days_it_touched_only(scenario_
         assert {u for u in now if now[u] != was[u]} == {"A", "P1", "VN"}
     assert sprint.data_versions(scenario_con, as_of=before_day) == earlier
     assert sprint.data_versions(scenario_con) == sprint.data_versions(scenario_con, as_of=date(2099, 1, 1))
+    days = (None, before_day, day, later)
+    versions = [sprint.data_versions(scenario_con, as_of=as_of) for as_of in days]
+    compact_changes(scenario_con)  # the changes made redundant go, and no version changes
+    assert [sprint.data_versions(scenario_con, as_of=as_of) for as_of in days] == versions
     assert scenario_con.execute("SELECT count(*) FROM unit_changes WHERE unit_code = 'VN'").fetchall()[0][0] <= 3
 
 
