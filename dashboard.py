@@ -36,7 +36,7 @@ PAGES = {
 page = st.navigation(list(PAGES.values()), position="hidden")
 
 try:
-    reads.begin_rerun()
+    reads.begin_page()
     viewer = session.viewer()
 except sprint.SprintError as failure:  # e.g. another program holds the store
     st.error(ui.plain(failure))
@@ -70,7 +70,8 @@ def partial_day_banner(latest, complete) -> None:
     reported moves with each report, in this fragment alone (the page's figures do not change)."""
     if st.session_state.pop("_day_switched", False):
         st.rerun()
-    reads.begin_rerun()
+    if reads.fragment_run():
+        reads.begin_rerun()
     days = reads.reporting_days()
     day = days.loc[days["date"].dt.date == latest].iloc[0]
     done, expected = (i18n.number(day[column], ui.lang()) for column in ("reported", "expected"))
@@ -109,14 +110,14 @@ with st.sidebar:
 
 @st.fragment(run_every=reads.REFRESH_SECONDS)
 def live_status() -> None:
-    """Poll the data version of what the page shows; when it changed (a report for the page's day
-    or before, or a new latest or complete day), rerun the whole page with the new figures. A
-    report for a later day reruns only this and the reporting line (partial_day_banner)."""
-    current = reads.shown_version()
-    seen = st.session_state.get("seen_version")
-    st.session_state["seen_version"] = current
-    if seen is not None and seen != current:
-        st.rerun()
+    """Look at the store's publication; when something the page shows changed in it (a report
+    for the page's day or before, of a unit it shows, or a new latest or complete day), rerun the
+    whole page with the new figures. Any other report reruns only this and the reporting line
+    (partial_day_banner)."""
+    if reads.fragment_run():
+        reads.begin_rerun()
+        if reads.page_outdated():
+            st.rerun()
     latest = reads.read(sprint.upload_history, kinds=("counts",), outcome="committed", limit=3)
     # the time a report last came in, said as such: it is not the day the figures run to (the as-of date)
     st.caption(f":green[●] {ui.t('live')} · " + ui.t(

@@ -12,11 +12,16 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import sprint
 from sprint import demo
+from sprint.structure import EVERY_DAY
 
 # how often an open page looks for new data
+# the reads of units, metrics and campaigns alone: no report changes them, only a load of units,
+# targets or campaigns (the changes of every day, structure.EVERY_DAY)
+STRUCTURE_READS = (sprint.units, sprint.metrics, sprint.campaign_for)
 REFRESH_SECONDS = float(os.environ.get("SPRINT_REFRESH_SECONDS", "3"))
 # how often the store publishes its new data to the pages (see Publication); the tests publish
 # every commit at once (0)
@@ -104,9 +109,22 @@ def publication(path: str) -> Publication:
 
 
 def begin_rerun() -> None:
-    """Take what the store publishes now for this rerun (dashboard.py calls it before the page, the
-    live status before it looks): every read of the rerun is keyed on it."""
+    """Take what the store publishes now for this run: every read of the run is keyed on it."""
     st.session_state["_published"] = publication(store_path()).current()
+
+
+def begin_page() -> None:
+    """Start a full run of the page (dashboard.py, before anything is drawn): take the publication,
+    and record afresh what the page's figures depend on (see page_outdated)."""
+    begin_rerun()
+    now = published()
+    st.session_state["_inputs"], st.session_state["_days"] = {}, (now.latest, now.complete)
+
+
+def fragment_run() -> bool:
+    """Whether this run is a fragment's alone (its live refresh), not the page's."""
+    context = get_script_run_ctx()
+    return bool(context and context.fragment_ids_this_run)
 
 
 def published() -> Published:
@@ -115,30 +133,37 @@ def published() -> Published:
     return st.session_state["_published"]
 
 
-def _versions_as_of(day) -> dict[str, int]:
-    return publication(store_path()).versions_as_of(published(), day)
-
-
-def _version_for(function, arguments: dict) -> int:
-    """The data version a read depends on: the upload history's for the history, else that of
-    the unit the read is about (its subtree), the whole store's when it is about no one unit; of
-    the day its figures run to (as_of, or a series' end), when it names one: a report dated
-    after that day changes none of them, so a page on yesterday's complete day keeps its caches
-    while today's reports come in."""
-    if function is sprint.upload_history:
-        return published().upload_version
-    versions = _versions_as_of(arguments.get("as_of") or arguments.get("end"))
-    scope = arguments.get("unit") or arguments.get("parent")
+def _version(day, scope) -> int:
+    """The data version of the figures of `scope`'s subtree (None: the whole store) as of `day`
+    (None: every day), as published to this run."""
+    versions = publication(store_path()).versions_as_of(published(), day)
     return versions[scope] if scope in versions else max(versions.values(), default=0)
 
 
-def shown_version() -> tuple:
-    """What the page shows depends on: the nation's data version as of the page's day, and which
-    days are the latest and the latest complete one. The live status reruns the page when it
-    changes, and only then."""
-    begin_rerun()
+def _version_for(function, arguments: dict) -> int:
+    """The data version a read depends on: the upload history's for the history; the structure's
+    (units, targets, campaigns) for a read of those alone; else that of the unit the read is
+    about (its subtree), the whole store's when it is about no one unit, as of the day its figures
+    run to (as_of, or a series' end) when it names one: a report dated after that day changes
+    none of them, so a page on yesterday's complete day keeps its caches while today's reports
+    come in. Each figure's (day, unit) and version is recorded as what the page depends on."""
+    if function is sprint.upload_history:
+        return published().upload_version
+    day = EVERY_DAY if function in STRUCTURE_READS else arguments.get("as_of") or arguments.get("end")
+    scope = arguments.get("unit") or arguments.get("parent")
+    version = _version(day, scope)
+    st.session_state.setdefault("_inputs", {})[(day, scope)] = version
+    return version
+
+
+def page_outdated() -> bool:
+    """Whether what the page's last full run showed has changed in the publication of this run:
+    the version of one of its figures' (day, unit), or the latest or the latest complete day. A
+    report for a day after the one a page shows, or for another subtree, changes none of them."""
     now = published()
-    return max(_versions_as_of(st.session_state.get("as_of")).values(), default=0), now.latest, now.complete
+    if (now.latest, now.complete) != st.session_state.get("_days"):
+        return True
+    return any(_version(day, scope) != version for (day, scope), version in st.session_state.get("_inputs", {}).items())
 
 
 def latest_date():

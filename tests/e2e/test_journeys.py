@@ -1,6 +1,7 @@
 """The key journeys in a real headless Chromium (Debian's), against `streamlit run app.py`."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -173,6 +174,14 @@ def test_an_administrator_opens_the_targets_page_and_the_audit_log(live_store, t
 def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_path):
     day = tmp_path / "next-day.csv"
     day.write_text("date,unit_code,metric,value\n2025-11-21,66-EAKAR,compulsory_si,6500\n")
+    correction = tmp_path / "ea-kar-fix.csv"  # a correction of the day the page shows
+    correction.write_text("date,unit_code,metric,value\n2025-11-20,66-EAKAR,compulsory_si,9500\n")
+    corrected = tmp_path / "corrected.duckdb"
+    shutil.copy(live_store, corrected)
+    engine(corrected, lambda con: sprint.ingest(con, correction))
+    gap, before = (engine(store, sprint.progress, as_of=date(2025, 11, 20), unit="VN").set_index("metric").loc[
+        "compulsory_si", "gap"] for store in (corrected, live_store))
+    assert gap != before
     inbox = live_store.parent / "inbox"
     with dashboard(live_store, refresh_seconds=2, inbox=str(inbox)) as url, browser_page() as page:
         sign_in(page, url, "lanhdao", "lanhdao-demo")
@@ -194,6 +203,11 @@ def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_p
         assert sent.returncode == 0, sent.stderr
         expect(main.get_by_text("Ngày 21/11/2025: mới có 2/340 đơn vị báo cáo")).to_be_visible(timeout=10_000)
         expect(main.get_by_text("Số liệu đến ngày 20/11/2025").first).to_be_visible()
+        # a correction of 20/11 changes a figure shown: the page follows it
+        sent = subprocess.run([sys.executable, "-m", "sprint", "ingest", str(correction), "--db", str(live_store)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert sent.returncode == 0, sent.stderr
+        expect(main.get_by_text(i18n.number(gap, "vi"), exact=True)).to_be_visible(timeout=10_000)
 
 
 pytestmark = pytest.mark.e2e
