@@ -156,6 +156,11 @@ def _version_for(function, arguments: dict) -> int:
     return version
 
 
+def store_version() -> int:
+    """The data version of the whole store, every day, as published to this run."""
+    return _version(None, None)
+
+
 def page_outdated() -> bool:
     """Whether what the page's last full run showed has changed in the publication of this run:
     the version of one of its figures' (day, unit), or the latest or the latest complete day. A

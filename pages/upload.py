@@ -39,6 +39,26 @@ def commit(data: bytes, name: str) -> None:
         st.session_state["upload_outcome"] = (name, "taken" if result.already_taken else "committed", result)
 
 
+def checked(upload, data: bytes):
+    """The file's check (ingest without commit), done once per file and store version: a rerun of
+    the page (the warnings' checkbox) shows the same preview without reading the file again (a
+    workbook is parsed in the worker). A rejected file is in the upload history and the audit log
+    once, not at every rerun of its preview."""
+    key = (upload.file_id, reads.store_version())
+    kept = st.session_state.get("upload_check")
+    if kept is None or kept[0] != key:
+        first_look = kept is None or kept[0][0] != upload.file_id
+        try:
+            kept = (key, sprint.ingest(reads.cursor(), data, name=upload.name, uploaded_by=viewer.name,
+                                       scope=viewer.scope, commit=False, record_rejection=first_look))
+        except sprint.ValidationError as rejection:
+            kept = (key, rejection)
+        st.session_state["upload_check"] = kept
+    if isinstance(kept[1], sprint.ValidationError):
+        raise kept[1]
+    return kept[1]
+
+
 def show_corrections(result) -> None:
     """Each count the file corrects, its old and its new value."""
     if result.corrections is None:
@@ -69,12 +89,8 @@ elif upload is not None:
     st.session_state.pop("upload_outcome", None)
     data = upload.getvalue()
     try:
-        # a rejected file is in the upload history and the audit log once, not at every rerun of its preview
-        first_look = st.session_state.get("rejection_recorded") != upload.file_id
-        check = sprint.ingest(reads.cursor(), data, name=upload.name, uploaded_by=viewer.name, scope=viewer.scope,
-                              commit=False, record_rejection=first_look)
+        check = checked(upload, data)
     except sprint.ValidationError as rejection:
-        st.session_state["rejection_recorded"] = upload.file_id
         ui.show_rejection(rejection)
     except sprint.SprintError as failure:
         st.error(ui.plain(failure))

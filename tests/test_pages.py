@@ -166,7 +166,15 @@ def test_good_upload_previews_then_commits(demo_store):
     assert value == [(2480,)]
 
 
-def test_upload_with_a_large_jump_asks_for_confirmation(demo_store):
+def test_upload_with_a_large_jump_asks_for_confirmation(demo_store, monkeypatch):
+    checks = []
+    original = sprint.ingest
+
+    def counting(*args, **kwargs):
+        checks.append(kwargs.get("commit", True))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sprint, "ingest", counting)
     at = open_page(PAGES[3])
     jump = b"date,unit_code,metric,value\n2025-11-21,66-EAKAR,voluntary_si,9000\n"
     at.file_uploader(key="upload_file").upload("jump.csv", jump, "text/csv").run()
@@ -174,6 +182,7 @@ def test_upload_with_a_large_jump_asks_for_confirmation(demo_store):
     assert at.button(key="upload_commit").disabled
     at.checkbox(key="upload_confirm").check().run()
     assert not at.button(key="upload_commit").disabled
+    assert checks == [False]  # the file was checked once: ticking the box showed the same preview
 
 
 def test_admin_rejects_a_units_file_with_a_cycle(demo_store):
