@@ -18,6 +18,10 @@ import sprint
 from sprint import demo
 from sprint.structure import EVERY_DAY
 
+# How many reads the store computes at once: as many as the machine has cores. More gain nothing
+# (each read is DuckDB's work on every core) and add up the memory: 25 pages opened at once on
+# the national store ran out of DuckDB's 512 MB with no bound (benchmarks/busy_day.py).
+READ_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
 # how often an open page looks for new data
 # the reads of units, metrics and campaigns alone: no report changes them, only a load of units,
 # targets or campaigns (the changes of every day, structure.EVERY_DAY)
@@ -188,8 +192,10 @@ def reporting_days() -> pd.DataFrame:
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def _cached(_function, name: str, data_version: int, path: str, arguments: tuple):
-    """A sprint read, computed once per data version and arguments (`name` keys the function)."""
-    return _function(get_store(path).cursor(), **dict(arguments))
+    """A sprint read, computed once per data version and arguments (`name` keys the function), by
+    one of READ_SLOTS at a time."""
+    with READ_SLOTS:
+        return _function(get_store(path).cursor(), **dict(arguments))
 
 
 def read(function, **arguments):

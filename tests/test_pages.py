@@ -354,6 +354,33 @@ def test_the_store_publishes_to_the_pages_once_per_beat(demo_store, monkeypatch)
     assert publication.versions_as_of(second, date(2025, 11, 20))["66-EAKAR"] == first.versions[None]["66-EAKAR"]
 
 
+def test_every_read_is_computed_in_one_of_the_stores_read_slots(demo_store, monkeypatch):
+    """No more reads run at once than READ_SLOTS allows (25 pages opened at once ran DuckDB out of
+    memory without it): a page's figures are each computed holding a slot."""
+    from pages import reads
+
+    class Slots:
+        held, computed = 0, []
+
+        def __enter__(self):
+            self.held += 1
+
+        def __exit__(self, *_):
+            self.held -= 1
+
+    slots = Slots()
+    monkeypatch.setattr(reads, "READ_SLOTS", slots)
+    original = sprint.outlook
+
+    def outlook(*args, **kwargs):
+        slots.computed.append(slots.held)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sprint, "outlook", outlook)
+    open_page(PAGES[0])
+    assert slots.computed and set(slots.computed) == {1} and slots.held == 0
+
+
 def test_a_report_recomputes_only_the_pages_of_its_own_subtree(demo_store, outlook_calls):
     calls = outlook_calls
     at = open_page(PAGES[0], my_unit="22")  # Quảng Ninh's head
