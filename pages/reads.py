@@ -27,6 +27,9 @@ READ_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
 # targets or campaigns (the changes of every day, structure.EVERY_DAY)
 STRUCTURE_READS = (sprint.units, sprint.metrics, sprint.campaign_for)
 REFRESH_SECONDS = float(os.environ.get("SPRINT_REFRESH_SECONDS", "3"))
+# a page on a day still being reported follows it every this many beats (see page_outdated): on a
+# national reporting day its figures change at every beat, and each run of the page is heavy
+PARTIAL_DAY_BEATS = 2
 # how often the store publishes its new data to the pages (see Publication); the tests publish
 # every commit at once (0)
 PUBLISH_SECONDS = float(os.environ.get("SPRINT_PUBLISH_SECONDS", REFRESH_SECONDS))
@@ -123,6 +126,7 @@ def begin_page() -> None:
     begin_rerun()
     now = published()
     st.session_state["_inputs"], st.session_state["_days"] = {}, (now.latest, now.complete)
+    st.session_state["_page_run_at"] = time.monotonic()
 
 
 def fragment_run() -> bool:
@@ -168,10 +172,16 @@ def store_version() -> int:
 def page_outdated() -> bool:
     """Whether what the page's last full run showed has changed in the publication of this run:
     the version of one of its figures' (day, unit), or the latest or the latest complete day. A
-    report for a day after the one a page shows, or for another subtree, changes none of them."""
+    report for a day after the one a page shows, or for another subtree, changes none of them. A
+    page on a day still being reported (its reader chose to see it anyway) changes at every beat
+    while the files come in: it is run again at most every PARTIAL_DAY_BEATS beats."""
     now = published()
     if (now.latest, now.complete) != st.session_state.get("_days"):
         return True
+    day = st.session_state.get("as_of")
+    if day is not None and now.complete is not None and day > now.complete and (
+            time.monotonic() - st.session_state.get("_page_run_at", 0) < PARTIAL_DAY_BEATS * PUBLISH_SECONDS):
+        return False
     return any(_version(day, scope) != version for (day, scope), version in st.session_state.get("_inputs", {}).items())
 
 

@@ -1,6 +1,7 @@
 """What every page draws the same way: the chosen language, labels, badges, tables and downloads."""
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -112,14 +113,17 @@ def require_data() -> bool:
 
 
 def download_buttons(frame: pd.DataFrame, stem: str, key: str) -> None:
+    """The frame as CSV and as Excel, each written when its button is clicked, not at every run of
+    the page (the list of units yet to report, 3,000 rows on a national reporting day, took the
+    page's run longer to write as a workbook than to compute)."""
     from sprint.export import csv_bytes, excel_bytes
 
     left, right = st.columns(2)
-    left.download_button(t("download_csv"), csv_bytes(frame), f"{stem}.csv", "text/csv",
-                         key=f"{key}-csv", width="stretch")
-    right.download_button(t("download_xlsx"), excel_bytes(frame, stem), f"{stem}.xlsx",
+    left.download_button(t("download_csv"), functools.partial(csv_bytes, frame), f"{stem}.csv", "text/csv",
+                         key=f"{key}-csv", width="stretch", on_click="ignore")
+    right.download_button(t("download_xlsx"), functools.partial(excel_bytes, frame, stem), f"{stem}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key=f"{key}-xlsx", width="stretch")
+                          key=f"{key}-xlsx", width="stretch", on_click="ignore")
 
 
 def flags_table(flags: pd.DataFrame) -> None:
