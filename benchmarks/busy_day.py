@@ -78,14 +78,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import sprint  # noqa: E402
+from benchmarks.browser import cpu_seconds, peak_memory_mb  # noqa: E402
 from benchmarks.live_reader import FRAGMENT_DONE, FULL_DONE, FULL_RESTARTED, Reader  # noqa: E402
 from e2e.harness import dashboard  # noqa: E402
+from pages.session import COOKIE  # noqa: E402
 from sprint import i18n  # noqa: E402
 from sprint.campaigns import COMPLETE_SHARE  # noqa: E402
 
-# the dashboard's sign-in cookie (pages.common.COOKIE), named here rather than imported: a browser
-# knows it by this name, wherever the pages keep it
-COOKIE = "sprint_session"
 REFRESH_SECONDS = 3.0  # the product's default SPRINT_REFRESH_SECONDS
 LANG = "vi"  # what a page shows without ?lang=en
 METRIC_SHOWN = "compulsory_si"  # a head's own figure: the first card's count
@@ -529,19 +528,6 @@ def check_store(store: Path, inbox: Path, day: Day, result: Result) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ output
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_memory_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
 
 def spread(values, unseen: int = 0) -> str:
     """p50 / p95 / max in seconds (and how many were never shown)."""
