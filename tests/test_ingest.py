@@ -1,5 +1,4 @@
 """Counts files: every rule of the data contract, and all-or-nothing."""
-import importlib
 from datetime import date
 from pathlib import Path
 
@@ -8,9 +7,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import sprint
+from sprint.ingest import counts
 from conftest import DATA
 
-ingest_module = importlib.import_module("sprint.ingest")  # the module; sprint.ingest is the function
 
 BAD = sorted((DATA / "bad").glob("*.csv"))
 GOOD = {
@@ -445,13 +444,13 @@ def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_
     cur = scenario_con.cursor()
     if all(not any(row) for row in rows):  # blank rows only: refused when staged, before either check
         with pytest.raises(sprint.ValidationError, match="rejected"):
-            ingest_module._stage_counts(cur, "\n".join(lines).encode(), "f.csv")
+            counts._stage_counts(cur, "\n".join(lines).encode(), "f.csv")
         return
-    ingest_module._stage_counts(cur, "\n".join(lines).encode(), "f.csv")
+    counts._stage_counts(cur, "\n".join(lines).encode(), "f.csv")
     today = {"today": date(2026, 11, 24), "scope": scope}
-    clean, repeated = ingest_module._clean_check(cur, **today)
-    named = cur.execute(ingest_module.COUNTS_CHECK_SQL.format(
-        number_problem=ingest_module.number_problem_sql("value_raw", "count")), today).fetchall()
+    clean, repeated = counts._clean_check(cur, **today)
+    named = cur.execute(counts.COUNTS_CHECK_SQL.format(
+        number_problem=counts.number_problem_sql("value_raw", "count")), today).fetchall()
     assert clean == (not named), (rows, named)
     if clean:  # a key on several lines must be folded before the stored-report lookup
         keys = [(d.replace("20/10/2025", "2025-10-20"), u, m)

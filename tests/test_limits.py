@@ -2,7 +2,6 @@
 changes nothing, and never stops the inbox for the files beside it."""
 from __future__ import annotations
 
-import importlib
 import io
 import os
 import sys
@@ -20,13 +19,13 @@ from conftest import DATA
 from sprint import worker
 from sprint.cli import cli
 from sprint.inbox import LOG, PROCESSED, REJECTED, handoff, process_once, start_watcher
+from sprint.ingest import reading
 from sprint.limits import MAX_COLUMNS, MAX_FILE_BYTES, MAX_NAME_CHARS
 from test_ingest import snapshot
 
 sys.path.insert(0, str(DATA / "hostile"))
 import make_corpus  # noqa: E402  (tests/data/hostile/make_corpus.py: the corpus is made, not committed)
 
-ingest_module = importlib.import_module("sprint.ingest")
 HEADER = "date,unit_code,metric,value\n"
 
 
@@ -99,10 +98,10 @@ def test_a_file_name_is_short_and_plain(scenario_con, name, word):
 
 
 def test_a_check_that_runs_past_the_time_limit_is_stopped(con, monkeypatch):
-    monkeypatch.setattr(ingest_module, "MAX_SECONDS", 0.3)
+    monkeypatch.setattr(reading, "MAX_SECONDS", 0.3)
     cur = con.cursor()
     with pytest.raises(sprint.ValidationError, match="took longer than 0.3 seconds"):
-        with ingest_module._time_limited(cur, "slow.csv"):
+        with reading._time_limited(cur, "slow.csv"):
             cur.execute("SELECT count(*) FROM range(1000000000000) a WHERE a.range % 7 = 3").fetchall()
     assert cur.execute("SELECT 42").fetchall() == [(42,)]  # the cursor works on
 
@@ -124,11 +123,11 @@ def test_a_workbook_without_formulas_is_parsed_once(monkeypatch):
     real = openpyxl.load_workbook
     monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: loads.append(k) or real(*a, **k))
     rows = [["date", "unit_code", "metric", "value"], ["2025-10-20", "A", "voluntary_si", 120]]
-    assert len(ingest_module._excel_rows(workbook_bytes(rows), "day.xlsx")) == 2
+    assert len(reading._excel_rows(workbook_bytes(rows), "day.xlsx")) == 2
     assert [k["data_only"] for k in loads] == [True]
     loads.clear()
     with pytest.raises(sprint.ValidationError, match="formula Excel has not calculated"):
-        ingest_module._excel_rows(workbook_bytes(rows + [["2025-10-21", "A", "voluntary_si"]], "=1+1"), "f.xlsx")
+        reading._excel_rows(workbook_bytes(rows + [["2025-10-21", "A", "voluntary_si"]], "=1+1"), "f.xlsx")
     assert [k["data_only"] for k in loads] == [True, False]
 
 
@@ -141,7 +140,7 @@ def test_a_sheet_that_claims_every_column_is_read_as_wide_as_its_data(tmp_path):
     buffer = io.BytesIO()
     book.save(buffer)
     with pytest.raises(sprint.ValidationError, match=f"more than {MAX_COLUMNS} columns"):
-        ingest_module._excel_rows(buffer.getvalue(), "far.xlsx")
+        reading._excel_rows(buffer.getvalue(), "far.xlsx")
 
 
 def test_the_worker_is_stopped_past_its_time_and_serves_the_next_file():
