@@ -22,10 +22,10 @@ from sprint.structure import EVERY_DAY
 # (each read is DuckDB's work on every core) and add up the memory: 25 pages opened at once on
 # the national store ran out of DuckDB's 512 MB with no bound (benchmarks/busy_day.py).
 READ_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
-# how often an open page looks for new data
 # the reads of units, metrics and campaigns alone: no report changes them, only a load of units,
 # targets or campaigns (the changes of every day, structure.EVERY_DAY)
 STRUCTURE_READS = (sprint.units, sprint.metrics, sprint.campaign_for)
+# how often an open page looks for new data
 REFRESH_SECONDS = float(os.environ.get("SPRINT_REFRESH_SECONDS", "3"))
 # a page on a day still being reported follows it every this many beats (see page_outdated): on a
 # national reporting day its figures change at every beat, and each run of the page is heavy
