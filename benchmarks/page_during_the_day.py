@@ -34,6 +34,9 @@ def main() -> None:
     path = Path(tempfile.mkdtemp(prefix="page-day-")) / "store.duckdb"
     shutil.copy(args.store, path)
     os.environ["SPRINT_DB"], os.environ["SPRINT_INBOX"] = str(path), "off"
+    # each rerun sees the file just committed (the server publishes at the next beat; AppTest's
+    # reruns follow each other at once)
+    os.environ["SPRINT_PUBLISH_SECONDS"] = "0"
     con = sprint.connect(path)
     day = con.execute("SELECT max(date) FROM counts").fetchall()[0][0] + timedelta(days=1)
     communes = [unit for (unit,) in con.execute(
