@@ -21,7 +21,7 @@ from .structure import EVERY_DAY, STRUCTURE_TABLES_SQL, rebuild_structure
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 SCHEMA_SQL = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -195,10 +195,15 @@ def _to_version_7(con) -> None:
 
 UNIT_CHANGES_SQL = STRUCTURE_TABLES_SQL[STRUCTURE_TABLES_SQL.index("CREATE TABLE unit_changes"):]
 
+# Version 8: a value in the history says which upload put it there (corrected it, or sent it
+# again): a replica ships the rows of the uploads it took (sprint.postgres). Earlier rows: unknown.
+REPLACED_BY_SQL = "ALTER TABLE count_history ADD COLUMN replaced_by BIGINT"
+
 # version -> what brings a store from version-1 to version. Version 1 is the first schema.
 MIGRATIONS = {1: lambda con: con.execute(SCHEMA_SQL), 2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
               4: lambda con: con.execute(COMPLETE_SHARE_SQL), 5: lambda con: con.execute(NAME_EN_SQL),
-              6: lambda con: con.execute(UPLOAD_ROWS_SQL), 7: _to_version_7}
+              6: lambda con: con.execute(UPLOAD_ROWS_SQL), 7: _to_version_7,
+              8: lambda con: con.execute(REPLACED_BY_SQL)}
 
 write_lock = threading.RLock()
 

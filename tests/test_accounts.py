@@ -17,7 +17,7 @@ from conftest import SCENARIO, fresh_store, load_scenario
 from sprint import accounts
 from sprint.cli import cli
 from sprint.inbox import PROCESSED, REJECTED, process_once
-from sprint.store import VIETNAM
+from sprint.store import SCHEMA_VERSION, VIETNAM
 
 NOON = datetime(2025, 11, 20, 12, 0, tzinfo=VIETNAM)
 HEADER = "date,unit_code,metric,value\n"
@@ -290,7 +290,7 @@ def test_the_server_keeps_its_guards_on():
 
 def test_a_store_from_before_the_accounts_is_migrated_when_opened(tmp_path):
     """A schema-2 store (no accounts, sessions, audit log, complete share or English name; every
-    row of every upload in count_history, one data version per unit) opens at schema 7 with its
+    row of every upload in count_history, one data version per unit) opens at the current schema with its
     data, and takes accounts and complete days. Its history keeps only what counts does not say,
     upload_rows every row, and each unit's data version is its version for every day."""
     path = tmp_path / "old.duckdb"
@@ -302,6 +302,7 @@ def test_a_store_from_before_the_accounts_is_migrated_when_opened(tmp_path):
                       "GROUP BY unit_code", "DROP TABLE unit_changes","DROP TABLE accounts", "DROP TABLE sessions", "DROP TABLE audit_log", "DROP SEQUENCE audit_id_seq",
                       "ALTER TABLE campaigns DROP COLUMN complete_share", "ALTER TABLE campaigns DROP COLUMN name_en",
                       "DROP VIEW upload_rows", "DELETE FROM count_history",
+                      "ALTER TABLE count_history DROP COLUMN replaced_by",
                       "UPDATE meta SET value = '2' WHERE key = 'schema_version'"):
         con.execute(statement)
     con.executemany("INSERT INTO count_history VALUES (?, ?, ?, ?, ?)", brought)
@@ -310,7 +311,7 @@ def test_a_store_from_before_the_accounts_is_migrated_when_opened(tmp_path):
     con = sprint.connect(path)
     assert sprint.data_versions(con) == versions == sprint.data_versions(con, as_of=NOON.date())
     sprint.init_store(con)
-    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("7",)]
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [(str(SCHEMA_VERSION),)]
     assert con.execute("SELECT count(*) FROM counts").fetchall()[0][0] == counts
     assert sorted(con.execute("SELECT * FROM upload_rows").fetchall()) == brought
     history = con.execute("SELECT count(*) FROM count_history").fetchall()[0][0]

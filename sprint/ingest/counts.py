@@ -198,7 +198,8 @@ ORDER BY line, 2
 # upload that brought it, and a value the file sends again unchanged, under the file's upload.
 HISTORY_SQL = """
 INSERT INTO count_history
-SELECT CASE WHEN stored_value = value THEN $upload_id ELSE stored_upload END, date, unit_code, metric, stored_value
+SELECT CASE WHEN stored_value = value THEN $upload_id ELSE stored_upload END, date, unit_code, metric, stored_value,
+       $upload_id
 FROM previous WHERE NOT is_new
 """
 
