@@ -108,7 +108,7 @@ def add_account(con, name: str, *, role: str, unit: str | None = None, password:
         raise AccountError("An account needs a password (or an e-mail, where sign-in goes through a provider).")
     if password is not None:
         _check_password(password)
-    with transaction(con):
+    with transaction(con, tables=("accounts",)):
         if unit is not None and not con.execute("SELECT count(*) FROM units WHERE unit_code = ?",
                                                 [unit]).fetchall()[0][0]:
             raise AccountError(f"There is no unit {unit}; load the units first.")
@@ -140,7 +140,7 @@ def _existing(con, name: str) -> None:
 
 def set_disabled(con, name: str, disabled: bool = True, *, by: str | None = None) -> None:
     """Disable an account (it is signed out at its next page load and cannot sign in), or enable it."""
-    with transaction(con):
+    with transaction(con, tables=("accounts", "sessions")):
         _existing(con, name)
         con.execute("UPDATE accounts SET disabled = ? WHERE name = ?", [disabled, name])
         con.execute("DELETE FROM sessions WHERE account = ?", [name])
@@ -149,7 +149,7 @@ def set_disabled(con, name: str, disabled: bool = True, *, by: str | None = None
 
 def set_password(con, name: str, password: str, *, by: str | None = None) -> None:
     _check_password(password)
-    with transaction(con):
+    with transaction(con, tables=("accounts", "sessions")):
         _existing(con, name)
         con.execute("UPDATE accounts SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
         con.execute("DELETE FROM sessions WHERE account = ?", [name])  # signed out everywhere
@@ -169,7 +169,7 @@ def account_for_email(con, email: str | None, *, address: str | None = None) -> 
     rows = con.execute("SELECT name, role, unit_code FROM accounts WHERE email = ? AND NOT disabled",
                        [email]).fetchall()
     found = Account(*rows[0]) if rows else None
-    with transaction(con):
+    with transaction(con, tables=()):
         audit.record(con, "sign_in", account=found.name if found else email, address=address,
                      outcome="ok" if found else "failed", detail="provider")
     return found
@@ -271,7 +271,7 @@ def sign_in(con, name: str, password: str, *, address: str | None = None, now: d
     name = (name or "").strip().lower()
     wait = wait_before_sign_in(con, name, address, now=now)
     if wait > timedelta(0):
-        with transaction(con):
+        with transaction(con, tables=()):
             audit.record(con, "sign_in", at=now, account=name, address=address, outcome="throttled")
         raise SignInError(f"Too many failed sign-ins: wait {int(wait.total_seconds()) + 1} s and try again.", wait)
     row = con.execute("SELECT name, role, unit_code, password_hash FROM accounts WHERE name = ? AND NOT disabled",
@@ -280,7 +280,7 @@ def sign_in(con, name: str, password: str, *, address: str | None = None, now: d
         ok = bool(row) and row[0][3] is not None and _hasher.verify(row[0][3], password)
     except (VerificationError, InvalidHashError):
         ok = False
-    with transaction(con):
+    with transaction(con, tables=("accounts",)):
         audit.record(con, "sign_in", at=now, account=name, address=address, outcome="ok" if ok else "failed")
         if ok and _hasher.check_needs_rehash(row[0][3]):
             con.execute("UPDATE accounts SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
@@ -298,7 +298,7 @@ def open_session(con, name: str, *, hours: float, now: datetime | None = None) -
     (the store keeps only its SHA-256), valid for `hours`."""
     token = secrets.token_urlsafe(32)
     now = now or _now()
-    with transaction(con):
+    with transaction(con, tables=("sessions",)):
         con.execute("DELETE FROM sessions WHERE expires_at < ?", [now])
         con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)",
                     [_token_hash(token), name, now, now + timedelta(hours=hours)])
@@ -320,7 +320,7 @@ def session_account(con, token: str | None, *, now: datetime | None = None) -> A
 def close_session(con, token: str | None) -> None:
     """Sign a browser session out: its token no longer signs anyone in."""
     if token:
-        with transaction(con):
+        with transaction(con, tables=("sessions",)):
             con.execute("DELETE FROM sessions WHERE token_sha256 = ?", [_token_hash(token)])
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import audit
 from .errors import SprintError, UnknownError
-from .store import DATA_DIR, transaction, write_lock
+from .store import DATA_DIR, transaction
 from .structure import rebuild_structure
 
 CAMPAIGNS_DIR = DATA_DIR / "campaigns"
@@ -23,7 +23,7 @@ LIMIT 1
 
 def load_metrics(con) -> None:
     """Load the metric reference table shipped in data/metrics.csv."""
-    with write_lock:
+    with transaction(con, tables=("metrics",)):
         con.execute(
             "INSERT OR REPLACE INTO metrics SELECT * FROM read_csv(?, header = true, "
             "columns = {'metric': 'VARCHAR', 'name_vi': 'VARCHAR', 'name_en': 'VARCHAR', "

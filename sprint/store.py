@@ -1,8 +1,12 @@
-"""The DuckDB store: connection, schema, migrations and the data version.
+"""The store: connection, schema, migrations and the data version.
 
-One process owns a store file for writing (DuckDB allows no other). Inside that process every
-thread reads through its own cursor; writes go through `write_lock` so they are serialised and a
-reader never sees half of one (each write is one transaction).
+A store is an embedded DuckDB file, or a replica: an in-memory DuckDB copy of a PostgreSQL system
+of record (`postgresql://…`, sprint.postgres), which every write goes through. Either way the rest
+of the code reads and writes one DuckDB connection with the same SQL.
+
+One process owns an embedded store file for writing (DuckDB allows no other). Inside that process
+every thread reads through its own cursor; writes go through `writing` so they are serialised and
+a reader never sees half of one (each write is one transaction).
 """
 from __future__ import annotations
 
@@ -208,8 +212,28 @@ MIGRATIONS = {1: lambda con: con.execute(SCHEMA_SQL), 2: _to_version_2, 3: lambd
 write_lock = threading.RLock()
 
 
-def default_db_path() -> Path:
-    return Path(os.environ.get("SPRINT_DB") or DEFAULT_DB)
+# the replicas of this process, by the token each keeps in its meta table (sprint.postgres)
+REPLICAS: dict[str, object] = {}
+
+
+def is_url(location) -> bool:
+    """Whether a store location names a PostgreSQL system of record rather than a file."""
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
+def default_db_path() -> Path | str:
+    """$SPRINT_DB (a file, or a postgresql:// URL), else data/sprint.duckdb."""
+    location = os.environ.get("SPRINT_DB") or DEFAULT_DB
+    return location if is_url(location) else Path(location)
+
+
+def replica_of(con):
+    """The system of record `con` is a replica of (sprint.postgres.Replica), or None for an
+    embedded store. Free when this process has no replica."""
+    if not REPLICAS:
+        return None
+    rows = con.execute("SELECT value FROM meta WHERE key = 'replica_of'").fetchall()
+    return REPLICAS.get(rows[0][0]) if rows else None
 
 
 def vietnam_today() -> date:
@@ -218,8 +242,13 @@ def vietnam_today() -> date:
 
 
 def connect(path: str | os.PathLike = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (and if needed create or migrate) a store. `:memory:` gives a throwaway store."""
+    """Open (and if needed create or migrate) a store. `:memory:` gives a throwaway store; a
+    postgresql:// URL, a replica of that system of record."""
     path = str(path)
+    if is_url(path):
+        from .postgres import open_replica  # psycopg loads only for a PostgreSQL store
+
+        return open_replica(path)
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -260,15 +289,51 @@ def migrate(con) -> int:
                 f"this one reads schema {SCHEMA_VERSION} at most."
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            with transaction(con):
+            with local_transaction(con):
                 MIGRATIONS[version](con)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)])
         return SCHEMA_VERSION
 
 
 @contextmanager
-def transaction(con):
-    """One write: serialised with every other write of this process, all of it or none of it.
+def writing(con):
+    """Hold the right to write: this process's write lock and, for a replica, its system of
+    record's, after applying what other processes wrote (so a write is worked out on the latest
+    data). Held across a check and the transaction that acts on it."""
+    with write_lock:
+        replica = replica_of(con)
+        if replica is None:
+            yield
+        else:
+            with replica.writing():
+                yield
+
+
+@contextmanager
+def transaction(con, *, tables=None):
+    """One write: serialised with every other write, all of it or none of it.
+
+    In a replica the write is worked out here, then shipped to the system of record, and comes
+    back from there as every other process's does; `tables` names the reference tables it may
+    change (sprint.postgres.SMALL_TABLES; None: any), compared before and after.
+    """
+    with writing(con):
+        replica = replica_of(con)
+        if replica is None:
+            with local_transaction(con):
+                yield con
+            return
+        with local_transaction(con, keep=False):
+            before = replica.before(con, tables)
+            yield con
+            replica.ship(con, before)
+        replica.catch_up()
+
+
+@contextmanager
+def local_transaction(con, *, keep: bool = True):
+    """All or nothing on this DuckDB connection alone (a migration, a replica applying a change);
+    keep=False rolls it back at the end (a replica's write, once shipped).
 
     A write the disk refuses (full, read-only) is rolled back, so the connection can write again
     once there is room, and becomes a StoreError that says so in one sentence.
@@ -277,7 +342,10 @@ def transaction(con):
         con.execute("BEGIN TRANSACTION")
         try:
             yield con
-            commit(con)
+            if keep:
+                commit(con)
+            else:
+                con.execute("ROLLBACK")
         except BaseException as exc:
             try:
                 con.execute("ROLLBACK")
@@ -318,4 +386,8 @@ def upload_version(con) -> int:
 
 
 def next_upload_id(con) -> int:
+    """A new upload id (also a data version): the system of record's, for a replica."""
+    replica = replica_of(con)
+    if replica is not None:
+        return replica.next_id()
     return con.execute("SELECT nextval('upload_id_seq')").fetchall()[0][0]

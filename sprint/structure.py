@@ -95,7 +95,9 @@ def rebuild_structure(con) -> None:
     deepest = con.execute("SELECT coalesce(max(depth), 0) FROM unit_levels").fetchall()[0][0]
     for depth in range(deepest - 1, -1, -1):
         con.execute(FALLBACK_TARGETS_SQL, {"depth": depth})
-    version = con.execute("SELECT nextval('upload_id_seq')").fetchall()[0][0]
+    from .store import next_upload_id  # store builds on this module
+
+    version = next_upload_id(con)
     con.execute("DELETE FROM unit_changes")
     con.execute("INSERT INTO unit_changes SELECT unit_code, ?, ? FROM units", [EVERY_DAY, version])
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 import sprint
+from postgres_cluster import cluster
 from sprint import demo
+from sprint.store import REPLICAS
 
 # AppTest runs the pages in this process: a test that commits and then reruns a page sees its
 # commit at once, not at the next beat of the publication (pages/reads.py; its own test sets it)
@@ -34,9 +36,31 @@ def load_scenario(con):
     return con
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """One throw-away PostgreSQL cluster for the test session (tests/postgres_cluster.py)."""
+    with cluster() as running:
+        yield running
+
+
 @pytest.fixture
-def con():
-    connection = fresh_store()
+def postgres_url(postgres):
+    """A new, empty PostgreSQL database: the system of record of one test."""
+    url = postgres.new_database()
+    yield url
+    for replica in list(REPLICAS.values()):
+        if replica.url == url:
+            replica.close()
+    postgres.drop_database(url)
+
+
+# the engine's tests run on both stores: an embedded DuckDB store, and a replica of PostgreSQL
+STORES = ("duckdb", "postgresql")
+
+
+@pytest.fixture(params=STORES)
+def con(request):
+    connection = fresh_store(request.getfixturevalue("postgres_url") if request.param == "postgresql" else ":memory:")
     yield connection
     connection.close()
 

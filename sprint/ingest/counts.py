@@ -7,7 +7,7 @@ from datetime import date
 from .. import audit
 from ..anomalies import file_flags
 from ..errors import MAX_PROBLEMS, Problem, ValidationError
-from ..store import transaction, vietnam_today, write_lock
+from ..store import transaction, vietnam_today, writing
 from ..structure import mark_changed
 from .history import IngestResult, _already_taken, _record_upload, _rejections_recorded, _sha, _taken_before
 from .reading import _source_bytes, read_file
@@ -335,11 +335,11 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today, record
             raise ValidationError(name, problems)
     if not commit:
         return _assess(cur, name, long=_is_long(header), repeated=repeated, preview=True)[0]
-    with write_lock:  # what changes is worked out in the transaction that writes it: another writer may have just committed
+    with writing(cur):  # what changes is worked out in the transaction that writes it: another writer may have just committed
         taken = _already_taken(cur, sha, "counts")
         if taken is not None:
             return _taken_before(cur, name, "counts", taken, uploaded_by)
-        with transaction(cur):
+        with transaction(cur, tables=()):
             result, extends_only = _assess(cur, name, long=_is_long(header), repeated=repeated, preview=False)
             upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
                                        rows=result.rows, outcome="committed", problems=result.warnings)

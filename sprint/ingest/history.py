@@ -68,7 +68,7 @@ def _rejections_recorded(con, cur, *, kind, name, sha, uploaded_by, record: bool
     except ValidationError as exc:
         if record:
             rows = _staged_rows(cur)
-            with transaction(con):
+            with transaction(con, tables=()):
                 upload_id = _record_upload(con, kind=kind, name=exc.file, sha=sha, uploaded_by=uploaded_by,
                                            rows=rows, outcome="rejected", problems=exc.problems)
                 audit.record(con, kind, account=uploaded_by, outcome="rejected", upload_id=upload_id,
@@ -81,7 +81,7 @@ def _taken_before(cur, name: str, kind: str, upload_id: int, uploaded_by: str | 
     """The result for a file whose bytes were committed before (upload `upload_id`): nothing
     is taken again; the attempt goes into the audit log."""
     if record:
-        with transaction(cur):
+        with transaction(cur, tables=()):
             audit.record(cur, kind, account=uploaded_by, outcome="already_taken", upload_id=upload_id,
                          file_name=name)
     return IngestResult(name, kind, committed=False, already_taken=True, upload_id=upload_id)

@@ -1,0 +1,419 @@
+"""PostgreSQL as the system of record: `SPRINT_DB=postgresql://…` (or `--db postgresql://…`).
+
+Each process (a dashboard replica, a command, the inbox's watcher) reads its own in-memory DuckDB
+copy of the store: the same schema, the same figure SQL, the same caches. The copy is loaded at
+start and kept current from PostgreSQL, which announces each change (NOTIFY) and is polled as a
+fallback (`follow`).
+
+A write is worked out on the copy by the same DuckDB code as in an embedded store, inside the
+system of record's one write lock after applying every earlier change, so its checks see the
+latest data. Then it is shipped: the rows it changed go to PostgreSQL in one transaction under a
+new change number. The copy drops its own transaction and applies that change from PostgreSQL
+like every other process's. So every replica derives the spans, the tree closure, the effective
+targets and the data versions from the same rows with the same code, and every id (uploads,
+audit entries, data versions) is PostgreSQL's.
+
+What travels: the base tables. A reference table (SMALL_TABLES, a few thousand rows at most)
+travels whole when a change touches it; counts, history, uploads and the audit log travel by
+change number. Derived tables and columns never do.
+
+Why not a DuckDB extension (the postgres scanner): the PyPI packages of DuckDB's extensions
+exist for DuckDB 1.4.4 only, and the pinned 2.0.0 cannot load them; nothing may download at run
+time. psycopg's COPY (CSV) moves whole tables at about a million rows a second, and the deltas
+are a few rows.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import threading
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from . import store
+from .errors import StoreError
+from .ingest.counts import SPLIT_SPANS_SQL
+from .structure import mark_changed, rebuild_structure
+
+log = logging.getLogger("sprint")
+
+# reference tables: small, copied whole when a change touches them
+SMALL_TABLES = ("metrics", "units", "campaigns", "phases", "targets", "accounts", "sessions")
+# the reference tables the derived structure is built from (a change to one rebuilds it)
+STRUCTURE_TABLES = frozenset({"metrics", "units", "campaigns", "phases", "targets"})
+# logs: copied by change number
+LOG_TABLES = ("uploads", "counts", "count_history", "audit_log")
+# columns each replica derives for itself
+DERIVED_COLUMNS = {"counts": ("valid_until",)}
+# keys PostgreSQL has where DuckDB's table has none: a count is upserted by its key (DuckDB's
+# ingest keeps it unique without an index, store.SPANS_SQL), an audit entry is PostgreSQL's by its id
+EXTRA_KEYS = {"counts": ("date", "unit_code", "metric"), "audit_log": ("audit_id",)}
+PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "DATE": "date", "DOUBLE": "double precision",
+            "BOOLEAN": "boolean", "TIMESTAMP WITH TIME ZONE": "timestamptz"}
+# the key of the system of record's one write lock (pg_advisory_lock)
+WRITE_LOCK = 0x5350524E54  # "SPRNT"
+CHANNEL = "sprint_changes"
+# a replica's own audit entries, before they are shipped, are numbered from here (PostgreSQL's
+# never reach it), so the write finds them and PostgreSQL numbers them
+LOCAL_IDS = 1 << 62
+# how often a replica looks for a change when no announcement came (a lost NOTIFY, a restart)
+POLL_SECONDS = 5.0
+RETRY_SECONDS = 2.0
+PG_SCHEMA_VERSION = 1
+
+
+def where(url: str) -> str:
+    """host:port of a URL, for messages (never its password)."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}/{parts.path.lstrip('/')}"
+
+
+def unreachable(url: str, exc: Exception) -> StoreError:
+    return StoreError(f"The system of record (PostgreSQL at {where(url)}) cannot be reached ({_first_line(exc)}); "
+                      "nothing was saved. Try again in a minute.")
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+class Schema:
+    """The replicated tables' columns, read from a DuckDB store's current schema (one schema for
+    both stores), and PostgreSQL's DDL made from them."""
+
+    def __init__(self, duck):
+        self.columns: dict[str, list[str]] = {}
+        self.ddl: list[str] = []
+        for table in (*SMALL_TABLES, *LOG_TABLES):
+            rows = duck.execute("""SELECT column_name, data_type, is_nullable FROM information_schema.columns
+                                   WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position""",
+                                [table]).fetchall()
+            rows = [r for r in rows if r[0] not in DERIVED_COLUMNS.get(table, ())]
+            self.columns[table] = [name for name, _, _ in rows]
+            keys = duck.execute("""SELECT constraint_column_names FROM duckdb_constraints()
+                                   WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'""", [table]).fetchall()
+            key = list(keys[0][0]) if keys else list(EXTRA_KEYS.get(table, ()))
+            columns = [f"{name} {PG_TYPES[kind]}{' NOT NULL' if nullable == 'NO' else ''}"
+                       + (" DEFAULT nextval('audit_id_seq')" if (table, name) == ("audit_log", "audit_id") else "")
+                       for name, kind, nullable in rows]
+            columns.append("change_id bigint NOT NULL DEFAULT 0")
+            if key:
+                columns.append(f"PRIMARY KEY ({', '.join(key)})")
+            self.ddl.append(f"CREATE TABLE {table} ({', '.join(columns)})")
+            if table in LOG_TABLES:
+                self.ddl.append(f"CREATE INDEX {table}_change ON {table} (change_id)")
+        self.ddl[:0] = ["CREATE SEQUENCE upload_id_seq", "CREATE SEQUENCE audit_id_seq", "CREATE SEQUENCE change_id_seq"]
+        self.ddl += ["CREATE TABLE changes (change_id bigint PRIMARY KEY, tables text[] NOT NULL, "
+                     "at timestamptz NOT NULL DEFAULT now())",
+                     "CREATE INDEX count_history_key ON count_history (date, unit_code, metric)"]
+
+    def shipped(self, table: str) -> list[str]:
+        """The columns a write ships (an audit entry's id is PostgreSQL's to give)."""
+        return [c for c in self.columns[table] if (table, c) != ("audit_log", "audit_id")]
+
+
+def pg_connect(url: str) -> psycopg.Connection:
+    try:
+        pg = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise unreachable(url, exc) from exc
+    pg.execute("SET TimeZone = 'UTC'")
+    return pg
+
+
+def ensure_schema(pg: psycopg.Connection, schema: Schema) -> None:
+    """Create the system of record's tables on first use (under the write lock, so two replicas
+    starting together create them once)."""
+    pg.execute("SELECT pg_advisory_lock(%s)", [WRITE_LOCK])
+    try:
+        pg.execute("CREATE TABLE IF NOT EXISTS sprint_meta (key text PRIMARY KEY, value text NOT NULL)")
+        row = pg.execute("SELECT value FROM sprint_meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            with pg.transaction():
+                for statement in schema.ddl:
+                    pg.execute(statement)
+                pg.execute("INSERT INTO sprint_meta VALUES ('schema_version', %s)", [str(PG_SCHEMA_VERSION)])
+        elif int(row[0]) != PG_SCHEMA_VERSION:
+            raise StoreError(f"The system of record is at schema {row[0]}; this release reads schema "
+                             f"{PG_SCHEMA_VERSION}.")
+    finally:
+        pg.execute("SELECT pg_advisory_unlock(%s)", [WRITE_LOCK])
+
+
+def to_csv(relation) -> bytes:
+    """A DuckDB relation as CSV rows for PostgreSQL's COPY (empty text quoted, NULL empty)."""
+    buffer = io.BytesIO()
+    pacsv.write_csv(relation.to_arrow_table(), buffer, pacsv.WriteOptions(include_header=False))
+    return buffer.getvalue()
+
+
+def from_csv(data: bytes, columns: list[str]) -> pa.Table:
+    """PostgreSQL's CSV as text columns (DuckDB casts them into the table's types)."""
+    return pacsv.read_csv(io.BytesIO(data), read_options=pacsv.ReadOptions(column_names=columns),
+                          convert_options=pacsv.ConvertOptions(
+                              column_types={c: pa.string() for c in columns}, strings_can_be_null=True,
+                              quoted_strings_can_be_null=False))
+
+
+def copy_in(pg, table: str, columns: list[str], data: bytes) -> None:
+    if data:
+        with pg.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(data)
+
+
+def copy_out(pg, query: str) -> bytes:
+    buffer = io.BytesIO()
+    with pg.cursor().copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    return buffer.getvalue()
+
+
+class Replica:
+    """One process's copy of a PostgreSQL system of record, and the way its writes go there."""
+
+    def __init__(self, url: str, duck):
+        self.url = url
+        self.duck = duck.cursor()  # the copy's own cursor, for applying changes
+        self.schema = Schema(duck)
+        self.pg = pg_connect(url)
+        ensure_schema(self.pg, self.schema)
+        self.applied = 0  # the last change applied
+        self.allocated: list[int] = []  # upload ids given to the write under way
+        self.held = 0
+        self.stopped = threading.Event()
+        self.reachable = True
+        self.token = secrets.token_hex(8)
+        duck.execute("INSERT INTO meta VALUES ('replica_of', ?)", [self.token])
+        duck.execute(f"CREATE SEQUENCE replica_audit_id START {LOCAL_IDS}")
+        duck.execute("ALTER TABLE audit_log ALTER COLUMN audit_id SET DEFAULT nextval('replica_audit_id')")
+        store.REPLICAS[self.token] = self
+
+    # -- the connection ---------------------------------------------------------------------
+    def _live(self) -> psycopg.Connection:
+        """The connection to PostgreSQL, opened again after it was lost (a restart)."""
+        if self.pg.closed or self.pg.broken:
+            self.pg = pg_connect(self.url)
+        return self.pg
+
+    # -- loading and applying -------------------------------------------------------------------
+    def load(self) -> None:
+        """Copy the whole store, as of one snapshot, and derive the rest."""
+        pg = self._live()
+        with pg.transaction():
+            pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            last = pg.execute("SELECT coalesce(max(change_id), 0) FROM changes").fetchone()[0]
+            fetched = {table: copy_out(pg, f"SELECT {', '.join(cols)} FROM {table}")
+                       for table, cols in self.schema.columns.items()}
+        with store.local_transaction(self.duck):
+            for table in (*SMALL_TABLES, *LOG_TABLES):
+                self.duck.execute(f"DELETE FROM {table}")
+                if table != "counts":
+                    self._insert(table, fetched[table])
+            self._insert_counts(fetched["counts"])
+            rebuild_structure(self.duck)
+            self.applied = last
+
+    def _incoming(self, table: str, data: bytes) -> str | None:
+        """Register PostgreSQL's rows as the view `incoming`; None when there are none."""
+        if not data:
+            return None
+        self.duck.register("incoming", from_csv(data, self.schema.columns[table]))
+        return ", ".join(self.schema.columns[table])
+
+    def _insert(self, table: str, data: bytes) -> None:
+        columns = self._incoming(table, data)
+        if columns:
+            self.duck.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming")
+            self.duck.unregister("incoming")
+
+    def _insert_counts(self, data: bytes) -> None:
+        """Every count, each with the date until which it holds (store.SPANS_SQL)."""
+        if self._incoming("counts", data):
+            self.duck.execute("""
+                INSERT INTO counts
+                SELECT date, unit_code, metric, value, upload_id,
+                       coalesce(lead(date) OVER (PARTITION BY unit_code, metric ORDER BY date), 'infinity'::DATE)
+                FROM (SELECT date::DATE AS date, unit_code, metric, value::BIGINT AS value,
+                             upload_id::BIGINT AS upload_id FROM incoming)
+                ORDER BY date, unit_code, metric""")
+            self.duck.unregister("incoming")
+
+    def _apply_counts(self, data: bytes) -> None:
+        """Counts new or changed since the last change applied: set them, split the spans they
+        fall in, and record the change for every unit above them (as an ingest does)."""
+        if not self._incoming("counts", data):
+            return
+        self.duck.execute("""
+            CREATE OR REPLACE TEMP TABLE changed AS
+            SELECT i.date::DATE AS date, i.unit_code, i.metric, i.value::BIGINT AS value,
+                   i.upload_id::BIGINT AS upload_id, c.rowid AS stored_row, c.rowid IS NULL AS is_new
+            FROM incoming i LEFT JOIN counts c
+              ON c.date = i.date::DATE AND c.unit_code = i.unit_code AND c.metric = i.metric""")
+        self.duck.unregister("incoming")
+        self.duck.execute("""UPDATE counts c SET value = k.value, upload_id = k.upload_id
+                             FROM changed k WHERE NOT k.is_new AND c.rowid = k.stored_row""")
+        self.duck.execute("""INSERT INTO counts SELECT date, unit_code, metric, value, upload_id, 'infinity'::DATE
+                             FROM changed WHERE is_new ORDER BY date, unit_code, metric""")
+        self.duck.execute(SPLIT_SPANS_SQL)
+        mark_changed(self.duck, self.duck.execute("SELECT max(upload_id) FROM changed").fetchall()[0][0])
+
+    def catch_up(self) -> bool:
+        """Apply every change committed since the last one applied; whether there was one."""
+        with store.write_lock:
+            pg = self._live()
+            last = pg.execute("SELECT coalesce(max(change_id), 0) FROM changes").fetchone()[0]
+            if last <= self.applied:
+                return False
+            since = self.applied
+            with pg.transaction():
+                pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                tables = set().union(*(set(t) for (t,) in pg.execute(
+                    "SELECT tables FROM changes WHERE change_id > %s AND change_id <= %s", [since, last])))
+                small = [t for t in SMALL_TABLES if t in tables]
+                fetched = {t: copy_out(pg, f"SELECT {', '.join(self.schema.columns[t])} FROM {t}") for t in small}
+                for table in LOG_TABLES:
+                    fetched[table] = copy_out(pg, f"SELECT {', '.join(self.schema.columns[table])} FROM {table} "
+                                                  f"WHERE change_id > {since} AND change_id <= {last}")
+            with store.local_transaction(self.duck):
+                for table in small:
+                    self.duck.execute(f"DELETE FROM {table}")
+                    self._insert(table, fetched[table])
+                for table in ("uploads", "count_history", "audit_log"):
+                    self._insert(table, fetched[table])
+                self._apply_counts(fetched["counts"])
+                if STRUCTURE_TABLES & set(small):
+                    rebuild_structure(self.duck)
+            self.applied = last
+            return True
+
+    # -- writing --------------------------------------------------------------------------------
+    @contextmanager
+    def writing(self):
+        """Hold the system of record's write lock (in this process's write lock), having applied
+        every change before it."""
+        if self.held:
+            self.held += 1
+            try:
+                yield
+            finally:
+                self.held -= 1
+            return
+        try:
+            self._live().execute("SELECT pg_advisory_lock(%s)", [WRITE_LOCK])
+            self.catch_up()
+        except psycopg.OperationalError as exc:
+            raise unreachable(self.url, exc) from exc
+        self.held = 1
+        try:
+            yield
+        finally:
+            self.held = 0
+            try:
+                self.pg.execute("SELECT pg_advisory_unlock(%s)", [WRITE_LOCK])
+            except psycopg.Error:
+                pass  # a lost connection has released it
+
+    def next_id(self) -> int:
+        """An upload id (and data version) from the system of record's sequence."""
+        value = self._live().execute("SELECT nextval('upload_id_seq')").fetchone()[0]
+        self.allocated.append(value)
+        return value
+
+    def before(self, duck, tables) -> dict[str, int]:
+        """At a write's start: a digest of each reference table it may change."""
+        self.allocated = []
+        return {table: _digest(duck, table) for table in (SMALL_TABLES if tables is None else tables)}
+
+    def ship(self, duck, before: dict[str, int]) -> None:
+        """Send what the write under way changed to the system of record, as one change."""
+        small = [t for t, digest in before.items() if _digest(duck, t) != digest]
+        ids = list(self.allocated)
+        listed = f"[{', '.join(map(str, ids))}]::BIGINT[]"  # whole numbers only: written in the SQL
+        selections = {
+            "uploads": f"FROM uploads WHERE list_contains({listed}, upload_id)",
+            "counts": f"FROM counts WHERE list_contains({listed}, upload_id)",
+            "count_history": f"FROM count_history WHERE list_contains({listed}, replaced_by)",
+            "audit_log": f"FROM audit_log WHERE audit_id >= {LOCAL_IDS}",
+        }
+        if not small and not ids and not duck.execute("SELECT count(*) FROM audit_log WHERE audit_id >= ?",
+                                                      [LOCAL_IDS]).fetchall()[0][0]:
+            return  # nothing changed (a reference file loaded again as it was)
+        try:
+            pg = self._live()
+            with pg.transaction():
+                change = pg.execute("SELECT nextval('change_id_seq')").fetchone()[0]
+                pg.execute("INSERT INTO changes (change_id, tables) VALUES (%s, %s)", [change, small])
+                for table in small:
+                    columns = self.schema.columns[table]
+                    pg.execute(f"DELETE FROM {table}")
+                    copy_in(pg, table, [*columns, "change_id"],
+                            to_csv(duck.sql(f"SELECT {', '.join(columns)}, {change} FROM {table}")))
+                for table, rows_of in selections.items():
+                    columns = self.schema.shipped(table)
+                    rows = to_csv(duck.sql(f"SELECT {', '.join(columns)}, {change} {rows_of}"))
+                    if table == "counts" and rows:
+                        pg.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_counts "
+                                   "(LIKE counts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+                        copy_in(pg, "incoming_counts", [*columns, "change_id"], rows)
+                        pg.execute(f"""INSERT INTO counts SELECT * FROM incoming_counts
+                                       ON CONFLICT (date, unit_code, metric) DO UPDATE
+                                       SET value = EXCLUDED.value, upload_id = EXCLUDED.upload_id,
+                                           change_id = EXCLUDED.change_id""")
+                    else:
+                        copy_in(pg, table, [*columns, "change_id"], rows)
+                pg.execute(f"NOTIFY {CHANNEL}, '{change}'")
+        except psycopg.OperationalError as exc:
+            raise unreachable(self.url, exc) from exc
+
+    # -- following --------------------------------------------------------------------------------
+    def follow(self) -> threading.Thread:
+        """Apply each change as PostgreSQL announces it, and look every POLL_SECONDS anyway; when
+        PostgreSQL cannot be reached, say so once, keep the figures, and try again."""
+        thread = threading.Thread(target=self._follow, name="sprint-replica", daemon=True)
+        thread.start()
+        return thread
+
+    def _follow(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as listener:
+                    listener.execute(f"LISTEN {CHANNEL}")
+                    self.catch_up()
+                    if not self.reachable:
+                        log.warning("The system of record (PostgreSQL at %s) is back; the figures are current again.",
+                                    where(self.url))
+                    self.reachable = True
+                    while not self.stopped.is_set():
+                        for _ in listener.notifies(timeout=POLL_SECONDS, stop_after=1):
+                            pass
+                        self.catch_up()
+            except (psycopg.OperationalError, StoreError) as exc:
+                if self.reachable:
+                    log.warning("The system of record (PostgreSQL at %s) cannot be reached (%s); the dashboard "
+                                "shows the figures it has and tries again every %.0f s.", where(self.url),
+                                _first_line(exc), RETRY_SECONDS)
+                self.reachable = False
+                self.stopped.wait(RETRY_SECONDS)
+
+    def close(self) -> None:
+        self.stopped.set()
+        store.REPLICAS.pop(self.token, None)
+        self.pg.close()
+
+
+def _digest(duck, table: str) -> int:
+    return duck.execute(f"SELECT count(*) * 1000003 + coalesce(sum(hash(t)), 0) FROM {table} t").fetchall()[0][0]
+
+
+def open_replica(url: str):
+    """A new in-memory copy of the system of record at `url` (created empty on first use)."""
+    duck = store.connect(":memory:")
+    replica = Replica(url, duck)
+    replica.load()
+    return duck
