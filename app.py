@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import streamlit as st
 from starlette.middleware import Middleware
@@ -19,6 +18,7 @@ from starlette.middleware import Middleware
 from pages import reads
 from pages.session import PEER_HEADER
 from sprint.inbox import start_watcher
+from sprint.store import store_folder
 
 
 class PeerHeader:
@@ -57,7 +57,7 @@ sys.setswitchinterval(0.001)
 async def lifespan(_app):
     path = reads.store_path()
     con = reads.get_store(path)
-    inbox = os.environ.get("SPRINT_INBOX", str(Path(path).parent / "inbox"))
+    inbox = os.environ.get("SPRINT_INBOX", str(store_folder(path) / "inbox"))
     stop = None
     if inbox != "off":
         stop = start_watcher(con, inbox, interval=1.0, settle=float(os.environ.get("SPRINT_INBOX_SETTLE", "1")))

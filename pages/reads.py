@@ -16,6 +16,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import sprint
 from sprint import demo
+from sprint.store import is_url, replica_of
 from sprint.structure import EVERY_DAY
 
 # How many reads the store computes at once: as many as the machine has cores. More gain nothing
@@ -42,8 +43,10 @@ def store_path() -> str:
 @st.cache_resource(show_spinner="Đang mở kho số liệu… / Opening the store…")
 def get_store(path: str):
     """The one read-write connection of this process (DuckDB allows one writer per file); a new
-    store is created with the demo data."""
-    is_new = not Path(path).exists()
+    store file is created with the demo data. With a PostgreSQL store, this process's replica,
+    which follows every change from then on."""
+    replica = is_url(path)
+    is_new = not replica and not Path(path).exists()
     con = sprint.connect(path)
     # the dashboard shares the machine: DuckDB spills to disk beyond this rather than grow the process
     # (ten province heads opening their pages at once on a fresh server, national store: peak RSS
@@ -52,6 +55,8 @@ def get_store(path: str):
     sprint.init_store(con)
     if is_new:
         demo.build_demo(con)
+    if replica:
+        replica_of(con).follow()
     return con
 
 

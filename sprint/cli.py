@@ -29,7 +29,7 @@ from .ingest import upload_history
 from .leaderboard import MOVERS_DAYS, leaderboard, top_movers
 from .progress import (LEVELS, attainment_matrix, complete_date, coverage, late_payment, progress, reporting,
                        series, trend)
-from .store import connect, default_db_path
+from .store import connect, default_db_path, is_url, store_folder
 
 FORMATS = click.Choice(["table", "csv", "json"])
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -56,20 +56,22 @@ class AsOf(click.ParamType):
 
 
 db_option = click.option(
-    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="The store file (default: $SPRINT_DB, else data/sprint.duckdb).")
+    "--db", "db", default=None, metavar="FILE|URL",
+    help="The store: a file, or a postgresql:// URL (default: $SPRINT_DB, else data/sprint.duckdb).")
 format_option = click.option("--format", "output_format", type=FORMATS, default="table", show_default=True)
 
 
-def _store_path(db: Path | None) -> Path:
-    """--db after the command, else --db before it, else $SPRINT_DB, else data/sprint.duckdb."""
+def _store_path(db: str | None) -> Path | str:
+    """--db after the command, else --db before it, else $SPRINT_DB, else data/sprint.duckdb; a
+    postgresql:// URL stays a URL."""
     if db is None:
         context = click.get_current_context(silent=True)
         db = (context.find_root().obj or {}).get("db") if context else None
-    return Path(db or default_db_path())
+    location = db or default_db_path()
+    return str(location) if is_url(location) else Path(location)
 
 
-def _open(db: Path | None):
+def _open(db: str | None):
     return connect(_store_path(db))
 
 
@@ -114,6 +116,8 @@ def cli(context, db) -> None:
 def init(db, demo, scale, days, reset):
     """Create the store with the shipped campaigns and their national targets."""
     path = _store_path(db)
+    if reset and is_url(path):
+        _fail("--reset deletes a store file; to start a PostgreSQL store again, drop its database and create it anew.")
     if reset:
         for leftover in (path, path.with_name(path.name + ".wal")):
             leftover.unlink(missing_ok=True)
@@ -127,7 +131,7 @@ def init(db, demo, scale, days, reset):
         elif demo and scale == "national":
             from .national import build_national  # the generators load only for the commands that use them
 
-            build_national(con, days=days, folder=path.parent)
+            build_national(con, days=days, folder=store_folder(_store_path(db)))
         elif demo:
             from .demo import build_demo
 
@@ -138,9 +142,9 @@ def init(db, demo, scale, days, reset):
     click.echo(f"Store {path}: campaigns {', '.join(campaigns)}; {counts[0]} counts from {counts[1]} units.")
 
 
-def default_inbox(db: Path | None) -> Path:
+def default_inbox(db: str | None) -> Path:
     """The inbox of a store: the folder `inbox` beside the store file."""
-    return _store_path(db).parent / "inbox"
+    return store_folder(_store_path(db)) / "inbox"
 
 
 def _handoff_all(db, files, as_name: str | None) -> None:
@@ -403,6 +407,26 @@ def briefing(db, as_of, unit, lang, as_name, out):
 
 read_command("history", upload_history, click.option("--unit", default=None),
              click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True))
+
+
+@cli.command("migrate")
+@click.option("--from", "source", type=click.Path(dir_okay=False, exists=True, path_type=Path), required=True,
+              help="The embedded store file to move (stop the dashboard that owns it first).")
+@click.option("--to", "target", required=True, metavar="URL", help="The PostgreSQL system of record: postgresql://…")
+@_guarded
+def migrate_command(source, target):
+    """Move an embedded store into PostgreSQL, history and accounts included (again: no change)."""
+    if not is_url(target):
+        _fail(f"{target} is not a PostgreSQL URL; write postgresql://user@host:port/database.")
+    from .postgres import migrate_store, where
+
+    con = connect(source)
+    moved = migrate_store(con, target)
+    click.echo(f"Moved {source} to PostgreSQL at {where(target)}:")
+    for table, (rows, there) in moved.items():
+        click.echo(f"  {table}: {rows:,} rows moved" + (f", {there:,} already there" if there else ""))
+    if not any(rows for rows, _ in moved.values()):
+        click.echo("Nothing new: everything was there already.")
 
 
 @cli.command()

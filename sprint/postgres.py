@@ -417,3 +417,46 @@ def open_replica(url: str):
     replica = Replica(url, duck)
     replica.load()
     return duck
+
+
+def migrate_store(source, url: str) -> dict[str, tuple[int, int]]:
+    """Move an embedded store (`source`, a DuckDB connection) into the system of record at
+    `url`, history, uploads, accounts and audit log included: per table, (rows moved, rows that
+    were there already). A row already there is kept as it is, so migrating twice changes
+    nothing; the replicas running take what was moved like any other change."""
+    schema = Schema(source)
+    pg = pg_connect(url)
+    try:
+        ensure_schema(pg, schema)
+        pg.execute("SELECT pg_advisory_lock(%s)", [WRITE_LOCK])
+        moved: dict[str, tuple[int, int]] = {}
+        with pg.transaction() as transaction:
+            change = pg.execute("SELECT nextval('change_id_seq')").fetchone()[0]
+            for table, columns in schema.columns.items():
+                pg.execute(f"CREATE TEMP TABLE incoming_{table} (LIKE {table}) ON COMMIT DROP")
+                copy_in(pg, f"incoming_{table}", [*columns, "change_id"],
+                        to_csv(source.sql(f"SELECT {', '.join(columns)}, {change} FROM {table}")))
+                offered = pg.execute(f"SELECT count(*) FROM incoming_{table}").fetchone()[0]
+                if table == "count_history":  # no key: a value is there when its upload and key are
+                    inserted = pg.execute("""INSERT INTO count_history SELECT * FROM incoming_count_history i
+                        WHERE NOT EXISTS (SELECT 1 FROM count_history h WHERE h.upload_id = i.upload_id
+                            AND h.date = i.date AND h.unit_code = i.unit_code AND h.metric = i.metric)""").rowcount
+                else:
+                    inserted = pg.execute(f"INSERT INTO {table} SELECT * FROM incoming_{table} "
+                                          "ON CONFLICT DO NOTHING").rowcount
+                moved[table] = (inserted, offered - inserted)
+            if not any(inserted for inserted, _ in moved.values()):
+                raise psycopg.Rollback(transaction)
+            last_id = source.execute("""SELECT greatest((SELECT coalesce(max(upload_id), 0) FROM uploads),
+                                                        (SELECT coalesce(max(version), 0) FROM unit_changes))""").fetchall()[0][0]
+            pg.execute("SELECT setval('upload_id_seq', greatest((SELECT last_value FROM upload_id_seq), %s))", [last_id])
+            pg.execute("SELECT setval('audit_id_seq', greatest((SELECT last_value FROM audit_id_seq), "
+                       "(SELECT coalesce(max(audit_id), 1) FROM audit_log)))")
+            pg.execute("INSERT INTO changes (change_id, tables) VALUES (%s, %s)",
+                       [change, [t for t in SMALL_TABLES if moved[t][0]]])
+            pg.execute(f"NOTIFY {CHANNEL}, '{change}'")
+        return moved
+    except psycopg.OperationalError as exc:
+        raise unreachable(url, exc) from exc
+    finally:
+        pg.close()

@@ -227,6 +227,11 @@ def default_db_path() -> Path | str:
     return location if is_url(location) else Path(location)
 
 
+def store_folder(location) -> Path:
+    """The folder beside a store file, where its inbox is (data/ for a PostgreSQL store)."""
+    return DATA_DIR if is_url(location) else Path(location).parent
+
+
 def replica_of(con):
     """The system of record `con` is a replica of (sprint.postgres.Replica), or None for an
     embedded store. Free when this process has no replica."""
