@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import sprint
-from postgres_cluster import cluster
+from deploy.servers import cluster
 from sprint import demo
 from sprint.store import REPLICAS
 
@@ -38,7 +38,7 @@ def load_scenario(con):
 
 @pytest.fixture(scope="session")
 def postgres():
-    """One throw-away PostgreSQL cluster for the test session (tests/postgres_cluster.py)."""
+    """One throw-away PostgreSQL cluster for the test session (deploy/servers.py)."""
     with cluster() as running:
         yield running
 
