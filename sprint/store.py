@@ -27,7 +27,21 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
 SCHEMA_VERSION = 8
 
-SCHEMA_SQL = """
+# The current schema: what a new store is made with. An older store is brought to it by the
+# migrations below, one version at a time (a test checks that a store made with the first schema
+# and migrated has the same tables, columns, keys and views as a new one).
+#
+# counts: the current value per date, unit and metric, the upload that brought it, and
+# valid_until, the date of the next report for the same unit and metric ('infinity' while it is
+# the latest), so "the latest report on or before d" is a filter, date <= d < valid_until, rather
+# than an aggregate over the whole history. counts has no index: ingest keeps (date, unit_code,
+# metric) unique (a file's conflicting rows are rejected, and a known key is updated, never
+# inserted), and an index would cost each day's ingest more than it saves any read (reads scan by
+# date and span, not by key).
+# count_history: what counts does not say (a value a correction replaced, with the upload that
+# had brought it, and a value an upload sent again unchanged), each with the upload that put it
+# there (replaced_by); upload_rows is every row each upload brought.
+TABLES_SQL = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 CREATE SEQUENCE upload_id_seq START 1;
 CREATE TABLE metrics (
@@ -51,7 +65,9 @@ CREATE TABLE campaigns (
     dispatch VARCHAR,
     baseline DATE NOT NULL,
     ends DATE NOT NULL,
-    late_payment_max_pct DOUBLE
+    late_payment_max_pct DOUBLE,
+    complete_share DOUBLE,              -- the share of reporting units that makes a day complete
+    name_en VARCHAR
 );
 CREATE TABLE phases (
     campaign_id VARCHAR NOT NULL,
@@ -80,30 +96,26 @@ CREATE TABLE targets (
     upload_id BIGINT,
     PRIMARY KEY (campaign_id, unit_code, metric, milestone)
 );
+CREATE TABLE count_history (
+    upload_id BIGINT NOT NULL,
+    date DATE NOT NULL,
+    unit_code VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    value BIGINT NOT NULL,
+    replaced_by BIGINT
+);
 CREATE TABLE counts (
     date DATE NOT NULL,
     unit_code VARCHAR NOT NULL,
     metric VARCHAR NOT NULL,
     value BIGINT NOT NULL,
     upload_id BIGINT NOT NULL,
-    PRIMARY KEY (date, unit_code, metric)
-);
-CREATE TABLE count_history (
-    upload_id BIGINT NOT NULL,
-    date DATE NOT NULL,
-    unit_code VARCHAR NOT NULL,
-    metric VARCHAR NOT NULL,
-    value BIGINT NOT NULL
+    valid_until DATE NOT NULL
 );
 """
 
-# Version 2: each count knows until when it holds (the date of the next report for the same unit
-# and metric, 'infinity' while it is the latest), so "the latest report on or before d" is a
-# filter, date <= d < valid_until, rather than an aggregate over the whole history; and the
-# derived structure (tree closure, levels, effective targets, per-unit versions) is kept as tables.
-# counts has no index: ingest keeps (date, unit_code, metric) unique (a file's conflicting rows
-# are rejected, and a known key is updated, never inserted), and an index would cost each
-# day's ingest more than it saves any read (reads scan by date and span, not by key).
+# Version 2: each count knows until when it holds (valid_until), and the derived structure (tree
+# closure, levels, effective targets, per-unit versions) is kept as tables.
 SPANS_SQL = """
 CREATE TABLE counts_v2 (
     date DATE NOT NULL,
@@ -178,15 +190,17 @@ NAME_EN_SQL = "ALTER TABLE campaigns ADD COLUMN name_en VARCHAR"
 # the upload that had brought it) and a value an upload sent again unchanged. Every row each
 # upload brought is the view upload_rows; a day's file of new counts writes no history at all
 # (about 8 ms of a national day's 72 ms ingest; the log grows 1.29 MB a day instead of 2.2 MB).
-UPLOAD_ROWS_SQL = """
-DELETE FROM count_history h USING counts c
-WHERE h.upload_id = c.upload_id AND h.date = c.date AND h.unit_code = c.unit_code AND h.metric = c.metric
-  AND h.value = c.value;
+UPLOAD_ROWS_VIEW_SQL = """
 CREATE VIEW upload_rows AS
 SELECT upload_id, date, unit_code, metric, value FROM counts
 UNION ALL
 SELECT upload_id, date, unit_code, metric, value FROM count_history;
 """
+UPLOAD_ROWS_SQL = """
+DELETE FROM count_history h USING counts c
+WHERE h.upload_id = c.upload_id AND h.date = c.date AND h.unit_code = c.unit_code AND h.metric = c.metric
+  AND h.value = c.value;
+""" + UPLOAD_ROWS_VIEW_SQL
 
 def _to_version_7(con) -> None:
     """Data versions by day (structure.unit_changes): a store's last versions become changes to
@@ -203,8 +217,10 @@ UNIT_CHANGES_SQL = STRUCTURE_TABLES_SQL[STRUCTURE_TABLES_SQL.index("CREATE TABLE
 # again): a replica ships the rows of the uploads it took (sprint.postgres). Earlier rows: unknown.
 REPLACED_BY_SQL = "ALTER TABLE count_history ADD COLUMN replaced_by BIGINT"
 
-# version -> what brings a store from version-1 to version. Version 1 is the first schema.
-MIGRATIONS = {1: lambda con: con.execute(SCHEMA_SQL), 2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
+SCHEMA_SQL = TABLES_SQL + STRUCTURE_TABLES_SQL + ACCOUNTS_SQL + UPLOAD_ROWS_VIEW_SQL
+
+# version -> what brings a store from version-1 to version (version 1 is the first schema).
+MIGRATIONS = {2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
               4: lambda con: con.execute(COMPLETE_SHARE_SQL), 5: lambda con: con.execute(NAME_EN_SQL),
               6: lambda con: con.execute(UPLOAD_ROWS_SQL), 7: _to_version_7,
               8: lambda con: con.execute(REPLACED_BY_SQL)}
@@ -285,7 +301,8 @@ def schema_version(con) -> int:
 
 
 def migrate(con) -> int:
-    """Apply every migration the store has not had yet, each in its own transaction."""
+    """Make a new store with SCHEMA_SQL, or give an older one every migration it has not had yet,
+    each in its own transaction."""
     with write_lock:
         current = schema_version(con)
         if current > SCHEMA_VERSION:
@@ -293,6 +310,11 @@ def migrate(con) -> int:
                 f"This store was written by a newer release (schema {current}); "
                 f"this one reads schema {SCHEMA_VERSION} at most."
             )
+        if current == 0:
+            with local_transaction(con):
+                con.execute(SCHEMA_SQL)
+                con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            return SCHEMA_VERSION
         for version in range(current + 1, SCHEMA_VERSION + 1):
             with local_transaction(con):
                 MIGRATIONS[version](con)
