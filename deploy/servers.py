@@ -134,12 +134,19 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path, *, within: float =
             time.sleep(0.2)
 
 
+class Served(str):
+    """A server's URL, which also knows the server's process id (for its CPU and memory)."""
+
+    pid: int
+
+
 @contextmanager
 def replica(store: str, folder: Path, *, port: int | None = None, env: dict | None = None):
     """One dashboard replica (`streamlit run app.py`) on the store `store`; yields its URL once
-    it answers (a replica catches up with the system of record before it serves a page)."""
+    it answers (a replica catches up with the system of record before it serves a page). Its log
+    is `folder`/streamlit-PORT.log."""
     port = port or free_port()
-    log = folder / f"replica-{port}.log"
+    log = folder / f"streamlit-{port}.log"
     with open(log, "w") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
@@ -148,7 +155,9 @@ def replica(store: str, folder: Path, *, port: int | None = None, env: dict | No
             cwd=ROOT, env={**os.environ, "SPRINT_DB": store, **(env or {})}, stdout=output, stderr=subprocess.STDOUT)
     try:
         _wait_for(f"http://127.0.0.1:{port}/_stcore/health", server, log)
-        yield f"http://127.0.0.1:{port}"
+        url = Served(f"http://127.0.0.1:{port}")
+        url.pid = server.pid
+        yield url
     finally:
         _stop(server)
 

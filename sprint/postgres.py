@@ -361,7 +361,7 @@ class Replica:
                         pg.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_counts "
                                    "(LIKE counts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
                         copy_in(pg, "incoming_counts", [*columns, "change_id"], rows)
-                        pg.execute(f"""INSERT INTO counts SELECT * FROM incoming_counts
+                        pg.execute("""INSERT INTO counts SELECT * FROM incoming_counts
                                        ON CONFLICT (date, unit_code, metric) DO UPDATE
                                        SET value = EXCLUDED.value, upload_id = EXCLUDED.upload_id,
                                            change_id = EXCLUDED.change_id""")

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import sprint
-from conftest import SCENARIO, fresh_store, load_scenario
+from conftest import fresh_store, load_scenario
 from sprint import accounts
 from sprint.cli import cli
 from sprint.store import replica_of

@@ -1,14 +1,10 @@
 """Start the dashboard on a free loopback port and drive it with Debian's Chromium."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+
+from deploy.servers import replica
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -16,53 +12,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Served(str):
-    """The dashboard's URL, which also knows the server's process id (for its memory)."""
-
-    pid: int
-
-
 @contextmanager
 def dashboard(db: Path, *, refresh_seconds: float = 2.0, inbox: str | None = None):
-    """Run `streamlit run app.py` on the store `db`; yield its URL; stop and reap it afterwards."""
-    port = free_port()
-    env = {**os.environ, "SPRINT_DB": str(db), "SPRINT_REFRESH_SECONDS": str(refresh_seconds),
-           "SPRINT_PUBLISH_SECONDS": str(refresh_seconds),
-           "SPRINT_INBOX": inbox or "off", "SPRINT_INBOX_SETTLE": "0.5"}
-    log = open(db.parent / f"streamlit-{port}.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-         "--server.fileWatcherType=none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = Served(f"http://127.0.0.1:{port}")
-    url.pid = server.pid
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"the dashboard did not start: {(db.parent / f'streamlit-{port}.log').read_text()}")
-                time.sleep(0.3)
+    """Run `streamlit run app.py` on the store `db`; yield its URL; stop and reap it afterwards.
+    Its log is streamlit-PORT.log beside the store."""
+    with replica(str(db), db.parent, env={
+            "SPRINT_REFRESH_SECONDS": str(refresh_seconds), "SPRINT_PUBLISH_SECONDS": str(refresh_seconds),
+            "SPRINT_INBOX": inbox or "off", "SPRINT_INBOX_SETTLE": "0.5"}) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 @contextmanager
