@@ -51,6 +51,13 @@ What it prints, per rate and audience:
   in any delta), error alerts, and the tracebacks in the server's log with the error each ended in
   (a page only says that an error happened: Streamlit redacts it);
 - idle: the server's CPU in cores while the audience's pages are open and no data comes.
+
+With `--postgres N` the store is PostgreSQL (issue 20): a throw-away cluster (deploy/servers.py),
+each configuration's copy of the store migrated into a database of its own; the inbox is taken
+by `python -m sprint watch` in a process of its own (the writer), and N dashboard replicas
+(SPRINT_INBOX=off) follow PostgreSQL's changes; the readers are dealt to the replicas in turn (as
+nginx's affinity would). Server CPU is then the replicas' and the writer's together, and peak RSS
+the largest replica's.
 """
 from __future__ import annotations
 
@@ -67,6 +74,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -80,6 +88,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import sprint  # noqa: E402
 from benchmarks.browser import cpu_seconds, peak_memory_mb  # noqa: E402
 from benchmarks.live_reader import FRAGMENT_DONE, FULL_DONE, FULL_RESTARTED, Reader  # noqa: E402
+from deploy.servers import cluster, replica  # noqa: E402
 from e2e.harness import dashboard  # noqa: E402
 from pages.session import COOKIE  # noqa: E402
 from sprint import i18n  # noqa: E402
@@ -344,21 +353,83 @@ def configuration(args, day: Day, template: Path, folder: Path, rate: float, rea
         finally:
             con.close()
     result = Result(rate, readers, reported_before=len(before), before=set(before))
-    with dashboard(store, refresh_seconds=REFRESH_SECONDS, inbox=str(inbox)) as url:
-        asyncio.run(live_day(args, url, day, members, order, inbox, rate, idle, result))
-    log = (folder / f"streamlit-{url.split(':')[-1]}.log").read_text(errors="replace").splitlines()
+    if args.postgres:
+        location = postgres_store(args, store)
+        with served_by_replicas(location, inbox, folder, args.postgres) as servers:
+            asyncio.run(live_day(args, servers, day, members, order, inbox, rate, idle, result))
+        logs = [path.read_text(errors="replace").splitlines() for path in folder.glob("*.log")]
+    else:
+        location = store
+        with dashboard(store, refresh_seconds=REFRESH_SECONDS, inbox=str(inbox)) as url:
+            asyncio.run(live_day(args, Servers([url], [url.pid]), day, members, order, inbox, rate, idle, result))
+        logs = [(folder / f"streamlit-{url.split(':')[-1]}.log").read_text(errors="replace").splitlines()]
+    log = [line for lines in logs for line in lines]
     result.server_tracebacks = sum(line.startswith("Traceback") for line in log)
     # what each traceback ended with (a page shows only that an error happened: Streamlit redacts it)
     result.server_errors = Counter(re.sub(r"[\d.]+ ?[KMG]iB", "…", line)[:200]
                                    for line, after in zip(log, log[1:] + [""])
                                    if re.match(r"[\w.]+(Error|Exception)\b", line) and not after.startswith(" "))
-    result.store = check_store(store, inbox, day, result)
+    result.store = check_store(location, inbox, day, result)
     return result
 
 
-async def live_day(args, url, day: Day, members: list[Member], order: list[str], inbox: Path, rate: float,
-                   idle: float, result: Result) -> None:
-    readers = [DayReader(url, member, day) for member in members]
+@dataclass
+class Servers:
+    """The dashboards the readers are dealt to, and the processes whose CPU is the server's."""
+
+    urls: list[str]
+    pids: list[int]
+    replicas: list[int] = field(default_factory=list)  # the dashboards' pids (peak RSS: the largest)
+
+    def cpu(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.pids)
+
+    def peak_rss_mb(self) -> float:
+        return max(peak_memory_mb(pid) for pid in (self.replicas or self.pids))
+
+
+POSTGRES = {}  # the benchmark's one cluster, started at the first configuration that needs it
+
+
+def postgres_store(args, store: Path) -> str:
+    """A new database of the benchmark's cluster holding the configuration's store (migrated)."""
+    if "cluster" not in POSTGRES:
+        POSTGRES["context"] = cluster()
+        POSTGRES["cluster"] = POSTGRES["context"].__enter__()
+    url = POSTGRES["cluster"].new_database()
+    started = time.time()
+    con = sprint.connect(store)
+    try:
+        from sprint.postgres import migrate_store
+
+        migrate_store(con, url)
+    finally:
+        con.close()
+    print(f"  migrated into PostgreSQL in {time.time() - started:.1f} s", flush=True)
+    return url
+
+
+@contextmanager
+def served_by_replicas(url: str, inbox: Path, folder: Path, count: int):
+    """`count` dashboard replicas of `url` and the writer (`sprint watch`) on the inbox."""
+    environment = {"SPRINT_INBOX": "off", "SPRINT_REFRESH_SECONDS": str(REFRESH_SECONDS)}
+    with open(folder / "writer.log", "w") as log:
+        writer = subprocess.Popen([sys.executable, "-m", "sprint", "watch", str(inbox), "--db", url,
+                                   "--settle", "0.5", "--interval", "0.2"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        with ExitStack() as running:
+            urls = [running.enter_context(replica(url, folder, env=environment)) for _ in range(count)]
+            pids = [u.pid for u in urls]
+            yield Servers(urls, [*pids, writer.pid], pids)
+    finally:
+        writer.terminate()
+        writer.wait(timeout=30)
+
+
+async def live_day(args, servers: Servers, day: Day, members: list[Member], order: list[str], inbox: Path,
+                   rate: float, idle: float, result: Result) -> None:
+    readers = [DayReader(servers.urls[number % len(servers.urls)], member, day)
+               for number, member in enumerate(members)]
     opened = time.time()
     await asyncio.gather(*(reader.open(args.load_timeout) for reader in readers))
     while (not all(reader.loaded.is_set() or reader.closed is not None for reader in readers)
@@ -367,14 +438,14 @@ async def live_day(args, url, day: Day, members: list[Member], order: list[str],
     result.loaded_in = time.time() - opened
     result.not_loaded = sum(not reader.loaded.is_set() for reader in readers)
     if idle:
-        server, client, started = cpu_seconds(url.pid), time.process_time(), time.time()
+        server, client, started = servers.cpu(), time.process_time(), time.time()
         await asyncio.sleep(idle)
         elapsed = time.time() - started
-        result.idle_cores = (cpu_seconds(url.pid) - server) / elapsed
+        result.idle_cores = (servers.cpu() - server) / elapsed
         result.idle_client_cores = (time.process_time() - client) / elapsed
     runs_before = sum((Counter(reader.runs) for reader in readers), Counter())
     dropper = Dropper(inbox, [(file_name(day, code), day.files[code]) for code in order], rate)
-    server, client = cpu_seconds(url.pid), time.process_time()
+    server, client = servers.cpu(), time.process_time()
     dropper.start()
     while dropper.is_alive() and (args.complete or time.time() < dropper.started + args.seconds):
         await asyncio.sleep(0.2)
@@ -382,7 +453,7 @@ async def live_day(args, url, day: Day, members: list[Member], order: list[str],
     dropper.join()
     window_end = time.time()
     result.window = window_end - dropper.started
-    result.server_cores = (cpu_seconds(url.pid) - server) / result.window
+    result.server_cores = (servers.cpu() - server) / result.window
     result.client_cores = (time.process_time() - client) / result.window
     deadline = window_end + args.drain
     while time.time() < deadline:
@@ -393,7 +464,7 @@ async def live_day(args, url, day: Day, members: list[Member], order: list[str],
         await asyncio.sleep(0.5)
     end = time.time()
     result.runs = sum((Counter(reader.runs) for reader in readers), Counter()) - runs_before
-    result.peak_rss_mb = peak_memory_mb(url.pid)
+    result.peak_rss_mb = servers.peak_rss_mb()
     await asyncio.gather(*(reader.close() for reader in readers))
     result.withdrawn = withdraw(inbox, dropper.dropped)
     result.dropped = list(dropper.dropped)
@@ -496,7 +567,7 @@ def censored(moments: list[float | None], since: float, end: float) -> tuple[np.
             sum(at is None for at in moments))
 
 
-def check_store(store: Path, inbox: Path, day: Day, result: Result) -> dict:
+def check_store(store: Path | str, inbox: Path, day: Day, result: Result) -> dict:
     """The store against the files (the server has stopped): each dropped file committed once."""
     processed = set(os.listdir(inbox / "processed"))
     rejected = {name for name in os.listdir(inbox / "rejected") if not name.endswith(".errors.txt")}
@@ -645,6 +716,8 @@ def main() -> None:
                         help="seconds after the window for the inbox to drain and the pages to catch up (default 30)")
     parser.add_argument("--load-timeout", type=float, default=120,
                         help="seconds for the pages to load; the day begins then, loaded or not (default 120)")
+    parser.add_argument("--postgres", type=int, default=0, metavar="N",
+                        help="the store in PostgreSQL, the inbox taken by a writer process, N dashboard replicas")
     parser.add_argument("--keep", action="store_true", help="keep each configuration's store, inbox and server log")
     args = parser.parse_args()
     print(machine())
@@ -663,6 +736,8 @@ def main() -> None:
                 results.append(result)
         summary(results, day)
     finally:
+        if "context" in POSTGRES:
+            POSTGRES["context"].__exit__(None, None, None)
         if args.keep:
             print(f"\nkept: {folder}")
         else:
