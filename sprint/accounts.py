@@ -26,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from . import audit
 from .errors import SprintError
-from .store import VIETNAM, transaction
+from .store import VIETNAM, replica_of, transaction
 
 ROLES = ("leader", "unit", "admin")
 # What each role may open and do, one rule for the dashboard, the command line and the inbox: the
@@ -307,13 +307,18 @@ def open_session(con, name: str, *, hours: float, now: datetime | None = None) -
 
 def session_account(con, token: str | None, *, now: datetime | None = None) -> Account | None:
     """The account of a browser session's token, while the session has not expired and the
-    account is not disabled."""
+    account is not disabled. A replica that does not know the token first applies what other
+    replicas wrote: the sign-in may have happened there a moment ago."""
     if not token:
         return None
-    rows = con.execute("""
+    query = """
         SELECT a.name, a.role, a.unit_code FROM sessions s JOIN accounts a ON a.name = s.account
-        WHERE s.token_sha256 = ? AND s.expires_at > ? AND NOT a.disabled""",
-                       [_token_hash(token), now or _now()]).fetchall()
+        WHERE s.token_sha256 = ? AND s.expires_at > ? AND NOT a.disabled"""
+    arguments = [_token_hash(token), now or _now()]
+    rows = con.execute(query, arguments).fetchall()
+    replica = replica_of(con)
+    if not rows and replica is not None and replica.catch_up():
+        rows = con.execute(query, arguments).fetchall()
     return Account(*rows[0]) if rows else None
 
 
