@@ -119,8 +119,10 @@ def live_status() -> None:
         if reads.page_outdated():
             st.rerun()
     latest = reads.read(sprint.upload_history, kinds=("counts",), outcome="committed", limit=3)
+    # live, or (a replica cut off from PostgreSQL) showing what it has
+    status = f":green[●] {ui.t('live')}" if reads.store_reachable() else f":orange[●] {ui.t('record_unreachable')}"
     # the time a report last came in, said as such: it is not the day the figures run to (the as-of date)
-    st.caption(f":green[●] {ui.t('live')} · " + ui.t(
+    st.caption(f"{status} · " + ui.t(
         "last_report_received", moment=i18n.moment(latest["received_at"].iloc[0] if len(latest) else None,
                                                    ui.lang())))
     if len(latest):

@@ -40,7 +40,7 @@ import json, resource, sys, time
 started = time.perf_counter()
 import sprint
 con = sprint.connect(sys.argv[1])
-sprint.progress(con, unit="VN")  # serves a page: the national figures
+sprint.progress(con, as_of=sprint.complete_date(con), unit="VN")  # serves a page: the national figures
 print(json.dumps({"seconds": time.perf_counter() - started,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -178,7 +178,9 @@ def main() -> None:
         print("load:")
         url = postgres.new_database()
         began = time.perf_counter()
-        moved = migrate_store(sprint.connect(args.store), url)
+        source = sprint.connect(args.store)
+        moved = migrate_store(source, url)
+        source.close()
         print(f"  migrate: {time.perf_counter() - began:.1f} s for {sum(rows for rows, _ in moved.values()):,} rows",
               flush=True)
         load(args.store, url, args.runs)

@@ -169,6 +169,13 @@ def _version_for(function, arguments: dict) -> int:
     return version
 
 
+def store_reachable() -> bool:
+    """False while this process's replica cannot reach its system of record (an embedded store
+    always can)."""
+    replica = replica_of(get_store(store_path()))
+    return replica is None or replica.reachable
+
+
 def store_version() -> int:
     """The data version of the whole store, every day, as published to this run."""
     return _version(None, None)

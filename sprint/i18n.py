@@ -146,6 +146,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "my_unit": ("Đơn vị của tôi", "My unit"),
     "none": ("(chưa chọn)", "(none)"),
     "live": ("Trực tiếp", "Live"),
+    # a replica that cannot reach PostgreSQL (sprint.postgres): it keeps showing what it has
+    "record_unreachable": ("Mất kết nối với cơ sở dữ liệu trung tâm: số liệu dừng ở lần cập nhật cuối, "
+                           "đang kết nối lại", "The central database cannot be reached: the figures are "
+                           "those of the last update; reconnecting"),
     # the time of the last report received, not the date the figures run to (the as-of date)
     "last_report_received": ("Báo cáo mới nhất nhận lúc {moment}", "Last report received {moment}"),
     "latest_uploads": ("Các tệp nhận gần nhất", "Latest files received"),

@@ -8,10 +8,10 @@ fallback (`follow`).
 A write is worked out on the copy by the same DuckDB code as in an embedded store, inside the
 system of record's one write lock after applying every earlier change, so its checks see the
 latest data. Then it is shipped: the rows it changed go to PostgreSQL in one transaction under a
-new change number. The copy drops its own transaction and applies that change from PostgreSQL
-like every other process's. So every replica derives the spans, the tree closure, the effective
-targets and the data versions from the same rows with the same code, and every id (uploads,
-audit entries, data versions) is PostgreSQL's.
+new change number, and the copy commits its own transaction only once PostgreSQL has. Every
+other replica applies that change: it derives the spans, the tree closure, the effective targets
+and the data versions from the same rows by the same rules. Every id (uploads, audit entries,
+data versions) is PostgreSQL's.
 
 What travels: the base tables. A reference table (SMALL_TABLES, a few thousand rows at most)
 travels whole when a change touches it; counts, history, uploads and the audit log travel by
@@ -60,7 +60,7 @@ PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "DATE":
 WRITE_LOCK = 0x5350524E54  # "SPRNT"
 CHANNEL = "sprint_changes"
 # a replica's own audit entries, before they are shipped, are numbered from here (PostgreSQL's
-# never reach it), so the write finds them and PostgreSQL numbers them
+# never reach it), so the write finds them, then numbers them as PostgreSQL does
 LOCAL_IDS = 1 << 62
 # how often a replica looks for a change when no announcement came (a lost NOTIFY, a restart)
 POLL_SECONDS = 5.0
@@ -92,6 +92,7 @@ class Schema:
 
     def __init__(self, duck):
         self.columns: dict[str, list[str]] = {}
+        self.as_read: dict[str, list[str]] = {}  # the columns as Python reads them (a moment as text)
         self.ddl: list[str] = []
         for table in (*SMALL_TABLES, *LOG_TABLES):
             rows = duck.execute("""SELECT column_name, data_type, is_nullable FROM information_schema.columns
@@ -99,11 +100,12 @@ class Schema:
                                 [table]).fetchall()
             rows = [r for r in rows if r[0] not in DERIVED_COLUMNS.get(table, ())]
             self.columns[table] = [name for name, _, _ in rows]
+            self.as_read[table] = [f"{name}::VARCHAR" if kind == "TIMESTAMP WITH TIME ZONE" else name
+                                   for name, kind, _ in rows]
             keys = duck.execute("""SELECT constraint_column_names FROM duckdb_constraints()
                                    WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'""", [table]).fetchall()
             key = list(keys[0][0]) if keys else list(EXTRA_KEYS.get(table, ()))
             columns = [f"{name} {PG_TYPES[kind]}{' NOT NULL' if nullable == 'NO' else ''}"
-                       + (" DEFAULT nextval('audit_id_seq')" if (table, name) == ("audit_log", "audit_id") else "")
                        for name, kind, nullable in rows]
             columns.append("change_id bigint NOT NULL DEFAULT 0")
             if key:
@@ -115,10 +117,6 @@ class Schema:
         self.ddl += ["CREATE TABLE changes (change_id bigint PRIMARY KEY, tables text[] NOT NULL, "
                      "at timestamptz NOT NULL DEFAULT now())",
                      "CREATE INDEX count_history_key ON count_history (date, unit_code, metric)"]
-
-    def shipped(self, table: str) -> list[str]:
-        """The columns a write ships (an audit entry's id is PostgreSQL's to give)."""
-        return [c for c in self.columns[table] if (table, c) != ("audit_log", "audit_id")]
 
 
 def pg_connect(url: str) -> psycopg.Connection:
@@ -170,6 +168,13 @@ def copy_in(pg, table: str, columns: list[str], data: bytes) -> None:
             copy.write(data)
 
 
+def copy_rows(pg, table: str, columns: list[str], rows: list[tuple]) -> None:
+    if rows:
+        with pg.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
 def copy_out(pg, query: str) -> bytes:
     buffer = io.BytesIO()
     with pg.cursor().copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
@@ -192,6 +197,7 @@ class Replica:
         self.held = 0
         self.stopped = threading.Event()
         self.reachable = True
+        self.following: threading.Thread | None = None
         self.token = secrets.token_hex(8)
         duck.execute("INSERT INTO meta VALUES ('replica_of', ?)", [self.token])
         duck.execute(f"CREATE SEQUENCE replica_audit_id START {LOCAL_IDS}")
@@ -334,54 +340,72 @@ class Replica:
         self.allocated = []
         return {table: _digest(duck, table) for table in (SMALL_TABLES if tables is None else tables)}
 
-    def ship(self, duck, before: dict[str, int]) -> None:
-        """Send what the write under way changed to the system of record, as one change."""
+    def ship(self, duck, before: dict[str, int]) -> int | None:
+        """Send what the write under way changed to the system of record, as one change (its
+        number; None when nothing changed). Its audit entries take PostgreSQL's numbers."""
         small = [t for t, digest in before.items() if _digest(duck, t) != digest]
         ids = list(self.allocated)
-        listed = f"[{', '.join(map(str, ids))}]::BIGINT[]"  # whole numbers only: written in the SQL
-        selections = {
-            "uploads": f"FROM uploads WHERE list_contains({listed}, upload_id)",
-            "counts": f"FROM counts WHERE list_contains({listed}, upload_id)",
-            "count_history": f"FROM count_history WHERE list_contains({listed}, replaced_by)",
-            "audit_log": f"FROM audit_log WHERE audit_id >= {LOCAL_IDS}",
-        }
-        if not small and not ids and not duck.execute("SELECT count(*) FROM audit_log WHERE audit_id >= ?",
-                                                      [LOCAL_IDS]).fetchall()[0][0]:
-            return  # nothing changed (a reference file loaded again as it was)
+        local = [i for (i,) in duck.execute("SELECT audit_id FROM audit_log WHERE audit_id >= ? ORDER BY audit_id",
+                                            [LOCAL_IDS]).fetchall()]
+        if not small and not ids and not local:
+            return None  # nothing changed (a reference file loaded again as it was)
         try:
             pg = self._live()
             with pg.transaction():
                 change = pg.execute("SELECT nextval('change_id_seq')").fetchone()[0]
+                if local:
+                    numbers = [n for (n,) in pg.execute("SELECT nextval('audit_id_seq') FROM generate_series(1, %s)",
+                                                        [len(local)])]
+                    duck.execute("""UPDATE audit_log a SET audit_id = n.number
+                                    FROM (SELECT unnest($local) AS local, unnest($numbers) AS number) n
+                                    WHERE a.audit_id = n.local""", {"local": local, "numbers": numbers})
+                listed = f"[{', '.join(map(str, ids))}]::BIGINT[]"  # whole numbers only: written in the SQL
+                numbered = f"[{', '.join(map(str, numbers if local else []))}]::BIGINT[]"
+                selections = {
+                    **{table: f"FROM {table}" for table in small},
+                    "uploads": f"FROM uploads WHERE list_contains({listed}, upload_id)",
+                    "counts": f"FROM counts WHERE list_contains({listed}, upload_id)",
+                    "count_history": f"FROM count_history WHERE list_contains({listed}, replaced_by)",
+                    "audit_log": f"FROM audit_log WHERE list_contains({numbered}, audit_id)",
+                }
                 pg.execute("INSERT INTO changes (change_id, tables) VALUES (%s, %s)", [change, small])
                 for table in small:
-                    columns = self.schema.columns[table]
                     pg.execute(f"DELETE FROM {table}")
-                    copy_in(pg, table, [*columns, "change_id"],
-                            to_csv(duck.sql(f"SELECT {', '.join(columns)}, {change} FROM {table}")))
                 for table, rows_of in selections.items():
-                    columns = self.schema.shipped(table)
-                    rows = to_csv(duck.sql(f"SELECT {', '.join(columns)}, {change} {rows_of}"))
+                    columns = [*self.schema.columns[table], "change_id"]
+                    if table in small:  # a whole reference table: CSV, thousands of rows
+                        copy_in(pg, table, columns, to_csv(duck.sql(f"SELECT {', '.join(columns[:-1])}, {change} {rows_of}")))
+                        continue
+                    # a change's few rows, as Python reads them
+                    rows = duck.execute(f"SELECT {', '.join(self.schema.as_read[table])}, {change} {rows_of}").fetchall()
                     if table == "counts" and rows:
                         pg.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_counts "
                                    "(LIKE counts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-                        copy_in(pg, "incoming_counts", [*columns, "change_id"], rows)
+                        copy_rows(pg, "incoming_counts", columns, rows)
                         pg.execute("""INSERT INTO counts SELECT * FROM incoming_counts
                                        ON CONFLICT (date, unit_code, metric) DO UPDATE
                                        SET value = EXCLUDED.value, upload_id = EXCLUDED.upload_id,
                                            change_id = EXCLUDED.change_id""")
                     else:
-                        copy_in(pg, table, [*columns, "change_id"], rows)
+                        copy_rows(pg, table, columns, rows)
                 pg.execute(f"NOTIFY {CHANNEL}, '{change}'")
         except psycopg.OperationalError as exc:
             raise unreachable(self.url, exc) from exc
+        return change
+
+    def shipped(self, change: int | None) -> None:
+        """The write's own change is in the copy already (its transaction committed after
+        PostgreSQL's); nothing came between, under the write lock."""
+        if change is not None:
+            self.applied = change
 
     # -- following --------------------------------------------------------------------------------
     def follow(self) -> threading.Thread:
         """Apply each change as PostgreSQL announces it, and look every POLL_SECONDS anyway; when
         PostgreSQL cannot be reached, say so once, keep the figures, and try again."""
-        thread = threading.Thread(target=self._follow, name="sprint-replica", daemon=True)
-        thread.start()
-        return thread
+        self.following = threading.Thread(target=self._follow, name="sprint-replica", daemon=True)
+        self.following.start()
+        return self.following
 
     def _follow(self) -> None:
         while not self.stopped.is_set():

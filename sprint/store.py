@@ -322,45 +322,59 @@ def migrate(con) -> int:
         return SCHEMA_VERSION
 
 
+# the replica (or None) of the write this thread is making: looked up once per write
+_writer = threading.local()
+
+
+def _replica_writing(con):
+    """The replica of the write under way in this thread, else of `con`."""
+    return getattr(_writer, "replica", None) if hasattr(_writer, "replica") else replica_of(con)
+
+
 @contextmanager
 def writing(con):
     """Hold the right to write: this process's write lock and, for a replica, its system of
     record's, after applying what other processes wrote (so a write is worked out on the latest
     data). Held across a check and the transaction that acts on it."""
     with write_lock:
-        replica = replica_of(con)
-        if replica is None:
+        if hasattr(_writer, "replica"):  # within a write already
             yield
-        else:
-            with replica.writing():
+            return
+        _writer.replica = replica = replica_of(con)
+        try:
+            if replica is None:
                 yield
+            else:
+                with replica.writing():
+                    yield
+        finally:
+            del _writer.replica
 
 
 @contextmanager
 def transaction(con, *, tables=None):
     """One write: serialised with every other write, all of it or none of it.
 
-    In a replica the write is worked out here, then shipped to the system of record, and comes
-    back from there as every other process's does; `tables` names the reference tables it may
+    In a replica the write is worked out here by the same code as in a file, then shipped to the
+    system of record, and kept once PostgreSQL has it; `tables` names the reference tables it may
     change (sprint.postgres.SMALL_TABLES; None: any), compared before and after.
     """
     with writing(con):
-        replica = replica_of(con)
+        replica = _replica_writing(con)
         if replica is None:
             with local_transaction(con):
                 yield con
             return
-        with local_transaction(con, keep=False):
+        with local_transaction(con):
             before = replica.before(con, tables)
             yield con
-            replica.ship(con, before)
-        replica.catch_up()
+            change = replica.ship(con, before)
+        replica.shipped(change)
 
 
 @contextmanager
-def local_transaction(con, *, keep: bool = True):
-    """All or nothing on this DuckDB connection alone (a migration, a replica applying a change);
-    keep=False rolls it back at the end (a replica's write, once shipped).
+def local_transaction(con):
+    """All or nothing on this DuckDB connection alone (a migration, a replica applying a change).
 
     A write the disk refuses (full, read-only) is rolled back, so the connection can write again
     once there is room, and becomes a StoreError that says so in one sentence.
@@ -369,10 +383,7 @@ def local_transaction(con, *, keep: bool = True):
         con.execute("BEGIN TRANSACTION")
         try:
             yield con
-            if keep:
-                commit(con)
-            else:
-                con.execute("ROLLBACK")
+            commit(con)
         except BaseException as exc:
             try:
                 con.execute("ROLLBACK")
@@ -414,7 +425,7 @@ def upload_version(con) -> int:
 
 def next_upload_id(con) -> int:
     """A new upload id (also a data version): the system of record's, for a replica."""
-    replica = replica_of(con)
+    replica = _replica_writing(con)
     if replica is not None:
         return replica.next_id()
     return con.execute("SELECT nextval('upload_id_seq')").fetchall()[0][0]

@@ -910,3 +910,42 @@ def plain_text(text: str) -> str:
     from pages import ui
 
     return ui.plain(text)
+
+
+@pytest.fixture
+def replica_store(demo_store_file, postgres_url, monkeypatch):
+    """The demo store moved into PostgreSQL; the pages read a replica of it."""
+    from sprint.postgres import migrate_store
+
+    source = sprint.connect(demo_store_file)
+    migrate_store(source, postgres_url)
+    source.close()
+    monkeypatch.setenv("SPRINT_DB", postgres_url)
+    monkeypatch.setenv("SPRINT_INBOX", "off")
+    return postgres_url
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_a_replica_of_postgresql(replica_store, page):
+    at = open_page(page)
+    assert at.title[0].value
+    assert any(c.value.startswith(":green[●] Trực tiếp") for c in at.sidebar.caption)
+
+
+def test_a_replica_cut_off_from_postgresql_says_so_and_keeps_its_figures(postgres, replica_store):
+    at = open_page(PAGES[0])
+    figures = [m.value for m in at.markdown]
+    following = [r for r in sprint.store.REPLICAS.values() if r.url == replica_store and r.following]
+    assert len(following) == 1  # the dashboard's replica
+    postgres.stop()
+    try:
+        deadline = time.monotonic() + 30
+        while following[0].reachable:
+            assert time.monotonic() < deadline, "the replica did not notice"
+            time.sleep(0.05)
+        at.run()
+        captions = [c.value for c in at.sidebar.caption]
+        assert any(c.startswith(":orange[●] Mất kết nối với cơ sở dữ liệu trung tâm") for c in captions), captions
+        assert [m.value for m in at.markdown] == figures
+    finally:
+        postgres.start()
