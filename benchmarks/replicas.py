@@ -138,7 +138,7 @@ def writers(url: str, files: list[Path], count: int) -> None:
         assert process.wait() == 0
     ended = max(line["committed"] for line in lines)
     print(f"  {count} writer process{'es' if count > 1 else ''}: {len(lines)} files in {ended - began:.1f} s = "
-          f"{len(lines) / (ended - began):.1f} files/s; commit {spread([l['committed'] - l['started'] for l in lines])}",
+          f"{len(lines) / (ended - began):.1f} files/s; commit {spread([line["committed"] - line["started"] for line in lines])}",
           flush=True)
 
 
