@@ -169,10 +169,18 @@ def _version_for(function, arguments: dict) -> int:
     return version
 
 
+@st.cache_resource(show_spinner=False)
+def _replica(path: str):
+    """This process's replica of the store (None: an embedded store), looked up once through a
+    cursor of its own (the store's connection is not for reading: every thread reads through a
+    cursor)."""
+    return replica_of(get_store(path).cursor())
+
+
 def store_reachable() -> bool:
     """False while this process's replica cannot reach its system of record (an embedded store
     always can)."""
-    replica = replica_of(get_store(store_path()))
+    replica = _replica(store_path())
     return replica is None or replica.reachable
 
 
