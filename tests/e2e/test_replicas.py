@@ -3,6 +3,7 @@ taken by both at once show on each page, a sign-in holds when the browser is rou
 replica, and the store holds exactly what was sent."""
 from __future__ import annotations
 
+import time
 import urllib.request
 from contextlib import ExitStack
 from datetime import date
@@ -60,6 +61,8 @@ def test_two_replicas_behind_nginx_show_each_others_reports(demo_store_file, pos
         for page in pages:
             expect(page.locator(MAIN).get_by_text("Ngày 21/11/2025: mới có 2/340 đơn vị báo cáo")).to_be_visible(
                 timeout=10_000)
+        # Ea Kar corrects its report through the other replica: the later value wins, the earlier is history
+        (inboxes[1] / "66-EAKAR-fix.csv").write_text(f"date,unit_code,metric,value\n{DAY},66-EAKAR,compulsory_si,6600\n")
         # the first browser, now routed to the other replica, is still signed in
         context = pages[0].context
         context.add_cookies([{"name": "sprint_route", "value": route_b, "url": address}])
@@ -67,11 +70,17 @@ def test_two_replicas_behind_nginx_show_each_others_reports(demo_store_file, pos
         expect(pages[0].get_by_role("button", name="Đăng xuất")).to_be_visible(timeout=30_000)
         expect(pages[0].locator(MAIN).get_by_text("Ngày 21/11/2025: mới có 2/340 đơn vị báo cáo")).to_be_visible(
             timeout=30_000)
+        deadline = time.monotonic() + 30
+        while not any(p.name.endswith("66-EAKAR-fix.csv") for p in (inboxes[1] / "processed").glob("*")):
+            assert time.monotonic() < deadline, "the correction was not taken"
+            time.sleep(0.1)
     store = sprint.connect(postgres_url)
     assert store.execute("SELECT unit_code, value FROM counts WHERE date = ? ORDER BY 1", [DAY]).fetchall() == [
-        ("66-BUONHO", 9000), ("66-EAKAR", 6500)]
-    assert store.execute("SELECT count(*) FROM uploads WHERE file_name IN ('66-EAKAR.csv', '66-BUONHO.csv') "
-                         "AND outcome = 'committed'").fetchall() == [(2,)]
+        ("66-BUONHO", 9000), ("66-EAKAR", 6600)]
+    assert store.execute("SELECT unit_code, value FROM count_history WHERE date = ?", [DAY]).fetchall() == [
+        ("66-EAKAR", 6500)]
+    assert store.execute("""SELECT count(*) FROM uploads WHERE outcome = 'committed'
+                            AND file_name IN ('66-EAKAR.csv', '66-BUONHO.csv', '66-EAKAR-fix.csv')""").fetchall() == [(3,)]
 
 
 pytestmark = pytest.mark.e2e
