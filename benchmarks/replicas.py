@@ -36,17 +36,18 @@ from deploy.servers import cluster  # noqa: E402
 from sprint.postgres import migrate_store  # noqa: E402
 
 OPEN = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 started = time.perf_counter()
 import sprint
 con = sprint.connect(sys.argv[1])
 sprint.progress(con, as_of=sprint.complete_date(con), unit="VN")  # serves a page: the national figures
 print(json.dumps({"seconds": time.perf_counter() - started,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+os._exit(0)  # DuckDB's bindings list their objects at a normal exit (noise, not a leak of ours)
 """
 
 WRITER = """
-import json, sys, time
+import json, os, sys, time
 import sprint
 con = sprint.connect(sys.argv[1])
 print("ready", flush=True)
@@ -55,10 +56,11 @@ for name in sys.argv[2:]:
     started = time.time()
     result = sprint.ingest(con, name, uploaded_by="benchmark")
     print(json.dumps({"upload": result.upload_id, "started": started, "committed": time.time()}), flush=True)
+os._exit(0)
 """
 
 FOLLOWER = """
-import json, sys, time
+import json, os, sys, time
 import sprint
 from sprint.store import replica_of
 con = sprint.connect(sys.argv[1])
@@ -79,6 +81,7 @@ replica.catch_up = catch_up
 replica.follow()
 print("ready", flush=True)
 sys.stdin.readline()
+os._exit(0)
 """
 
 
@@ -138,7 +141,7 @@ def writers(url: str, files: list[Path], count: int) -> None:
         assert process.wait() == 0
     ended = max(line["committed"] for line in lines)
     print(f"  {count} writer process{'es' if count > 1 else ''}: {len(lines)} files in {ended - began:.1f} s = "
-          f"{len(lines) / (ended - began):.1f} files/s; commit {spread([line["committed"] - line["started"] for line in lines])}",
+          f"{len(lines) / (ended - began):.1f} files/s; commit {spread([line['committed'] - line['started'] for line in lines])}",
           flush=True)
 
 
