@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 import sprint
-from pages import reads, session, ui, sign_in
+from pages import address, reads, session, ui, sign_in
 from sprint import i18n
 
 ui.route_through_app()
@@ -51,6 +51,9 @@ if viewer is None:
     st.stop()
 allowed = [PAGES[name] for name in viewer.pages]  # sprint.accounts.PAGES
 opens = {link.url_path for link in allowed} | {PAGES["progress_named"].url_path}
+# a link's choices (pages/address.py), where this session has not chosen yet
+unknown_in_link = address.restore(page.url_path, units=set(reads.read(sprint.units)["unit_code"]),
+                                  latest=reads.latest_date())
 
 
 def _as_of_changed() -> None:
@@ -101,9 +104,6 @@ with st.sidebar:
                       on_change=_as_of_changed)
     units = reads.read(sprint.units)
     choices = [None, *units.loc[units["depth"] > 0, "unit_code"]]  # searchable: type a name or a code
-    bookmarked = st.query_params.get("unit")  # a unit head's bookmark: ?unit=66-EAKAR
-    if "my_unit" not in st.session_state and bookmarked and bookmarked in choices:
-        st.session_state["my_unit"] = bookmarked
     st.selectbox(ui.t("my_unit"), choices, key="my_unit",
                  format_func=ui.unit_formatter())
 
@@ -136,13 +136,19 @@ def live_status() -> None:
 
 with st.sidebar:
     live_status()
+    with st.popover(ui.t("link_to_view"), icon=":material/link:", width="stretch"):
+        st.caption(ui.t("link_to_view_help"))
+        st.code(address.link(page.url_path), language=None, wrap_lines=True)
     st.caption(ui.t("signed_in_as", name=viewer.name, role=ui.role_label(viewer.role)))
     st.button(ui.t("sign_out"), on_click=session.sign_out, key="sign_out", icon=":material/logout:")
 
 session.say_failure()
+if unknown_in_link:
+    st.info(ui.t("link_values_dropped", names=", ".join(unknown_in_link)), icon=":material/link_off:")
 if page.url_path in opens:
     if latest is not None and latest > complete and page.url_path not in ("upload", "admin", "audit"):
         partial_day_banner(latest, complete)
     page.run()
 else:
     st.warning(ui.t("page_not_allowed", role=ui.role_label(viewer.role)))
+address.write(page.url_path)

@@ -146,6 +146,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "my_unit": ("Đơn vị của tôi", "My unit"),
     "none": ("(chưa chọn)", "(none)"),
     "live": ("Trực tiếp", "Live"),
+    "link_to_view": ("Liên kết đến trang này", "Link to this view"),
+    "link_to_view_help": ("Sao chép và gửi: người nhận mở đúng trang, ngày và lựa chọn đang xem.",
+                          "Copy and send it: it opens this page with the same day and choices."),
+    "link_values_dropped": ("Liên kết có giá trị không dùng được ({names}), đã bỏ qua: trang hiển thị lựa chọn mặc định.",
+                            "The link has values that cannot be used ({names}); they were left out and the page "
+                            "shows its defaults."),
     # a replica that cannot reach PostgreSQL (sprint.postgres): it keeps showing what it has
     "record_unreachable": ("Mất kết nối với cơ sở dữ liệu trung tâm: số liệu dừng ở lần cập nhật cuối, "
                            "đang kết nối lại", "The central database cannot be reached: the figures are "

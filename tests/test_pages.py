@@ -949,3 +949,52 @@ def test_a_replica_cut_off_from_postgresql_says_so_and_keeps_its_figures(postgre
         assert [m.value for m in at.markdown] == figures
     finally:
         postgres.start()
+
+
+def open_link(page: str, query: dict[str, str], account: str = "quantri") -> AppTest:
+    """A link opened in a new browser: the page at its address, signed in."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["account_name"] = account
+    at.session_state["signed_in_at"] = time.time()
+    at.query_params = dict(query)
+    if page != PAGES[0]:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_a_link_opens_the_view_it_was_copied_from(demo_store):
+    """The leaderboard of the health metric among Đắk Lắk's communes on 15/11, in English: every
+    choice back from the address, and the address written back unchanged."""
+    query = {"lang": "en", "as_of": "2025-11-15", "unit": "66-EAKAR", "metric": "health",
+             "level": "grassroots_in", "parent": "66"}
+    at = open_link(PAGES[2], query)
+    assert (at.session_state["lang"], at.session_state["as_of"], at.session_state["my_unit"]) == (
+        "en", date(2025, 11, 15), "66-EAKAR")
+    assert [s.value for s in at.selectbox if s.key in ("board_metric", "board_level", "board_parent")] == [
+        "health", "grassroots_in", "66"]
+    assert at.query_params == query
+
+
+def test_a_choice_goes_into_the_address(demo_store):
+    at = open_link(PAGES[1], {})
+    assert at.query_params["metric"] == "compulsory_si"  # the choice shown, even when it is the default
+    assert "as_of" not in at.query_params  # the day not picked: the link follows the latest complete day
+    at.selectbox(key="provinces_metric").set_value("health").run()
+    at.date_input(key="as_of").set_value(date(2025, 11, 10)).run()
+    assert at.query_params["metric"] == "health" and at.query_params["as_of"] == "2025-11-10"
+
+
+def test_a_link_with_values_the_store_does_not_know_opens_on_the_defaults_and_says_so(demo_store):
+    at = open_link(PAGES[0], {"unit": "99-NOWHERE", "as_of": "2031-01-01", "lang": "en"})
+    assert at.session_state["my_unit"] is None and at.session_state["as_of_follows_default"]
+    assert any("(as_of, unit)" in i.value.replace("\\", "") for i in at.info), [i.value for i in at.info]
+    assert "unit" not in at.query_params
+
+
+def test_every_page_offers_the_link_to_its_view(demo_store):
+    for page in PAGES:
+        at = open_link(page, {"lang": "en"})
+        links = [c.value for c in at.sidebar.code]
+        assert len(links) == 1 and links[0].startswith("http") and "lang=en" in links[0], (page, links)

@@ -1,6 +1,7 @@
 """The key journeys in a real headless Chromium (Debian's), against `streamlit run app.py`."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -208,6 +209,26 @@ def test_a_report_from_another_process_shows_up_without_reload(live_store, tmp_p
                               cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert sent.returncode == 0, sent.stderr
         expect(main.get_by_text(i18n.number(gap, "vi"), exact=True)).to_be_visible(timeout=10_000)
+
+
+def test_a_link_copied_from_a_page_opens_the_same_view_in_another_browser(live_store):
+    """The leader's leaderboard of health insurance among Đắk Lắk's communes on 15/11, in English:
+    the link from "Link to this view", opened by another browser (signed in there), shows it."""
+    view = "leaderboard?lang=en&as_of=2025-11-15&metric=health&level=grassroots_in&parent=66"
+    with dashboard(live_store) as url, browser_page() as page:
+        sign_in(page, url, "lanhdao", "lanhdao-demo")
+        page.goto(f"{url}/{view}")  # a new session of the same browser: its cookie signs it in
+        expect(page.locator(".st-key-board_metric input")).to_have_value("Health insurance", timeout=30_000)
+        page.get_by_role("button", name="Link to this view").click()
+        link = page.locator("[data-testid='stCode'] code").inner_text(timeout=30_000).strip()
+        assert link.startswith(f"{url}/leaderboard?") and "metric=health" in link and "as_of=2025-11-15" in link
+        other = page.context.browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        sign_in(other, url, "lanhdao", "lanhdao-demo")
+        other.goto(link)
+        expect(other.locator(".st-key-board_metric input")).to_have_value("Health insurance", timeout=30_000)
+        expect(other.locator(".st-key-board_level input")).to_have_value("Grassroots units in a province")
+        expect(other.locator(".st-key-board_parent input")).to_have_value(re.compile("Đắk Lắk"))
+        expect(other.locator(".st-key-as_of input")).to_have_value("2025-11-15")  # shown as 15 / 11 / 2025
 
 
 pytestmark = pytest.mark.e2e
