@@ -13,10 +13,14 @@ import sys
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from pages import reads
 from pages.session import PEER_HEADER
+from sprint import api, tokens
 from sprint.inbox import start_watcher
 from sprint.store import store_folder
 
@@ -66,4 +70,43 @@ async def lifespan(_app):
         stop.set()
 
 
-app = st.App("dashboard.py", lifespan=lifespan, middleware=[Middleware(PeerHeader)])
+RATE_LIMIT = tokens.RateLimit(int(os.environ.get("SPRINT_API_RATE", tokens.RATE)))
+
+
+def _read(request, read: str, output_format: str) -> api.Answer:
+    """One API request, in a worker thread: its token, its rate, its answer (sprint/api.py)."""
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    con = reads.get_store(reads.store_path()).cursor()
+    con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")  # a cursor's own setting: moments as the CLI prints them
+    try:
+        viewer = tokens.token_account(con, token)
+        if viewer is None:
+            return api.error(401, "A valid API token is needed: send 'Authorization: Bearer <token>' "
+                                  "(make one on the Accounts page or with `python -m sprint token create`).")
+        wait = RATE_LIMIT.wait(token)
+        if wait:
+            answer = api.error(429, f"Too many requests with this token: wait {wait:.0f} s.")
+            return api.Answer(answer.status, answer.media_type, answer.body, retry_after=int(wait) + 1)
+        return api.answer(con, read, list(request.query_params.multi_items()), viewer=viewer,
+                          output_format=output_format)
+    finally:
+        con.close()
+
+
+async def read_endpoint(request):
+    read = request.path_params["read"]
+    csv = read.endswith(".csv") or "text/csv" in request.headers.get("accept", "")
+    answer = await run_in_threadpool(_read, request, read.removesuffix(".csv"), "csv" if csv else "json")
+    headers = {"Retry-After": str(answer.retry_after)} if answer.retry_after else None
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers)
+
+
+async def openapi_endpoint(_request):
+    return JSONResponse(api.openapi())
+
+
+ROUTES = [Route(f"/api/{api.VERSION}/openapi.json", openapi_endpoint),
+          Route(f"/api/{api.VERSION}/{{read}}", read_endpoint)]
+
+app = st.App("dashboard.py", lifespan=lifespan, routes=ROUTES, middleware=[Middleware(PeerHeader)])

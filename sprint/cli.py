@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from . import accounts as accounts_module
+from . import tokens as tokens_module
 from . import i18n
 from .allocation import allocate
 from .anomalies import anomalies
@@ -81,20 +82,24 @@ def _fail(message: str) -> None:
 
 
 def _output(frame: pd.DataFrame, output_format: str) -> None:
+    click.echo(render(frame, output_format), nl=False)
+
+
+def render(frame: pd.DataFrame, output_format: str) -> str:
+    """A read's rows as the command line prints them (the read API answers the same text)."""
     frame = frame.reset_index() if frame.index.name else frame.copy()
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             whole_days = (frame[column].dt.normalize() == frame[column]) | frame[column].isna()
             frame[column] = frame[column].dt.strftime("%Y-%m-%d" if whole_days.all() else "%Y-%m-%d %H:%M:%S")
     if output_format == "json":
-        click.echo(json.dumps(json.loads(frame.to_json(orient="records", double_precision=15)),
-                              ensure_ascii=False, indent=1))
-    elif output_format == "csv":
-        click.echo(spreadsheet_safe(frame).to_csv(index=False), nl=False)
-    elif frame.empty:
-        click.echo("No rows.")
-    else:
-        click.echo(frame.to_string(index=False, na_rep=""))
+        return json.dumps(json.loads(frame.to_json(orient="records", double_precision=15)),
+                          ensure_ascii=False, indent=1) + "\n"
+    if output_format == "csv":
+        return spreadsheet_safe(frame).to_csv(index=False)
+    if frame.empty:
+        return "No rows.\n"
+    return frame.to_string(index=False, na_rep="") + "\n"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -286,20 +291,32 @@ board_options = [
 ]
 
 
-def read_command(name: str, function, *options):
-    """A command that prints what `function(con, **options)` returns: the page's figure, from
-    the same function. --as-of, where the function takes it, defaults to the latest complete day."""
-    def command(db, output_format, **arguments):
-        con = _open(db)
-        if "as_of" in arguments:
-            arguments["as_of"] = _as_of(con, arguments["as_of"])
-            _say_if_ended(con, arguments["as_of"])
-        _output(function(con, **arguments), output_format)
+# a read command's name -> what it computes from its parsed options: the command line prints it,
+# the read API (sprint/api.py) answers it
+READS: dict[str, object] = {}
 
-    command.__doc__ = function.__doc__.split("\n\n")[0]
+
+def _read_command(name: str, compute, doc: str, options) -> None:
+    def command(db, output_format, **arguments):
+        _output(compute(_open(db), **arguments), output_format)
+
+    command.__doc__ = doc.split("\n\n")[0]
     for option in reversed([db_option, format_option, *options]):
         command = option(command)
     cli.command(name)(_guarded(command))
+    READS[name] = compute
+
+
+def read_command(name: str, function, *options):
+    """A command that prints what `function(con, **options)` returns: the page's figure, from
+    the same function. --as-of, where the function takes it, defaults to the latest complete day."""
+    def compute(con, **arguments):
+        if "as_of" in arguments:
+            arguments["as_of"] = _as_of(con, arguments["as_of"])
+            _say_if_ended(con, arguments["as_of"])
+        return function(con, **arguments)
+
+    _read_command(name, compute, function.__doc__, options)
 
 
 def _as_of(con, as_of):
@@ -307,7 +324,7 @@ def _as_of(con, as_of):
         return as_of
     complete = complete_date(con)
     if complete is None:
-        _fail("The store has no counts yet; give --as-of or ingest a file first.")
+        raise SprintError("The store has no counts yet; give --as-of or ingest a file first.")
     return complete
 
 
@@ -354,17 +371,12 @@ read_command("anomalies", anomalies, as_of_option,
 def judged_command(name: str, function, judge, judge_help: str, *options):
     """A command that prints `function(con, as_of=…, **options)` or, with --backtest, `judge(con,
     until=…, **options)`: the figure, or how it did on every past day up to --as-of."""
-    def command(db, output_format, as_of, judged, **filters):
-        con = _open(db)
+    def compute(con, as_of, judged, **filters):
         as_of = _as_of(con, as_of)
-        _output(judge(con, until=as_of, **filters) if judged else function(con, as_of=as_of, **filters),
-                output_format)
+        return judge(con, until=as_of, **filters) if judged else function(con, as_of=as_of, **filters)
 
-    command.__doc__ = function.__doc__.split("\n\n")[0]
     backtest_option = click.option("--backtest", "judged", is_flag=True, help=judge_help)
-    for option in reversed([db_option, format_option, as_of_option, *options, backtest_option]):
-        command = option(command)
-    cli.command(name)(_guarded(command))
+    _read_command(name, compute, function.__doc__, [as_of_option, *options, backtest_option])
 
 
 judged_command("forecast", forecast, backtest,
@@ -552,3 +564,41 @@ def user_password(db, name, password_stdin):
     con = _open(db)
     accounts_module.set_password(con, name, _password(password_stdin), by=_cli_user())
     click.echo(f"Password of {name} changed.")
+
+
+@cli.group()
+def token():
+    """API tokens: keys an account gives a program to read the figures (/api/v1/…)."""
+
+
+@token.command("create")
+@db_option
+@click.argument("account")
+@click.option("--name", required=True, help="What the token is for (a spreadsheet, a notebook…).")
+@click.option("--days", type=int, default=90, show_default=True, help="Days until it expires (at most 365).")
+@_guarded
+def token_create(db, account, name, days):
+    """Make a token for ACCOUNT. It is printed this once: the store keeps only its hash."""
+    token_id, secret = tokens_module.create_token(_open(db), account, name, days=days, by=_cli_user())
+    click.echo(f"Token {token_id} for {account}, valid {days} days. Keep it now; it is not shown again:", err=True)
+    click.echo(secret)
+
+
+@token.command("list")
+@db_option
+@click.option("--account", default=None, help="One account's tokens.")
+@format_option
+@_guarded
+def token_list(db, account, output_format):
+    """Tokens with their account, name, expiry, revocation and uses (never the token)."""
+    _output(tokens_module.list_tokens(_open(db), account), output_format)
+
+
+@token.command("revoke")
+@db_option
+@click.argument("token_id")
+@_guarded
+def token_revoke(db, token_id):
+    """Revoke a token by its id (from `token list`): it reads nothing from then on."""
+    tokens_module.revoke_token(_open(db), token_id, by=_cli_user())
+    click.echo(f"Token {token_id} revoked.")

@@ -44,7 +44,7 @@ from .structure import mark_changed, rebuild_structure
 log = logging.getLogger("sprint")
 
 # reference tables: small, copied whole when a change touches them
-SMALL_TABLES = ("metrics", "units", "campaigns", "phases", "targets", "accounts", "sessions")
+SMALL_TABLES = ("metrics", "units", "campaigns", "phases", "targets", "accounts", "sessions", "api_tokens")
 # the reference tables the derived structure is built from (a change to one rebuilds it)
 STRUCTURE_TABLES = frozenset({"metrics", "units", "campaigns", "phases", "targets"})
 # logs: copied by change number
@@ -68,7 +68,8 @@ POLL_SECONDS = 5.0
 # together (on a national reporting day, 20 a second), and pages publish every 3 s anyway
 APPLY_SECONDS = 0.5
 RETRY_SECONDS = 2.0
-PG_SCHEMA_VERSION = 1
+# 2: the API tokens (a table added: a store of version 1 gets the tables it lacks)
+PG_SCHEMA_VERSION = 2
 
 
 def where(url: str) -> str:
@@ -94,6 +95,7 @@ class Schema:
         self.columns: dict[str, list[str]] = {}
         self.as_read: dict[str, list[str]] = {}  # the columns as Python reads them (a moment as text)
         self.ddl: list[str] = []
+        self.table_ddl: dict[str, list[str]] = {}  # each table's statements (a table added later)
         for table in (*SMALL_TABLES, *LOG_TABLES):
             rows = duck.execute("""SELECT column_name, data_type, is_nullable FROM information_schema.columns
                                    WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position""",
@@ -110,9 +112,10 @@ class Schema:
             columns.append("change_id bigint NOT NULL DEFAULT 0")
             if key:
                 columns.append(f"PRIMARY KEY ({', '.join(key)})")
-            self.ddl.append(f"CREATE TABLE {table} ({', '.join(columns)})")
+            self.table_ddl[table] = [f"CREATE TABLE {table} ({', '.join(columns)})"]
             if table in LOG_TABLES:
-                self.ddl.append(f"CREATE INDEX {table}_change ON {table} (change_id)")
+                self.table_ddl[table].append(f"CREATE INDEX {table}_change ON {table} (change_id)")
+            self.ddl += self.table_ddl[table]
         self.ddl[:0] = ["CREATE SEQUENCE upload_id_seq", "CREATE SEQUENCE audit_id_seq", "CREATE SEQUENCE change_id_seq"]
         self.ddl += ["CREATE TABLE changes (change_id bigint PRIMARY KEY, tables text[] NOT NULL, "
                      "at timestamptz NOT NULL DEFAULT now())",
@@ -140,9 +143,17 @@ def ensure_schema(pg: psycopg.Connection, schema: Schema) -> None:
                 for statement in schema.ddl:
                     pg.execute(statement)
                 pg.execute("INSERT INTO sprint_meta VALUES ('schema_version', %s)", [str(PG_SCHEMA_VERSION)])
-        elif int(row[0]) != PG_SCHEMA_VERSION:
-            raise StoreError(f"The system of record is at schema {row[0]}; this release reads schema "
-                             f"{PG_SCHEMA_VERSION}.")
+        elif int(row[0]) > PG_SCHEMA_VERSION:
+            raise StoreError(f"The system of record was written by a newer release (schema {row[0]}); this "
+                             f"release reads schema {PG_SCHEMA_VERSION} at most.")
+        elif int(row[0]) < PG_SCHEMA_VERSION:
+            present = {t for (t,) in pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+            with pg.transaction():
+                for table, statements in schema.table_ddl.items():
+                    if table not in present:
+                        for statement in statements:
+                            pg.execute(statement)
+                pg.execute("UPDATE sprint_meta SET value = %s WHERE key = 'schema_version'", [str(PG_SCHEMA_VERSION)])
     finally:
         pg.execute("SELECT pg_advisory_unlock(%s)", [WRITE_LOCK])
 

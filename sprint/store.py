@@ -25,7 +25,7 @@ from .structure import EVERY_DAY, STRUCTURE_TABLES_SQL, rebuild_structure
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # The current schema: what a new store is made with. An older store is brought to it by the
 # migrations below, one version at a time (a test checks that a store made with the first schema
@@ -217,13 +217,28 @@ UNIT_CHANGES_SQL = STRUCTURE_TABLES_SQL[STRUCTURE_TABLES_SQL.index("CREATE TABLE
 # again): a replica ships the rows of the uploads it took (sprint.postgres). Earlier rows: unknown.
 REPLACED_BY_SQL = "ALTER TABLE count_history ADD COLUMN replaced_by BIGINT"
 
-SCHEMA_SQL = TABLES_SQL + STRUCTURE_TABLES_SQL + ACCOUNTS_SQL + UPLOAD_ROWS_VIEW_SQL
+# Version 9: API tokens (sprint.tokens): an account's keys for the read API, kept as hashes.
+API_TOKENS_SQL = """
+CREATE TABLE api_tokens (
+    token_id VARCHAR PRIMARY KEY,       -- shown in lists, named to revoke one; not the secret
+    token_sha256 VARCHAR NOT NULL UNIQUE,
+    account VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    revoked_at TIMESTAMPTZ,
+    uses BIGINT NOT NULL DEFAULT 0,
+    last_used_at TIMESTAMPTZ
+);
+"""
+
+SCHEMA_SQL = TABLES_SQL + STRUCTURE_TABLES_SQL + ACCOUNTS_SQL + UPLOAD_ROWS_VIEW_SQL + API_TOKENS_SQL
 
 # version -> what brings a store from version-1 to version (version 1 is the first schema).
 MIGRATIONS = {2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
               4: lambda con: con.execute(COMPLETE_SHARE_SQL), 5: lambda con: con.execute(NAME_EN_SQL),
               6: lambda con: con.execute(UPLOAD_ROWS_SQL), 7: _to_version_7,
-              8: lambda con: con.execute(REPLACED_BY_SQL)}
+              8: lambda con: con.execute(REPLACED_BY_SQL), 9: lambda con: con.execute(API_TOKENS_SQL)}
 
 write_lock = threading.RLock()
 

@@ -1,0 +1,144 @@
+"""The read API over real HTTP against `streamlit run app.py`: each read equals the command line
+for the same options, scopes, 401, 403, 429, CSV and the OpenAPI document."""
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+
+import sprint
+from deploy.servers import replica
+from sprint import tokens
+from sprint.accounts import _now
+from sprint.cli import cli
+
+# each read with the options a director would give it (the CLI's, as the query string)
+READS = [
+    ("progress", {"as-of": "2025-11-20", "level": "province", "metric": "health"}),
+    ("outlook", {"as-of": "2025-11-20", "unit": "66"}),
+    ("leaderboard", {"as-of": "2025-11-20", "chances": "true"}),
+    ("movers", {"as-of": "2025-11-20", "level": "grassroots"}),
+    ("reporting", {"as-of": "2025-11-20", "unit": "66"}),
+    ("late-payment", {"as-of": "2025-11-20", "level": "province"}),
+    ("coverage", {"as-of": "2025-11-20", "level": "province"}),
+    ("matrix", {"as-of": "2025-11-20"}),
+    ("series", {"unit": "66", "metric": "health", "start": "2025-11-01", "end": "2025-11-20"}),
+    ("trend", {"parent": "VN", "metric": "health", "start": "2025-11-01", "end": "2025-11-20"}),
+    ("forecast", {"as-of": "2025-11-20", "unit": "66"}),
+    ("allocate", {"as-of": "2025-11-20", "unit": "66", "metric": "health"}),
+    ("anomalies", {"as-of": "2025-11-10", "unit": "VN"}),
+    ("history", {"limit": "5"}),
+    ("audit", {"limit": "20"}),
+]
+
+
+@pytest.fixture(scope="module")
+def served(demo_store_file, tmp_path_factory):
+    """The demo store with tokens (an administrator's, a unit head's, a revoked and an expired
+    one), a copy of it for the command line, and the dashboard serving the other."""
+    folder = tmp_path_factory.mktemp("api")
+    store, copy = folder / "served.duckdb", folder / "cli.duckdb"
+    shutil.copy(demo_store_file, store)
+    con = sprint.connect(store)
+    made = {name: tokens.create_token(con, account, name)[1]
+            for name, account in (("admin", "quantri"), ("head", "eakar"), ("revoked", "lanhdao"))}
+    tokens.revoke_token(con, tokens.list_tokens(con, "lanhdao")["token_id"][0], by="test")
+    made["expired"] = tokens.create_token(con, "lanhdao", "old", days=1, now=_now() - timedelta(days=2))[1]
+    con.close()
+    shutil.copy(store, copy)
+    with replica(str(store), folder, env={"SPRINT_INBOX": "off", "SPRINT_API_RATE": "60"}) as url:
+        yield url, copy, made
+
+
+def get(url: str, token: str | None = None, accept: str | None = None) -> tuple[int, dict, str]:
+    headers = {**({"Authorization": f"Bearer {token}"} if token else {}), **({"Accept": accept} if accept else {})}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=120) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as failure:
+        return failure.code, dict(failure.headers), failure.read().decode()
+
+
+def query(options: dict[str, str]) -> str:
+    return "&".join(f"{k}={v}" for k, v in options.items())
+
+
+def cli_arguments(read: str, options: dict[str, str], output_format: str) -> list[str]:
+    flags = [f"--{k}" for k, v in options.items() if v == "true"]
+    valued = [part for k, v in options.items() if v != "true" for part in (f"--{k}", v)]
+    return [read, *valued, *flags, "--format", output_format]
+
+
+@pytest.mark.parametrize("read,options", READS, ids=[r for r, _ in READS])
+def test_each_read_answers_what_the_command_line_prints(served, read, options):
+    url, copy, made = served
+    status, headers, body = get(f"{url}/api/v1/{read}?{query(options)}", made["admin"])
+    printed = CliRunner().invoke(cli, [*cli_arguments(read, options, "json"), "--db", str(copy)])
+    assert printed.exit_code == 0, printed.output
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    assert body == printed.stdout
+    assert json.loads(body)  # rows, not an empty answer
+
+
+def test_csv_by_suffix_or_by_accept(served):
+    url, copy, made = served
+    options = {"as-of": "2025-11-20", "level": "province"}
+    printed = CliRunner().invoke(cli, [*cli_arguments("progress", options, "csv"), "--db", str(copy)]).stdout
+    for address, accept in ((f"{url}/api/v1/progress.csv?{query(options)}", None),
+                            (f"{url}/api/v1/progress?{query(options)}", "text/csv")):
+        status, headers, body = get(address, made["admin"], accept)
+        assert status == 200 and headers["content-type"].startswith("text/csv") and body == printed
+
+
+def test_a_unit_heads_token_reads_their_subtree_only(served):
+    url, _, made = served
+    status, _, body = get(f"{url}/api/v1/progress?as-of=2025-11-20", made["head"])
+    assert status == 200 and {row["unit_code"] for row in json.loads(body)} == {"66-EAKAR"}
+    status, _, body = get(f"{url}/api/v1/leaderboard?as-of=2025-11-20&level=grassroots", made["head"])
+    assert status == 200 and {row["unit_code"] for row in json.loads(body)} == {"66-EAKAR"}
+    for address in ("progress?unit=66", "reporting?unit=VN", "audit"):
+        status, _, body = get(f"{url}/api/v1/{address}", made["head"])
+        assert status == 403 and list(json.loads(body)) == ["error"]
+
+
+@pytest.mark.parametrize("token", [None, "sprint_wrong_token", "revoked", "expired"])
+def test_no_token_or_a_bad_one_is_401_in_one_sentence(served, token):
+    url, _, made = served
+    status, headers, body = get(f"{url}/api/v1/progress", made.get(token, token))
+    assert status == 401 and headers["content-type"].startswith("application/json")
+    message = json.loads(body)["error"]
+    assert message.count(". ") == 0 and "token" in message
+
+
+def test_a_wrong_option_is_400_in_one_sentence(served):
+    url, _, made = served
+    status, _, body = get(f"{url}/api/v1/leaderboard?level=nowhere", made["admin"])
+    assert status == 400 and "nowhere" in json.loads(body)["error"]
+    status, _, body = get(f"{url}/api/v1/nothing", made["admin"])
+    assert status == 404 and "progress" in json.loads(body)["error"]
+
+
+def test_the_openapi_document_lists_every_read(served):
+    url, _, _ = served
+    status, _, body = get(f"{url}/api/v1/openapi.json")
+    document = json.loads(body)
+    assert status == 200 and document["openapi"].startswith("3.1")
+    assert {path.rsplit("/", 1)[1] for path in document["paths"]} == {read for read, _ in READS} | {"chances"}
+    names = {p["name"] for p in document["paths"]["/api/v1/progress"]["get"]["parameters"]}
+    assert names == {"as-of", "unit", "level", "parent", "metric"}
+
+
+def test_each_use_is_counted_and_too_many_are_429_with_retry_after(served):
+    """Last in this module: it spends the administrator's minute (SPRINT_API_RATE=60)."""
+    url, _, made = served
+    statuses = [get(f"{url}/api/v1/history?limit=1", made["admin"])[0] for _ in range(61)]
+    assert 429 in statuses
+    status, headers, body = get(f"{url}/api/v1/history?limit=1", made["admin"])
+    assert status == 429 and 1 <= int(headers["retry-after"]) <= 60 and "wait" in json.loads(body)["error"]
+    _, _, listed = get(f"{url}/api/v1/audit?limit=5", made["head"])  # the head cannot read it; the count is in the store
+    assert listed
