@@ -139,6 +139,8 @@ with st.sidebar:
     with st.popover(ui.t("link_to_view"), icon=":material/link:", width="stretch"):
         st.caption(ui.t("link_to_view_help"))
         st.code(address.link(page.url_path), language=None, wrap_lines=True)
+    with st.popover(ui.t("api_tokens"), icon=":material/key:", width="stretch"):
+        session.api_tokens(viewer)
     st.caption(ui.t("signed_in_as", name=viewer.name, role=ui.role_label(viewer.role)))
     st.button(ui.t("sign_out"), on_click=session.sign_out, key="sign_out", icon=":material/logout:")
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import time
 
+import pandas as pd
 import streamlit as st
 
 import sprint
 from pages.reads import cursor
-from pages.ui import plain
+from pages.ui import lang, plain, t
+from sprint import i18n, tokens
 
 # a sign-in lasts a working day; then the session asks for the password again
 SESSION_SECONDS = float(os.environ.get("SPRINT_SESSION_HOURS", "12")) * 3600
@@ -138,3 +140,42 @@ def viewer() -> sprint.Account | None:
         return None
     return account
 
+
+
+def _new_token() -> None:
+    """The button's callback: make the token and keep it for this run alone (it is shown once)."""
+    try:
+        _, token = tokens.create_token(cursor(), viewer().name, st.session_state.get("token_name", ""),
+                                              days=st.session_state.get("token_days", 90))
+    except sprint.SprintError as failure:
+        st.session_state["_token_failure"] = str(failure)
+        return
+    st.session_state["_new_token"] = token
+
+
+def _revoke_token(token_id: str) -> None:
+    tokens.revoke_token(cursor(), token_id, by=viewer().name, owner=viewer().name)
+
+
+def api_tokens(account) -> None:
+    """The reader's own API tokens: make one (shown this once), see them, revoke one."""
+    st.caption(t("api_tokens_help"))
+    st.text_input(t("token_name"), key="token_name", max_chars=60)
+    st.number_input(t("token_days"), min_value=1, max_value=tokens.MAX_DAYS, value=90, key="token_days")
+    st.button(t("token_create"), on_click=_new_token, key="token_create")
+    if "_token_failure" in st.session_state:
+        st.error(plain(st.session_state.pop("_token_failure")))
+    if "_new_token" in st.session_state:
+        st.success(t("token_shown_once"))
+        st.code(st.session_state.pop("_new_token"), language=None, wrap_lines=True)
+    mine = tokens.list_tokens(cursor(), account.name)
+    for row in mine.itertuples():
+        revoked = not pd.isna(row.revoked_at)
+        state = (t("token_revoked") if revoked else
+                 t("token_until", day=i18n.day(row.expires_at.date(), lang())))
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        left.caption(f"**{plain(row.name)}** ({row.token_id}) · {state} · "
+                     f"{i18n.how_many(row.uses, 'use', 'uses', lang())}")
+        if not revoked:
+            right.button(t("token_revoke"), key=f"revoke_{row.token_id}", on_click=_revoke_token,
+                         args=(row.token_id,))

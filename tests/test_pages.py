@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import sprint
+import sprint.tokens
 from conftest import DATA, fresh_store
 from sprint import i18n
 
@@ -998,3 +999,22 @@ def test_every_page_offers_the_link_to_its_view(demo_store):
         at = open_link(page, {"lang": "en"})
         links = [c.value for c in at.sidebar.code]
         assert len(links) == 1 and links[0].startswith("http") and "lang=en" in links[0], (page, links)
+
+
+def test_a_reader_makes_an_api_token_sees_it_once_and_revokes_it(demo_store):
+    at = open_link(PAGES[0], {"lang": "en"}, account="eakar")
+    at.text_input(key="token_name").input("my spreadsheet")
+    at.button(key="token_create").click().run()
+    shown = [c.value for c in at.sidebar.code if c.value.startswith("sprint_")]
+    assert len(shown) == 1
+    con = sprint.connect(demo_store)
+    assert sprint.tokens.token_account(con, shown[0]).name == "eakar"
+    listed = sprint.tokens.list_tokens(con, "eakar")
+    con.close()
+    assert listed["name"].tolist() == ["my spreadsheet"] and shown[0] not in listed.to_string()
+    at.run()
+    assert not [c.value for c in at.sidebar.code if c.value.startswith("sprint_")]  # shown once
+    at.button(key=f"revoke_{listed['token_id'][0]}").click().run()
+    con = sprint.connect(demo_store)
+    assert sprint.tokens.token_account(con, shown[0]) is None
+    con.close()
