@@ -8,9 +8,12 @@ navigation, the shared sidebar and the chosen page.
 """
 from __future__ import annotations
 
+import getpass
 import os
+import secrets
 import sys
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import streamlit as st
 from starlette.concurrency import run_in_threadpool
@@ -20,9 +23,10 @@ from starlette.routing import Route
 
 from pages import reads
 from pages.session import PEER_HEADER
-from sprint import api, tokens
+from sprint import api, remote, tokens
+from sprint.accounts import Account
 from sprint.inbox import start_watcher
-from sprint.store import store_folder
+from sprint.store import is_url, store_folder
 
 
 class PeerHeader:
@@ -57,6 +61,11 @@ class PeerHeader:
 sys.setswitchinterval(0.001)
 
 
+# the command line's key to this server's API while it owns a store file (sprint/remote.py): it
+# reads as the server's administrator, as the command line does on a store it can open
+CLI_KEY = secrets.token_urlsafe(32)
+
+
 @asynccontextmanager
 async def lifespan(_app):
     path = reads.store_path()
@@ -65,9 +74,16 @@ async def lifespan(_app):
     stop = None
     if inbox != "off":
         stop = start_watcher(con, inbox, interval=1.0, settle=float(os.environ.get("SPRINT_INBOX_SETTLE", "1")))
+    announced = None
+    if not is_url(path):  # the file is this process's alone: the command line reads through the API
+        host = st.get_option("server.address") or "127.0.0.1"
+        host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        announced = remote.announce(Path(path), f"http://{host}:{st.get_option('server.port')}", CLI_KEY)
     yield
     if stop is not None:
         stop.set()
+    if announced is not None:
+        announced.unlink(missing_ok=True)
 
 
 RATE_LIMIT = tokens.RateLimit(int(os.environ.get("SPRINT_API_RATE", tokens.RATE)))
@@ -80,7 +96,8 @@ def _read(request, read: str, output_format: str) -> api.Answer:
     con = reads.get_store(reads.store_path()).cursor()
     con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")  # a cursor's own setting: moments as the CLI prints them
     try:
-        viewer = tokens.token_account(con, token)
+        viewer = (Account(f"cli:{getpass.getuser()}", "admin", None) if token and secrets.compare_digest(token, CLI_KEY)
+                  else tokens.token_account(con, token))
         if viewer is None:
             return api.error(401, "A valid API token is needed: send 'Authorization: Bearer <token>' "
                                   "(make one on the Accounts page or with `python -m sprint token create`).")
@@ -95,9 +112,10 @@ def _read(request, read: str, output_format: str) -> api.Answer:
 
 
 async def read_endpoint(request):
-    read = request.path_params["read"]
-    csv = read.endswith(".csv") or "text/csv" in request.headers.get("accept", "")
-    answer = await run_in_threadpool(_read, request, read.removesuffix(".csv"), "csv" if csv else "json")
+    read, accept = request.path_params["read"], request.headers.get("accept", "")
+    # JSON by default; CSV by suffix or Accept; the command line's table for text/plain (sprint/remote.py)
+    output_format = "csv" if read.endswith(".csv") or "text/csv" in accept else "table" if "text/plain" in accept else "json"
+    answer = await run_in_threadpool(_read, request, read.removesuffix(".csv"), output_format)
     headers = {"Retry-After": str(answer.retry_after)} if answer.retry_after else None
     return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers)
 

@@ -85,7 +85,7 @@ def answer(con, read: str, query: list[tuple[str, str]], *, viewer: Account, out
     if scope is not None and "unit_code" in frame.columns:
         below = {u for (u,) in con.execute("SELECT descendant FROM unit_tree WHERE ancestor = ?", [scope]).fetchall()}
         frame = frame[frame["unit_code"].isin(below)]
-    media = "text/csv; charset=utf-8" if output_format == "csv" else "application/json"
+    media = {"csv": "text/csv; charset=utf-8", "table": "text/plain; charset=utf-8"}.get(output_format, "application/json")
     return Answer(200, media, render(frame, output_format))
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import accounts as accounts_module
 from . import tokens as tokens_module
-from . import i18n
+from . import i18n, remote
 from .allocation import allocate
 from .anomalies import anomalies
 from .audit import KINDS, audit_log
@@ -104,10 +104,13 @@ def render(frame: pd.DataFrame, output_format: str) -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @db_option
+@click.option("--server", envvar="SPRINT_SERVER", default=None, metavar="URL",
+              help="Read the figures from this deployment's API (with --token) instead of a store.")
+@click.option("--token", envvar="SPRINT_TOKEN", default=None, help="An API token for --server.")
 @click.pass_context
-def cli(context, db) -> None:
+def cli(context, db, server, token) -> None:
     """The VSS year-end sprint: store, ingest and every figure of the campaign."""
-    context.obj = {"db": db}
+    context.obj = {"db": db, "server": server, "token": token}
 
 
 @cli.command()
@@ -298,7 +301,19 @@ READS: dict[str, object] = {}
 
 def _read_command(name: str, compute, doc: str, options) -> None:
     def command(db, output_format, **arguments):
-        _output(compute(_open(db), **arguments), output_format)
+        root = click.get_current_context().find_root().obj or {}
+        server = (root["server"], root["token"]) if root.get("server") else None
+        if server is None:
+            try:
+                _output(compute(_open(db), **arguments), output_format)
+                return
+            except StoreBusyError:  # the dashboard owns the store: it answers through its API
+                server = remote.owner(_store_path(db))
+                if server is None:
+                    raise
+        if not server[1]:
+            _fail("--server needs --token (or $SPRINT_TOKEN): an API token of an account.")
+        click.echo(remote.ask(*server, name, remote.query(cli.commands[name], arguments), output_format), nl=False)
 
     command.__doc__ = doc.split("\n\n")[0]
     for option in reversed([db_option, format_option, *options]):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +19,8 @@ from deploy.servers import replica
 from sprint import tokens
 from sprint.accounts import _now
 from sprint.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # each read with the options a director would give it (the CLI's, as the query string)
 READS = [
@@ -131,6 +136,28 @@ def test_the_openapi_document_lists_every_read(served):
     assert {path.rsplit("/", 1)[1] for path in document["paths"]} == {read for read, _ in READS} | {"chances"}
     names = {p["name"] for p in document["paths"]["/api/v1/progress"]["get"]["parameters"]}
     assert names == {"as-of", "unit", "level", "parent", "metric"}
+
+
+@pytest.mark.parametrize("output_format", ["table", "csv", "json"])
+def test_the_command_line_reads_through_the_dashboard_that_owns_the_store(served, output_format):
+    """The dashboard holds served.duckdb (no other process may open it): the command reads
+    through its API, and prints what it prints on a store it can open."""
+    _, copy, _ = served
+    arguments = ["progress", "--as-of", "2025-11-20", "--level", "province", "--format", output_format]
+    through = subprocess.run([sys.executable, "-m", "sprint", *arguments, "--db", str(copy.with_name("served.duckdb"))],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert through.returncode == 0, through.stderr
+    assert through.stdout == CliRunner().invoke(cli, [*arguments, "--db", str(copy)]).stdout
+
+
+def test_the_command_line_reads_any_deployment_with_a_token(served):
+    url, _, made = served
+    head = CliRunner().invoke(cli, ["--server", url, "--token", made["head"], "progress", "--as-of", "2025-11-20",
+                                    "--format", "csv"])
+    assert head.exit_code == 0 and {line.split(",")[0] for line in head.stdout.splitlines()[1:]} == {"66-EAKAR"}
+    refused = CliRunner().invoke(cli, ["--server", url, "--token", "sprint_wrong", "progress"])
+    assert refused.exit_code == 1 and refused.output.startswith(f"The dashboard at {url} refused the read: ")
+    assert "Traceback" not in refused.output
 
 
 def test_each_use_is_counted_and_too_many_are_429_with_retry_after(served):
