@@ -22,9 +22,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pages import reads
-from pages.session import PEER_HEADER
+from pages.session import COOKIE, PEER_HEADER, SESSION_ROUTE, SESSION_SECONDS
 from sprint import api, remote, tokens
-from sprint.accounts import Account
+from sprint.accounts import Account, session_account
 from sprint.inbox import start_watcher
 from sprint.store import is_url, store_folder
 
@@ -124,7 +124,45 @@ async def openapi_endpoint(_request):
     return JSONResponse(api.openapi())
 
 
-ROUTES = [Route(f"/api/{api.VERSION}/openapi.json", openapi_endpoint),
+def _session_cookie(request, token: str | None) -> Response:
+    """The session cookie of a live session (or its end): HttpOnly, so no script reads it."""
+    secure = (request.headers.get("x-forwarded-proto") or request.url.scheme) == "https"
+    response = JSONResponse({"ok": True})
+    if token is None:
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=secure)
+    else:
+        response.set_cookie(COOKIE, token, max_age=int(SESSION_SECONDS), path="/", httponly=True,
+                            samesite="strict", secure=secure)
+    return response
+
+
+def _live_session(token) -> bool:
+    con = reads.get_store(reads.store_path()).cursor()
+    try:
+        return isinstance(token, str) and session_account(con, token) is not None
+    finally:
+        con.close()
+
+
+async def session_endpoint(request):
+    """POST a live session's token: the browser gets it as an HttpOnly cookie; DELETE: it is
+    cleared. Only the dashboard's own pages ask (their header, their origin)."""
+    origin = request.headers.get("origin")
+    if request.headers.get("x-sprint-session") != "1" or (origin and origin.split("//", 1)[-1] != request.headers.get("host")):
+        return JSONResponse({"error": "Only the dashboard's own pages may set its session."}, status_code=403)
+    if request.method == "DELETE":
+        return _session_cookie(request, None)
+    try:
+        token = await request.json()
+    except ValueError:
+        token = None
+    if not await run_in_threadpool(_live_session, token):
+        return JSONResponse({"error": "That is not a live session."}, status_code=401)
+    return _session_cookie(request, token)
+
+
+ROUTES = [Route(SESSION_ROUTE, session_endpoint, methods=["POST", "DELETE"]),
+          Route(f"/api/{api.VERSION}/openapi.json", openapi_endpoint),
           Route(f"/api/{api.VERSION}/{{read}}", read_endpoint)]
 
 app = st.App("dashboard.py", lifespan=lifespan, routes=ROUTES, middleware=[Middleware(PeerHeader)])

@@ -2,6 +2,7 @@
 OpenID Connect provider's identity mapped to an account."""
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -39,6 +40,7 @@ def _address() -> str | None:
 
 
 COOKIE = "sprint_session"
+SESSION_ROUTE = "/auth/session"  # the server's route that sets and clears COOKIE
 
 
 def _cookie() -> str | None:
@@ -55,10 +57,12 @@ def _signed_in(account: sprint.Account) -> None:
 
 
 def _set_cookie(value: str, seconds: int) -> None:
-    """Set (or, with 0 seconds, clear) the session cookie in the browser. Set from script, so it
-    cannot be HttpOnly; SameSite=Strict keeps it off other sites' requests, Secure over HTTPS."""
-    st.html(f"""<script>document.cookie = "{COOKIE}={value}; Path=/; Max-Age={seconds}; SameSite=Strict"
-            + (location.protocol === "https:" ? "; Secure" : "");</script>""", unsafe_allow_javascript=True)
+    """Have the server's route (app.py, SESSION_ROUTE) set the session cookie in the browser (or,
+    with 0 seconds, clear it): HttpOnly, SameSite=Strict, Secure over HTTPS. The page only asks."""
+    method, body = ("POST", json.dumps(value)) if seconds else ("DELETE", "null")
+    st.html(f"""<script>fetch("{SESSION_ROUTE}", {{method: "{method}", credentials: "same-origin",
+            headers: {{"Content-Type": "application/json", "X-Sprint-Session": "1"}}, body: {json.dumps(body)}}});
+            </script>""", unsafe_allow_javascript=True)
 
 
 def sign_in(name: str, password: str) -> None:

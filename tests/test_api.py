@@ -54,6 +54,7 @@ def served(demo_store_file, tmp_path_factory):
             for name, account in (("admin", "quantri"), ("head", "eakar"), ("revoked", "lanhdao"))}
     tokens.revoke_token(con, tokens.list_tokens(con, "lanhdao")["token_id"][0], by="test")
     made["expired"] = tokens.create_token(con, "lanhdao", "old", days=1, now=_now() - timedelta(days=2))[1]
+    made["session"] = sprint.open_session(con, "lanhdao", hours=1)
     con.close()
     shutil.copy(store, copy)
     with replica(str(store), folder, env={"SPRINT_INBOX": "off", "SPRINT_API_RATE": "60"}) as url:
@@ -158,6 +159,32 @@ def test_the_command_line_reads_any_deployment_with_a_token(served):
     refused = CliRunner().invoke(cli, ["--server", url, "--token", "sprint_wrong", "progress"])
     assert refused.exit_code == 1 and refused.output.startswith(f"The dashboard at {url} refused the read: ")
     assert "Traceback" not in refused.output
+
+
+def session_request(url: str, method: str, body: str, headers: dict) -> tuple[int, str]:
+    request = urllib.request.Request(f"{url}/auth/session", data=body.encode(), method=method,
+                                     headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers.get("set-cookie", "")
+    except urllib.error.HTTPError as failure:
+        return failure.code, failure.headers.get("set-cookie", "")
+
+
+def test_the_session_cookie_is_set_by_the_servers_route_httponly(served):
+    url, _, made = served
+    status, cookie = session_request(url, "POST", json.dumps(made["session"]), {"X-Sprint-Session": "1"})
+    assert status == 200 and cookie.startswith(f"sprint_session={made['session']};")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie  # plain HTTP here
+    status, cookie = session_request(url, "POST", json.dumps("not-a-session"), {"X-Sprint-Session": "1"})
+    assert status == 401 and not cookie
+    status, cookie = session_request(url, "POST", json.dumps("whatever"), {})  # not the dashboard's page
+    assert status == 403 and not cookie
+    status, cookie = session_request(url, "POST", json.dumps("whatever"),
+                                     {"X-Sprint-Session": "1", "Origin": "https://elsewhere.example"})
+    assert status == 403 and not cookie
+    status, cookie = session_request(url, "DELETE", "null", {"X-Sprint-Session": "1"})
+    assert status == 200 and "sprint_session=" in cookie and "HttpOnly" in cookie and "Max-Age=0" in cookie
 
 
 def test_each_use_is_counted_and_too_many_are_429_with_retry_after(served):

@@ -1,10 +1,12 @@
 """Start the dashboard on a free loopback port and drive it with Debian's Chromium."""
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from deploy.servers import replica
+from pages.session import COOKIE
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -45,3 +47,8 @@ def sign_in(page, url: str, name: str, password: str) -> None:
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible(timeout=30_000)
+    # the page asks the server's route for the session cookie: a reload signs in once it is set
+    deadline = time.monotonic() + 30
+    while not any(cookie["name"] == COOKIE for cookie in page.context.cookies()):
+        assert time.monotonic() < deadline, "the session cookie was not set"
+        time.sleep(0.05)

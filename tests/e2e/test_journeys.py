@@ -57,6 +57,8 @@ def test_a_visitor_sees_only_the_sign_in_screen_on_every_url(live_store):
 def test_a_sign_in_survives_a_reload_until_signing_out(live_store):
     with dashboard(live_store) as url, browser_page() as page:
         sign_in(page, url, "lanhdao", "lanhdao-demo")
+        cookie = next(c for c in page.context.cookies() if c["name"] == "sprint_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"  # set by the server's route: no script reads it
         page.goto(f"{url}/leaderboard")  # a new session of the same browser: its cookie signs it in
         main = page.locator(MAIN)
         expect(main.get_by_role("heading", name="Bảng xếp hạng", exact=True)).to_be_visible(timeout=30_000)
