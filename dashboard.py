@@ -136,9 +136,7 @@ def live_status() -> None:
 
 with st.sidebar:
     live_status()
-    with st.popover(ui.t("link_to_view"), icon=":material/link:", width="stretch"):
-        st.caption(ui.t("link_to_view_help"))
-        st.code(address.link(page.url_path), language=None, wrap_lines=True)
+    link_slot = st.empty()  # filled once the page has run: the link carries the choices it made
     with st.popover(ui.t("api_tokens"), icon=":material/key:", width="stretch"):
         session.api_tokens(viewer)
     st.caption(ui.t("signed_in_as", name=viewer.name, role=ui.role_label(viewer.role)))
@@ -154,3 +152,6 @@ if page.url_path in opens:
 else:
     st.warning(ui.t("page_not_allowed", role=ui.role_label(viewer.role)))
 address.write(page.url_path)
+with link_slot.container(), st.popover(ui.t("link_to_view"), icon=":material/link:", width="stretch"):
+    st.caption(ui.t("link_to_view_help"))
+    st.code(address.link(page.url_path), language=None, wrap_lines=True)
