@@ -64,14 +64,16 @@ def _read(key: str, text: str, *, units: set[str], latest: date | None):
 
 
 def write(page: str) -> None:
-    """The address of the view now shown: its choices as they are after this run."""
-    values = {}
+    """The address of the view now shown: its choices as they are after this run (a parameter
+    of a widget Streamlit binds itself, a page's open tab, is kept as it is)."""
+    managed = {name for names in (SHARED, *ON_PAGE.values()) for name in names.values()}
+    values = {name: value for name, value in st.query_params.to_dict().items() if name not in managed}
     for key, name in choices(page).items():
         value = st.session_state.get(key)
         if value is None or (key == "as_of" and st.session_state.get("as_of_follows_default", True)):
             continue
         values[name] = value.isoformat() if isinstance(value, date) else str(value)
-    if dict(st.query_params) != values:
+    if st.query_params.to_dict() != values:
         st.query_params.from_dict(values)
 
 

@@ -41,7 +41,8 @@ def load_section(label: str, loader, key: str, confirm: str | None = None) -> No
         st.success(ui.t("loaded", file=name, rows=i18n.number(outcome.rows, lang)))
 
 
-units_tab, targets_tab = st.tabs([ui.t("unit_tree"), ui.t("targets_table")])
+# the open tab is in the address too (Streamlit's own binding: ?admin_tab=<label>)
+units_tab, targets_tab = st.tabs([ui.t("unit_tree"), ui.t("targets_table")], key="admin_tab", bind="query-params")
 with units_tab:
     load_section(ui.t("units_file"), sprint.load_units, "units")
     units = reads.read(sprint.units)

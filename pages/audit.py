@@ -10,7 +10,9 @@ ui.route_through_app()
 
 lang = ui.lang()
 st.title(ui.t("page_audit"))
-log_tab, accounts_tab, quality_tab = st.tabs([ui.t("audit_log"), ui.t("accounts"), ui.t("data_quality")])
+# the open tab is in the address too (Streamlit's own binding: ?audit_tab=<label>)
+log_tab, accounts_tab, quality_tab = st.tabs([ui.t("audit_log"), ui.t("accounts"), ui.t("data_quality")],
+                                             key="audit_tab", bind="query-params")
 
 with log_tab:
     st.caption(ui.t("audit_help"))

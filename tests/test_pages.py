@@ -1018,3 +1018,12 @@ def test_a_reader_makes_an_api_token_sees_it_once_and_revokes_it(demo_store):
     con = sprint.connect(demo_store)
     assert sprint.tokens.token_account(con, shown[0]) is None
     con.close()
+
+
+def test_a_link_to_a_tab_keeps_it_in_the_address(demo_store):
+    """The audit page's tabs are bound to the address by Streamlit itself; the page's own choices
+    are written beside that parameter without dropping it."""
+    label = i18n.t("data_quality", "en")
+    at = open_link(PAGES[5], {"lang": "en", "audit_tab": label, "kind": "sign_in"})
+    assert at.query_params["audit_tab"] == label and at.query_params["kind"] == "sign_in"
+    assert at.selectbox(key="audit_kind").value == "sign_in"
