@@ -196,7 +196,7 @@ http {{
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $host;
+            proxy_set_header Host $http_host;  # with its port: the session route checks the origin against it
             proxy_set_header X-Forwarded-For $remote_addr;
             proxy_read_timeout 1d;
             proxy_send_timeout 1d;
