@@ -294,7 +294,8 @@ def connect(path: str | os.PathLike = ":memory:", *, read_only: bool = False) ->
             raise StoreBusyError(
                 f"The store {path} is in use by another program (the dashboard, or "
                 "`python -m sprint watch`). Files can still be sent: `python -m sprint ingest` "
-                "hands them to that program's inbox. To read figures here, stop that program first."
+                "hands them to that program's inbox, and the figures are read through the dashboard's "
+                "API. For anything else, stop that program first."
             ) from exc
         raise StoreError(f"The store {path} cannot be opened: {exc}") from exc
     except duckdb.Error as exc:
