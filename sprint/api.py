@@ -17,6 +17,7 @@ import click
 from .accounts import Account
 from .cli import READS, cli, render
 from .errors import SprintError
+from .structure import in_subtree
 
 VERSION = "v1"
 ADMIN_ONLY = {"audit"}
@@ -53,11 +54,6 @@ def _arguments(command: click.Command, query: list[tuple[str, str]]) -> list[str
     return arguments
 
 
-def _in_subtree(con, scope: str, unit: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM unit_tree WHERE ancestor = ? AND descendant = ?",
-                            [scope, unit]).fetchall()[0][0])
-
-
 def answer(con, read: str, query: list[tuple[str, str]], *, viewer: Account, output_format: str = "json") -> Answer:
     """The answer to GET /api/v1/<read>?<query> for `viewer` (the token's account)."""
     if read not in READS:
@@ -73,7 +69,7 @@ def answer(con, read: str, query: list[tuple[str, str]], *, viewer: Account, out
         return error(400, exc.format_message())
     scope = viewer.scope
     if scope is not None:
-        outside = [arguments[key] for key in UNIT_OPTIONS if arguments.get(key) and not _in_subtree(con, scope, arguments[key])]
+        outside = [arguments[key] for key in UNIT_OPTIONS if arguments.get(key) and not in_subtree(con, scope, arguments[key])]
         if outside:
             return error(403, f"This token reads {scope} and the units below it, not {outside[0]}.")
         if "unit" in arguments and not any(arguments.get(key) for key in ("unit", "parent", "level")):

@@ -27,6 +27,7 @@ from .errors import OutOfScopeError, UnknownError
 from .forecast import chance_of_all_metrics, forecast, outlook
 from .leaderboard import leaderboard, top_movers
 from .progress import check_filters, metrics, reporting, reporting_summary, series, target_path
+from .structure import in_subtree
 
 FONTS = Path(__file__).parent / "fonts"
 LISTED = 5
@@ -46,8 +47,7 @@ def briefing(con, *, as_of: date, unit: str | None = None, scope: str | None = N
     head's unit), else the nation; with a scope, a unit outside it is refused."""
     unit = unit or scope or "VN"
     check_filters(con, unit=unit)
-    if scope and not con.execute("SELECT count(*) FROM unit_tree WHERE ancestor = ? AND descendant = ?",
-                                 [scope, unit]).fetchall()[0][0]:
+    if scope and not in_subtree(con, scope, unit):
         raise OutOfScopeError(f"This account reads the briefing of {scope} and the units under it, not of {unit}.")
     campaign = campaign_for(con, as_of)
     name = con.execute("SELECT name FROM units WHERE unit_code = ?", [unit]).fetchall()[0][0]

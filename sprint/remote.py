@@ -63,9 +63,9 @@ def query(command: click.Command, arguments: dict) -> list[tuple[str, str]]:
 def ask(url: str, token: str, read: str, pairs: list[tuple[str, str]], output_format: str) -> str:
     """GET url/api/v1/read?pairs: the text the command would print, or a SprintError in one sentence."""
     address = f"{url.rstrip('/')}/api/v1/{read}?{urllib.parse.urlencode(pairs)}"
-    request = urllib.request.Request(address, headers={"Authorization": f"Bearer {token}",
-                                                       "Accept": MEDIA[output_format]})
     try:
+        request = urllib.request.Request(address, headers={"Authorization": f"Bearer {token}",
+                                                           "Accept": MEDIA[output_format]})
         with urllib.request.urlopen(request, timeout=300) as response:
             return response.read().decode()
     except urllib.error.HTTPError as failure:
@@ -74,5 +74,7 @@ def ask(url: str, token: str, read: str, pairs: list[tuple[str, str]], output_fo
         except (ValueError, KeyError):
             message = f"it answered {failure.code}"
         raise SprintError(f"The dashboard at {url} refused the read: {message}") from failure
+    except ValueError as failure:  # not a URL at all
+        raise SprintError(f"--server {url} is not an address; write it as https://host or http://host:port.") from failure
     except (urllib.error.URLError, OSError) as failure:
         raise SprintError(f"The dashboard at {url} cannot be reached ({getattr(failure, 'reason', failure)}).") from failure

@@ -86,6 +86,12 @@ WHERE s.covered = c.children
 """
 
 
+def in_subtree(con, ancestor: str, unit: str) -> bool:
+    """Whether `unit` is `ancestor` or below it (an account's scope)."""
+    return bool(con.execute("SELECT count(*) FROM unit_tree WHERE ancestor = ? AND descendant = ?",
+                            [ancestor, unit]).fetchall()[0][0])
+
+
 def rebuild_structure(con) -> None:
     """Rebuild the closure, levels and effective targets, and mark every unit changed.
 

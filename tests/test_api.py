@@ -187,12 +187,29 @@ def test_the_session_cookie_is_set_by_the_servers_route_httponly(served):
     assert status == 200 and "sprint_session=" in cookie and "HttpOnly" in cookie and "Max-Age=0" in cookie
 
 
-def test_each_use_is_counted_and_too_many_are_429_with_retry_after(served):
-    """Last in this module: it spends the administrator's minute (SPRINT_API_RATE=60)."""
+def test_too_many_requests_are_429_with_retry_after(served):
+    """It spends the administrator's minute (SPRINT_API_RATE=60): the last test of the server."""
     url, _, made = served
     statuses = [get(f"{url}/api/v1/history?limit=1", made["admin"])[0] for _ in range(61)]
     assert 429 in statuses
     status, headers, body = get(f"{url}/api/v1/history?limit=1", made["admin"])
     assert status == 429 and 1 <= int(headers["retry-after"]) <= 60 and "wait" in json.loads(body)["error"]
-    _, _, listed = get(f"{url}/api/v1/audit?limit=5", made["head"])  # the head cannot read it; the count is in the store
-    assert listed
+
+
+def test_a_server_that_is_not_an_address_is_one_sentence():
+    result = CliRunner().invoke(cli, ["--server", "dashboard.local", "--token", "sprint_x", "progress"])
+    assert result.exit_code == 1 and result.output.startswith("--server dashboard.local is not an address")
+
+
+def test_each_use_of_a_token_is_counted_and_a_revoked_one_reads_nothing(con):
+    """On both stores: the uses, the audit of making and revoking, and nothing after revoking."""
+    sprint.add_account(con, "reader", role="leader", password="reader-password")
+    token_id, token = tokens.create_token(con, "reader", "sheet")
+    for _ in range(3):
+        assert tokens.token_account(con, token).name == "reader"
+    assert tokens.list_tokens(con, "reader")["uses"].tolist() == [3]
+    tokens.revoke_token(con, token_id, by="reader", owner="reader")
+    assert tokens.token_account(con, token) is None
+    assert tokens.list_tokens(con, "reader")["uses"].tolist() == [3]
+    audited = con.execute("SELECT outcome FROM audit_log WHERE outcome LIKE 'token%' ORDER BY audit_id").fetchall()
+    assert audited == [("token_created",), ("token_revoked",)]
