@@ -155,3 +155,4 @@ address.write(page.url_path)
 with link_slot.container(), st.popover(ui.t("link_to_view"), icon=":material/link:", width="stretch"):
     st.caption(ui.t("link_to_view_help"))
     st.code(address.link(page.url_path), language=None, wrap_lines=True)
+reads.end_page()

@@ -116,7 +116,8 @@ if ui.require_data():
     chances = reads.read(sprint.forecast, as_of=as_of, unit=scope)
     for index, row in enumerate(figures.itertuples()):
         actual = reads.read(sprint.series, unit=scope, metric=row.metric, start=start, end=as_of)
-        path = reads.read(sprint.target_path, unit=scope, metric=row.metric, as_of=as_of)
+        # the path runs from the baseline: read as of it, it stays cached through the campaign's days
+        path = reads.read(sprint.target_path, unit=scope, metric=row.metric, as_of=campaign["baseline"])
         if actual.empty:
             chart_columns[index % 2].info(ui.t("no_data_unit", unit=ui.unit_label(scope),
                                                    as_of=i18n.day(as_of, lang)))

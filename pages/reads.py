@@ -28,12 +28,17 @@ READ_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
 STRUCTURE_READS = (sprint.units, sprint.metrics, sprint.campaign_for)
 # how often an open page looks for new data
 REFRESH_SECONDS = float(os.environ.get("SPRINT_REFRESH_SECONDS", "3"))
-# a page on a day still being reported follows it every this many beats (see page_outdated): on a
-# national reporting day its figures change at every beat, and each run of the page is heavy
-PARTIAL_DAY_BEATS = 2
+# a page follows new figures of the day it shows at most every this many beats, and at most once
+# per FOLLOW_COST times its last full run (see page_outdated): on a national reporting day the
+# figures of the day being reported, and of the complete day while late units send theirs, change
+# at every beat, and each run of a page is heavy; a new latest or complete day is followed at once
+FOLLOW_BEATS = 2
+FOLLOW_COST = 3
 # how often the store publishes its new data to the pages (see Publication); the tests publish
 # every commit at once (0)
 PUBLISH_SECONDS = float(os.environ.get("SPRINT_PUBLISH_SECONDS", REFRESH_SECONDS))
+# the clock of the pages' runs (a test sets its own)
+clock = time.monotonic
 
 
 def store_path() -> str:
@@ -131,7 +136,13 @@ def begin_page() -> None:
     begin_rerun()
     now = published()
     st.session_state["_inputs"], st.session_state["_days"] = {}, (now.latest, now.complete)
-    st.session_state["_page_run_at"] = time.monotonic()
+    st.session_state["_page_run_at"] = clock()
+
+
+def end_page() -> None:
+    """End a full run of the page (dashboard.py, once everything is drawn): how long it took sets
+    how often the page follows new figures (see page_outdated)."""
+    st.session_state["_page_run_took"] = clock() - st.session_state.get("_page_run_at", clock())
 
 
 def fragment_run() -> bool:
@@ -193,14 +204,14 @@ def page_outdated() -> bool:
     """Whether what the page's last full run showed has changed in the publication of this run:
     the version of one of its figures' (day, unit), or the latest or the latest complete day. A
     report for a day after the one a page shows, or for another subtree, changes none of them. A
-    page on a day still being reported (its reader chose to see it anyway) changes at every beat
-    while the files come in: it is run again at most every PARTIAL_DAY_BEATS beats."""
+    new latest or complete day is followed at once; new figures of the day shown at most every
+    FOLLOW_BEATS beats and FOLLOW_COST times the page's last full run, so that pages following a
+    day still being reported leave the machine to the writer and to the pages that switch days."""
     now = published()
     if (now.latest, now.complete) != st.session_state.get("_days"):
         return True
-    day = st.session_state.get("as_of")
-    if day is not None and now.complete is not None and day > now.complete and (
-            time.monotonic() - st.session_state.get("_page_run_at", 0) < PARTIAL_DAY_BEATS * PUBLISH_SECONDS):
+    every = max(FOLLOW_BEATS * PUBLISH_SECONDS, FOLLOW_COST * st.session_state.get("_page_run_took", 0.0))
+    if clock() - st.session_state.get("_page_run_at", 0) < every:
         return False
     return any(_version(day, scope) != version for (day, scope), version in st.session_state.get("_inputs", {}).items())
 

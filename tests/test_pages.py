@@ -355,6 +355,43 @@ def test_the_store_publishes_to_the_pages_once_per_beat(demo_store, monkeypatch)
     assert publication.versions_as_of(second, date(2025, 11, 20))["66-EAKAR"] == first.versions[None]["66-EAKAR"]
 
 
+def test_a_page_follows_new_figures_of_its_day_at_a_steady_beat(monkeypatch):
+    """While late units send their files, the figures of the day a page shows change at every
+    beat: the page follows them at most every FOLLOW_BEATS beats and FOLLOW_COST times its own
+    last run (25 pages rerunning at every beat starved the writer and the pages switching day);
+    a new complete day is followed at once."""
+    from pages import reads
+
+    monkeypatch.setattr(reads, "PUBLISH_SECONDS", 3.0)
+    now = [1000.0]
+    monkeypatch.setattr(reads, "clock", lambda: now[0])
+    shown, today = date(2025, 12, 1), date(2025, 12, 2)
+    versions = {(shown, "VN"): 7}
+    monkeypatch.setattr(reads, "_version", lambda day, scope: versions[(day, scope)])
+    published = reads.Published(0.0, {}, 1, pd.DataFrame(), today, shown)
+    state = {"_published": published, "_days": (today, shown), "_inputs": {(shown, "VN"): 7}}
+    monkeypatch.setattr(reads.st, "session_state", state)
+
+    state["_page_run_at"] = now[0]  # as begin_page records it
+    now[0] += 4.0
+    reads.end_page()  # a run of 4 s: the page follows its day's figures every 12 s at most
+    assert state["_page_run_took"] == 4.0
+    assert not reads.page_outdated()  # nothing changed
+    versions[(shown, "VN")] = 8  # a late unit's file for the day shown
+    now[0] += 7.9
+    assert not reads.page_outdated()
+    now[0] += 0.1
+    assert reads.page_outdated()
+    state["_page_run_at"], state["_page_run_took"] = now[0], 0.5  # a quick page: every two beats
+    now[0] += 5.9
+    assert not reads.page_outdated()
+    now[0] += 0.1
+    assert reads.page_outdated()
+    state["_page_run_at"] = now[0]
+    state["_published"] = reads.Published(0.0, {}, 2, pd.DataFrame(), date(2025, 12, 3), today)
+    assert reads.page_outdated()  # a new complete day: at once
+
+
 def test_every_read_is_computed_in_one_of_the_stores_read_slots(demo_store, monkeypatch):
     """No more reads run at once than READ_SLOTS allows (25 pages opened at once ran DuckDB out of
     memory without it): a page's figures are each computed holding a slot."""
