@@ -185,8 +185,11 @@ def take(con, path: Path, sender: Sender | None = None) -> Outcome | None:
         reason = str(exc) if isinstance(exc, SprintError) else f"{shown_name(path.name)} could not be taken: {exc}"
         destination = _free_name(directory / REJECTED, kept)
         shutil.move(claimed, destination)
-        destination.with_name(destination.name + ".errors.txt").write_text(reason + "\n", encoding="utf-8",
-                                                                           errors="replace")
+        # written whole, then put in place: a sender waiting for it (handoff) never reads it half-written
+        errors = destination.with_name(destination.name + ".errors.txt")
+        part = errors.with_name(f".{errors.name}.part")
+        part.write_text(reason + "\n", encoding="utf-8", errors="replace")
+        os.replace(part, errors)
         count = exc.count if isinstance(exc, ValidationError) else 1
         _log(directory, f"rejected {shown_name(path.name)}: {count} problem(s)")
         return Outcome(path.name, destination, False, reason)
