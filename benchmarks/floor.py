@@ -15,22 +15,36 @@ from datetime import date
 
 import duckdb
 
-# Every figure of progress for every unit and metric on $d, straight from the base tables.
+# Every figure of progress for every unit and metric on $d, straight from the base tables, with
+# the values a year earlier and at the end of the year before, and social insurance, all: the sum
+# of compulsory and voluntary per unit, none where either is.
 FLOOR_PROGRESS_SQL = """
 WITH leaf_values AS (
     SELECT unit_code, metric,
            arg_max(value, date) FILTER (date <= $d) AS now,
            arg_max(value, date) FILTER (date <= $d - 7) AS week_ago,
-           arg_max(value, date) FILTER (date <= $baseline) AS baseline
+           arg_max(value, date) FILTER (date <= $baseline) AS baseline,
+           arg_max(value, date) FILTER (date <= ($d - INTERVAL 1 YEAR)::DATE) AS year_before,
+           arg_max(value, date) FILTER (date <= make_date(year($d) - 1, 12, 31)) AS year_end
     FROM counts WHERE date <= $d GROUP BY ALL
 ), leaves AS (
     SELECT v.*, u.parent_code AS province FROM leaf_values v JOIN units u USING (unit_code)
+), reported AS (
+    SELECT unit_code, metric, now, week_ago, baseline, year_before, year_end FROM leaves
+    UNION ALL
+    SELECT province, metric, sum(now), sum(week_ago), sum(baseline), sum(year_before), sum(year_end)
+    FROM leaves GROUP BY ALL
+    UNION ALL
+    SELECT 'VN', metric, sum(now), sum(week_ago), sum(baseline), sum(year_before), sum(year_end)
+    FROM leaves GROUP BY ALL
 ), unit_values AS (
-    SELECT unit_code, metric, now, week_ago, baseline FROM leaves
+    SELECT * FROM reported
     UNION ALL
-    SELECT province, metric, sum(now), sum(week_ago), sum(baseline) FROM leaves GROUP BY ALL
-    UNION ALL
-    SELECT 'VN', metric, sum(now), sum(week_ago), sum(baseline) FROM leaves GROUP BY ALL
+    SELECT unit_code, 'social_insurance',
+           CASE WHEN count(now) = 2 THEN sum(now) END, CASE WHEN count(week_ago) = 2 THEN sum(week_ago) END,
+           CASE WHEN count(baseline) = 2 THEN sum(baseline) END,
+           CASE WHEN count(year_before) = 2 THEN sum(year_before) END, CASE WHEN count(year_end) = 2 THEN sum(year_end) END
+    FROM reported WHERE metric IN ('compulsory_si', 'voluntary_si') GROUP BY unit_code
 ), own AS (
     SELECT unit_code, metric, milestone, target FROM targets WHERE campaign_id = '2025'
 ), all_targets AS (
@@ -46,7 +60,8 @@ WITH leaf_values AS (
     FROM all_targets GROUP BY ALL
 ), f AS (
     SELECT c.unit_code, u.name AS unit_name, c.metric, $d AS as_of, v.now AS value, v.baseline, c.milestone,
-           t.target, c.plan, datediff('day', $d, c.milestone) AS days_left, (v.now - v.week_ago) / 7.0 AS pace_7d
+           t.target, c.plan, datediff('day', $d, c.milestone) AS days_left, (v.now - v.week_ago) / 7.0 AS pace_7d,
+           v.year_before, v.year_end
     FROM current c JOIN units u USING (unit_code)
     JOIN all_targets t USING (unit_code, metric, milestone)
     LEFT JOIN unit_values v USING (unit_code, metric)
@@ -59,7 +74,10 @@ SELECT unit_code, unit_name, metric, as_of, value, baseline, milestone, target,
     CASE WHEN days_left > 0 AND value IS NOT NULL THEN greatest(target - value, 0) / days_left END AS required_daily,
     pace_7d, value + pace_7d * days_left AS projected,
     CASE WHEN value IS NULL THEN 'no_data' WHEN value >= target THEN 'achieved'
-         WHEN value + pace_7d * days_left >= target THEN 'on_track' ELSE 'behind' END AS status
+         WHEN value + pace_7d * days_left >= target THEN 'on_track' ELSE 'behind' END AS status,
+    year_before AS value_year_before, value - year_before AS change_year,
+    round(100.0 * (value - year_before) / nullif(year_before, 0), 2) AS change_year_pct,
+    value - year_end AS change_since_year_end
 FROM f
 """
 

@@ -6,7 +6,8 @@ Builds (or reuses) the national store: 34 provinces and 3,321 communes from viet
 six metrics, a report from almost every commune every day from 2025-08-31, targets at commune,
 province and national level. Then, medians of several runs, side by side with their ratio:
 
-- progress for every unit and metric, and the leaderboard of all communes, against a floor query
+- progress for every unit and metric (with the year-on-year columns and social insurance, all),
+  and the leaderboard of all communes, against a floor query
   (hand-written DuckDB over the base tables, using what is known of this store: three levels,
   fallback targets only at the national level) and a plain pandas implementation; the rows of
   all three are asserted equal;
@@ -45,7 +46,11 @@ def pandas_progress(units: pd.DataFrame, targets: pd.DataFrame, counts: pd.DataF
         provinces = latest.groupby(["parent_code", "metric"], as_index=False)["value"].sum().rename(
             columns={"parent_code": "unit_code"})
         nation = latest.groupby("metric", as_index=False)["value"].sum().assign(unit_code="VN")
-        return pd.concat([latest[["unit_code", "metric", "value"]], provinces, nation], ignore_index=True)
+        every = pd.concat([latest[["unit_code", "metric", "value"]], provinces, nation], ignore_index=True)
+        parts = every[every["metric"].isin(["compulsory_si", "voluntary_si"])]
+        both = parts.groupby("unit_code")["value"].agg(["sum", "count"])
+        summed = both[both["count"] == 2]["sum"].rename("value").reset_index().assign(metric="social_insurance")
+        return pd.concat([every, summed], ignore_index=True)
 
     values = value_at(day).merge(value_at(day - pd.Timedelta(days=7)), on=["unit_code", "metric"], how="left",
                                  suffixes=("", "_week_ago"))

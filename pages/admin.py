@@ -1,4 +1,7 @@
-"""Targets and units, for administrators: view them, and replace them from files with the same checks."""
+"""Targets and units, for administrators: view them, and replace them from files with the same
+checks; and the counts of earlier years (reference history)."""
+import functools
+
 import streamlit as st
 
 import sprint
@@ -42,7 +45,8 @@ def load_section(label: str, loader, key: str, confirm: str | None = None) -> No
 
 
 # the open tab is in the address too (Streamlit's own binding: ?admin_tab=<label>)
-units_tab, targets_tab = st.tabs([ui.t("unit_tree"), ui.t("targets_table")], key="admin_tab", bind="query-params")
+units_tab, targets_tab, reference_tab = st.tabs([ui.t("unit_tree"), ui.t("targets_table"), ui.t("reference_history")],
+                                               key="admin_tab", bind="query-params")
 with units_tab:
     load_section(ui.t("units_file"), sprint.load_units, "units")
     units = reads.read(sprint.units)
@@ -64,5 +68,9 @@ with targets_tab:
         "campaign_id": ui.t("campaign"), "unit_code": ui.t("unit"), "unit_name": ui.t("name"),
         "metric": ui.t("metric"), "milestone": ui.date_column("milestone"), "target": ui.t("target")})
 
+with reference_tab:
+    st.caption(ui.t("reference_help"))
+    load_section(ui.t("reference_file"), functools.partial(sprint.ingest, reference=True), "reference")
+
 st.subheader(ui.t("history"))
-ui.history_table(reads.read(sprint.upload_history, limit=30, kinds=("units", "targets")))
+ui.history_table(reads.read(sprint.upload_history, limit=30, kinds=("units", "targets", "reference")))

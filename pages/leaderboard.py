@@ -21,7 +21,7 @@ if ui.require_data():
     level_names = {"province": ui.t("level_province"), "grassroots": ui.t("level_grassroots"),
                    "grassroots_in": ui.t("level_grassroots_in")}
     left, middle, right = st.columns(3)
-    metric_choices = ["all", *metrics.loc[metrics["direction"] == "higher_is_better", "metric"]]
+    metric_choices = ["all", *ui.ranked_metrics(metrics)]
     metric = left.selectbox(ui.t("metric"), metric_choices, key="board_metric",
                             format_func=lambda m: ui.t("all_metrics") if m == "all" else ui.metric_label(m))
     default_level = "grassroots_in" if mine in parents.index and parents.get(mine) in provinces else "province"

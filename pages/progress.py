@@ -57,12 +57,16 @@ if ui.require_data():
             st.markdown(f"### {i18n.number(row.gap, lang)}")
             if ended:  # the final result: nothing is needed or projected any more
                 st.caption(f"{ui.t('people_missing')} · {ui.t('value')}: {i18n.number(row.value, lang)}")
+                for line in ui.year_lines(row, as_of):
+                    st.caption(line)
                 continue
             st.caption(f"{ui.t('people_missing')} · {ui.t('required_daily')}: "
                        f"**{i18n.per_day(row.required_daily, lang)}**"
                        f" · {ui.t('pace_7d')}: **{i18n.per_day(row.pace_7d, lang)}**")
             st.caption(f"{ui.t('value')}: {i18n.number(row.value, lang)} · "
                        f"{ui.t('projected')}: {i18n.number(row.projected, lang)}")
+            for line in ui.year_lines(row, as_of):
+                st.caption(line)
             withheld = i18n.no_chance_why(row.no_chance, row.recent_report_days, RECENT_DAYS, lang)
             if pd.notna(row.probability):
                 st.markdown(ui.t("chance_by", chance=i18n.chance(row.probability, lang),
@@ -79,7 +83,22 @@ if ui.require_data():
     if not ended:
         st.caption(ui.t("forecast_model"))
 
-    money = figures[figures["metric"].map(metrics["kind"]) == "million_vnd"]
+    # the dispatch's target groups: new participants since the baseline, against what each group's target asks
+    groups = reads.read(sprint.groups, as_of=as_of, unit=scope)
+    if len(groups):
+        st.subheader(ui.t("target_groups"))
+        st.caption(ui.t("target_groups_help", baseline=i18n.day(campaign["baseline"], lang)))
+        for metric, of_metric in groups.groupby("metric", sort=False):
+            st.markdown(f"**{ui.plain(ui.metric_label(metric))}**")
+            shown = of_metric.assign(target_group=of_metric["target_group"].map(ui.metric_label))
+            ui.table(shown, {"target_group": ui.column("target_group", 170), "new": ui.column("new_since_baseline", 85),
+                             "new_needed": ui.column("new_needed", 85), "development_pct": ui.column("of_needed", 70),
+                             "status": ui.column("status", 105), "value": "value", "target": "target"},
+                     kinds={"development_pct": "percent", "status": "status"})
+
+    # money where more is better (revenue): late-payment debt is judged as a rate, in its own card
+    money = figures[(figures["metric"].map(metrics["kind"]) == "million_vnd")
+                    & (figures["metric"].map(metrics["direction"]) == "higher_is_better")]
     late = reads.read(sprint.late_payment, as_of=as_of, unit=scope)
     covered = reads.read(sprint.coverage, as_of=as_of, unit=scope)
     if len(money) or len(late) or len(covered):
@@ -92,13 +111,20 @@ if ui.require_data():
                 st.caption(ui.t("of_plan_money", target=i18n.number(row.target, lang),
                                     milestone=i18n.day(row.milestone, lang)))
                 st.caption(f"{ui.t('gap')}: **{i18n.number(row.gap, lang)}** {ui.t('million_vnd')}")
+                for line in ui.year_lines(row, as_of, since_year_end=False):  # revenue runs from 1 January
+                    st.caption(line)
         if len(late):
             rate = late.iloc[0]
             with next(cells).container(border=True):
                 st.markdown(f"**{ui.t('late_payment_title')}**  \n"
                             + ui.ceiling_badge(bool(rate["within_limit"])))
                 st.markdown(f"## {i18n.percent(rate['late_payment_pct'], lang)}")
-                st.caption(ui.t("late_payment_ceiling", limit=i18n.percent(rate["limit_pct"], lang),
+                if rate["own_limit"]:  # judged against its own, the nation's beside it
+                    st.caption(ui.t("late_payment_own_ceiling", limit=i18n.percent(rate["limit_pct"], lang),
+                                    national=i18n.percent(rate["national_limit_pct"], lang),
+                                    debt=i18n.number(rate["late_debt"], lang)))
+                else:
+                    st.caption(ui.t("late_payment_ceiling", limit=i18n.percent(rate["limit_pct"], lang),
                                     debt=i18n.number(rate["late_debt"], lang)))
         if len(covered):
             unit_coverage = covered.iloc[0]

@@ -34,7 +34,7 @@ if ui.require_data():
                             format_func=ui.unit_formatter(all_label),
                             key="provinces_parent")
     metrics = reads.read(sprint.metrics)
-    people = metrics.loc[metrics["direction"] == "higher_is_better", "metric"].tolist()
+    people = ui.ranked_metrics(metrics)
     metric = right.selectbox(ui.t("metric"), people, format_func=ui.metric_label, key="provinces_metric")
     scope = parent or "VN"
 
@@ -68,9 +68,12 @@ if ui.require_data():
                 "attainment_pct": ui.column("attainment", 72), "probability": ui.column("chance", 62),
                 **({"no_chance": "no_chance"} if figures["no_chance"].ne("").any() else {}),
                 "gap": "gap", "required_daily": "required_daily", "pace_7d": "pace_7d", "value": "value",
-                "target": "target", "unit_code": "unit"},
+                "target": "target", "value_year_before": "value_year_before", "change_year": "change_year",
+                "change_year_pct": "change_year_pct", "change_since_year_end": "change_since_year_end",
+                "unit_code": "unit"},
                 kinds={"status": "status", "attainment_pct": "percent", "probability": "chance",
-                       "required_daily": "per_day", "pace_7d": "per_day"})
+                       "required_daily": "per_day", "pace_7d": "per_day", "change_year": "signed",
+                       "change_year_pct": "signed_percent", "change_since_year_end": "signed"})
 
             # the unit still misses people, and the campaign is not over: who must add what
             if own["gap"].fillna(0).iloc[0] > 0 and own["status"].iloc[0] != "missed":
@@ -84,6 +87,19 @@ if ui.require_data():
                                       "pace_7d": "pace_7d", "unit_code": "unit"},
                              kinds={"pace_7d": "per_day", "share_daily": "per_day"})
 
+        # the children compared on one of the metric's target groups: new participants since the baseline
+        of_metric = metrics.loc[metrics["part_of"] == metric, "metric"].tolist()
+        if of_metric:
+            st.subheader(ui.t("compare_group"))
+            group = st.selectbox(ui.t("target_group"), of_metric, format_func=ui.metric_label, key="provinces_group")
+            compared = reads.read(sprint.groups, as_of=as_of, parent=scope, metric=group)
+            if len(compared):
+                ui.table(compared.sort_values(["development_pct", "unit_code"], na_position="first"), {
+                    "unit_name": ui.column("name", 120), "new": ui.column("new_since_baseline", 85),
+                    "new_needed": ui.column("new_needed", 85), "development_pct": ui.column("of_needed", 70),
+                    "status": ui.column("status", 105), "value": "value", "target": "target", "unit_code": "unit"},
+                    kinds={"development_pct": "percent", "status": "status"})
+
         st.subheader(ui.t("trends") + f" — {ui.plain(ui.metric_label(metric))}")
         campaign = reads.read(sprint.campaign_for, as_of=as_of)
         trend = reads.read(sprint.trend, parent=scope, metric=metric,
@@ -96,10 +112,11 @@ if ui.require_data():
 
         rates = reads.read(sprint.late_payment, as_of=as_of, parent=scope)
         if not rates.empty:
-            st.subheader(ui.t("late_payment", limit=i18n.percent(rates["limit_pct"].iloc[0], lang)))
+            st.subheader(ui.t("late_payment", limit=i18n.percent(rates["national_limit_pct"].iloc[0], lang)))
             shown = rates.assign(
                 within_limit=rates["within_limit"].map(lambda ok: ui.t("within_limit" if ok else "over_limit")))
             ui.table(shown, {"unit_name": ui.column("name", 120),
                                  "late_payment_pct": ui.column("late_payment_rate", 80),
-                                 "within_limit": ui.column("status", 110), "late_debt": "late_debt",
-                                 "revenue_plan": "revenue_plan", "unit_code": "unit"}, kinds={"late_payment_pct": "percent"})
+                                 "within_limit": ui.column("status", 110), "limit_pct": ui.column("limit_pct", 70),
+                                 "late_debt": "late_debt", "revenue_plan": "revenue_plan", "unit_code": "unit"},
+                     kinds={"late_payment_pct": "percent", "limit_pct": "percent"})

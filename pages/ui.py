@@ -54,6 +54,12 @@ def metric_label(metric: str) -> str:
     return metric_labels().get(metric, metric)
 
 
+def ranked_metrics(metrics: pd.DataFrame) -> list[str]:
+    """The metrics a page ranks and compares units on: those where more is better, not a target
+    group (a group has its own table: sprint.groups)."""
+    return metrics.loc[(metrics["direction"] == "higher_is_better") & metrics["part_of"].isna(), "metric"].tolist()
+
+
 def metric_labels() -> dict[str, str]:
     """Every metric's name in the chosen language, for mapping whole columns."""
     metrics = read(sprint.metrics)
@@ -91,6 +97,24 @@ def status_badge(status: str) -> str:
 def status_legend() -> str:
     """Every status as its badge: the legend of the colours used on every page."""
     return " ".join(status_badge(status) for status in i18n.STATUS)
+
+
+def year_lines(row, as_of, *, since_year_end: bool = True) -> list[str]:
+    """A figure's change over a year and since the end of the year before, as captions (none
+    where the store has no reference history for either). A campaign that has ended compares its
+    milestone day. Money figures are running totals of the year: since_year_end=False for them."""
+    day = min(as_of, pd.Timestamp(row.milestone).date())
+    lines = []
+    if pd.notna(row.value_year_before):
+        lines.append(t("year_before_line", day=i18n.day(sprint.year_before(day), lang()),
+                       value=i18n.number(row.value_year_before, lang()), change=i18n.signed(row.change_year, lang()),
+                       pct=i18n.signed_percent(row.change_year_pct, lang())))
+    elif pd.notna(row.change_since_year_end):
+        lines.append(t("year_before_none", day=i18n.day(sprint.year_before(day), lang())))
+    if since_year_end and pd.notna(row.change_since_year_end):
+        lines.append(t("since_year_end_line", day=i18n.day(sprint.year_end_before(day), lang()),
+                       change=i18n.signed(row.change_since_year_end, lang())))
+    return lines
 
 
 def ceiling_badge(within: bool) -> str:

@@ -13,6 +13,7 @@ from .forecast import backtest, backtest_all_metrics, chance_of_all_metrics, for
 from .ingest import IngestResult, ingest, load_targets, load_units, upload_history
 from .leaderboard import leaderboard, neighbours, top_movers
 from .progress import (attainment_matrix, complete_date, complete_day, coverage, late_payment, latest_date, metrics, progress, reporting,
+                       year_before, year_end_before, groups,
                        reporting_days, reporting_summary, series, target_path, targets, template_rows, trend,
                        units)
 from .store import connect, data_version, data_versions, default_db_path, upload_version, vietnam_today
@@ -24,7 +25,7 @@ __all__ = [
     "IngestResult", "Problem", "SprintError", "StoreBusyError", "StoreError", "UnknownError",
     "ValidationError", "attainment_matrix", "campaign_for", "connect", "coverage", "current_phase",
     "data_version", "data_versions", "metrics", "reporting_summary", "targets", "trend", "units",
-    "upload_version",
+    "upload_version", "year_before", "year_end_before", "groups",
     "default_db_path", "ingest", "init_store", "late_payment", "latest_date",
     "leaderboard", "load_campaign", "load_metrics", "load_shipped_campaigns", "load_targets",
     "load_units", "neighbours", "progress", "reporting", "series", "target_path", "top_movers",

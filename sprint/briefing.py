@@ -1,8 +1,10 @@
 """The morning briefing: one A4 page per unit, for the morning meeting's table.
 
 It holds the phase and its days left (or, once the campaign has ended, that its figures are the
-final result); per metric the count (money in million VND, as on the pages), the attainment of
-the milestone, the gap, the daily pace it needs and the chance of making it; a small burn-up chart per metric with the
+final result); per metric the count (money in million VND, as on the pages), its change in % over
+a year (the same day of the year before, where reference history has it), the attainment of
+the milestone, the gap, the daily pace it needs and the chance of making it; the late-payment rate against the
+unit's own ceiling (the nation's beside it); a small burn-up chart per metric with the
 forecast's band; the five units under it furthest behind and the five that climbed most this
 week; who has not reported. Every figure comes from the functions the pages and the command
 line use (outlook, forecast, series, leaderboard, top_movers, reporting), written the reader's
@@ -26,7 +28,7 @@ from .campaigns import campaign_for, current_phase
 from .errors import OutOfScopeError, UnknownError
 from .forecast import chance_of_all_metrics, forecast, outlook
 from .leaderboard import leaderboard, top_movers
-from .progress import check_filters, metrics, reporting, reporting_summary, series, target_path
+from .progress import check_filters, late_payment, metrics, reporting, reporting_summary, series, target_path
 from .structure import in_subtree
 
 FONTS = Path(__file__).parent / "fonts"
@@ -41,7 +43,7 @@ def _say(key: str, lang: str, **values) -> str:
 
 def briefing(con, *, as_of: date, unit: str | None = None, scope: str | None = None) -> dict:
     """What the briefing says, as data: unit (code and name), as_of, campaign, phase, figures
-    (outlook of the unit: one row per metric), behind (the children with the lowest scores),
+    (outlook of the unit: one row per metric), late_payment (its rate against its ceiling), behind (the children with the lowest scores),
     gained (top movers among the children), reporting (its summary) and missing (the leaves not
     reported). The PDF (briefing_pdf) writes exactly these. `unit` defaults to the scope (a unit
     head's unit), else the nation; with a scope, a unit outside it is refused."""
@@ -58,6 +60,7 @@ def briefing(con, *, as_of: date, unit: str | None = None, scope: str | None = N
         "unit": unit, "unit_name": name, "as_of": as_of, "campaign": campaign,
         "phase": current_phase(campaign, as_of),
         "figures": outlook(con, as_of=as_of, unit=unit),
+        "late_payment": late_payment(con, as_of=as_of, unit=unit),
         "all_metrics": chance_of_all_metrics(con, as_of=as_of, unit=unit),
         "behind": board.sort_values(["score", "unit_code"]).head(LISTED) if len(board) else board,
         "gained": top_movers(con, as_of=as_of, parent=unit, limit=LISTED) if has_children else pd.DataFrame(),
@@ -67,10 +70,12 @@ def briefing(con, *, as_of: date, unit: str | None = None, scope: str | None = N
 
 
 def burnup_grid(con, content: dict, lang: str):
-    """One figure of small burn-up charts, one per participant metric, each with its 80 % band."""
+    """One figure of small burn-up charts, one per participant metric reported (a sum's parts are
+    charted, the page has no room for the sum), each with its 80 % band."""
     figures = content["figures"]
     kinds = metrics(con).set_index("metric")
-    people = figures[figures["metric"].map(kinds["kind"]) == "people"].reset_index(drop=True)
+    charted = (figures["metric"].map(kinds["kind"]) == "people") & figures["metric"].map(kinds["sum_of"]).isna()
+    people = figures[charted].reset_index(drop=True)
     names = kinds["name_vi" if lang == "vi" else "name_en"]
     columns = 2
     rows = max((len(people) + columns - 1) // columns, 1)
@@ -150,18 +155,20 @@ def briefing_pdf(con, *, as_of: date, unit: str | None = None, lang: str = "vi",
     # the count first (how many take part: leadership's first question); money rows name their unit
     kinds = metrics(con).set_index("metric")
     names = kinds["name_vi" if lang == "vi" else "name_en"]
-    pdf.set_font("DejaVu", "", 9)
-    headings = [i18n.t("metric", lang), _say("value", lang)] + [i18n.t(key, lang) for key in ("attainment", "gap")] + [
+    pdf.set_font("DejaVu", "", 8)
+    headings = [i18n.t("metric", lang), _say("value", lang), _say("year", lang)] + [
+        i18n.t(key, lang) for key in ("attainment", "gap")] + [
         _say("required", lang), i18n.t("chance", lang), i18n.t("status", lang)]
-    with pdf.table(col_widths=(47, 25, 18, 23, 20, 25, 28),
-                   text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
-                   line_height=5.6, headings_style=HEADINGS) as table:
+    with pdf.table(col_widths=(42, 20, 16, 18, 20, 20, 25, 25),
+                   text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
+                   line_height=5.2, headings_style=HEADINGS) as table:
         table.row(headings)
         for row in content["figures"].itertuples():
             chance = (i18n.no_chance(row.no_chance, lang) or "–") if pd.isna(row.probability) else (
                 f"{i18n.chance(row.probability, lang)} · {i18n.day_month(row.milestone, lang)}")
             table.row([i18n.with_unit(names[row.metric], kinds["kind"][row.metric], lang),
-                       i18n.number(row.value, lang), i18n.percent(row.attainment_pct, lang),
+                       i18n.number(row.value, lang), i18n.signed_percent(row.change_year_pct, lang),
+                       i18n.percent(row.attainment_pct, lang),
                        i18n.number(row.gap, lang), i18n.per_day(row.required_daily, lang, unit=False), chance,
                        i18n.status_label(row.status, lang)])
     for row in content["all_metrics"].itertuples():  # every metric at once: their joint chance, the weakest
@@ -171,6 +178,11 @@ def briefing_pdf(con, *, as_of: date, unit: str | None = None, lang: str = "vi",
                         9.5, height=5.5)
         elif pd.notna(row.no_chance):
             pdf.line_of(_say("chance_all_withheld", lang, why=i18n.no_chance(row.no_chance, lang)), 9.5, height=5.5)
+    for rate in content["late_payment"].itertuples():  # judged against its own ceiling, the nation's beside it
+        own = _say("late_own", lang, national=i18n.percent(rate.national_limit_pct, lang)) if rate.own_limit else ""
+        pdf.line_of(_say("late_within" if rate.within_limit else "late_over", lang,
+                         rate=i18n.percent(rate.late_payment_pct, lang), limit=i18n.percent(rate.limit_pct, lang),
+                         own=own), 9.5, height=5.5)
     pdf.ln(2)
 
     png, reason = _chart_png(con, content, lang)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -21,15 +22,30 @@ LIMIT 1
 """
 
 
+METRIC_PARTS_SQL = """
+SELECT s.metric, p.part, m.metric IS NULL AS unknown, m.sum_of IS NOT NULL AS summed, m.kind <> s.kind AS other_kind
+FROM (SELECT *, unnest(string_split(sum_of, '+')) AS part FROM metrics WHERE sum_of IS NOT NULL) p
+JOIN metrics s USING (metric) LEFT JOIN metrics m ON m.metric = p.part
+WHERE m.metric IS NULL OR m.sum_of IS NOT NULL OR m.kind <> s.kind OR p.part = p.metric
+"""
+
+
 def load_metrics(con) -> None:
-    """Load the metric reference table shipped in data/metrics.csv."""
+    """Load the metric reference table shipped in data/metrics.csv. A metric may sum others
+    (sum_of 'a+b': social insurance, all = compulsory + voluntary): its parts must be metrics of
+    its kind that are reported, not sums themselves."""
     with transaction(con, tables=("metrics",)):
         con.execute(
-            "INSERT OR REPLACE INTO metrics SELECT * FROM read_csv(?, header = true, "
+            "INSERT OR REPLACE INTO metrics BY NAME SELECT * FROM read_csv(?, header = true, "
             "columns = {'metric': 'VARCHAR', 'name_vi': 'VARCHAR', 'name_en': 'VARCHAR', "
-            "'kind': 'VARCHAR', 'direction': 'VARCHAR', 'sort_order': 'INTEGER'})",
+            "'kind': 'VARCHAR', 'direction': 'VARCHAR', 'sort_order': 'INTEGER', 'sum_of': 'VARCHAR'})",
             [str(METRICS_CSV)],
         )
+        wrong = con.execute(METRIC_PARTS_SQL).fetchall()
+        if wrong:
+            metric, part = wrong[0][:2]
+            raise SprintError(f"{METRICS_CSV.name}: metric '{metric}' sums '{part}', which is not a reported "
+                              f"metric of its kind; a metric sums metrics of its own kind that units report.")
 
 
 def _date(value, where: str, problems: list[str]):
@@ -43,6 +59,8 @@ def _date(value, where: str, problems: list[str]):
 # a day is complete once this share of the units that report has reported for it (a campaign's
 # file may set its own, complete_share)
 COMPLETE_SHARE = 0.9
+# a target group's code; the group is the metric METRIC.GROUP (compulsory_si.militia)
+GROUP_CODE = re.compile(r"[a-z0-9_]{1,40}")
 
 
 def _campaign_problems(spec) -> list[str]:
@@ -84,6 +102,19 @@ def _campaign_problems(spec) -> list[str]:
             problems.append(f"{where}.milestone: {target['milestone']} is not one of the phases' milestones")
         if isinstance(target["target"], bool) or not isinstance(target["target"], int) or target["target"] < 0:
             problems.append(f"{where}.target: {target['target']!r} is not a whole number of people, 0 or more")
+    spec.setdefault("groups", [])
+    seen = set()
+    for index, group in enumerate(spec["groups"] if isinstance(spec["groups"], list) else [None]):
+        where = f"groups[{index}]"
+        if not isinstance(group, dict) or {"metric", "group", "name_vi", "name_en"} - set(group) \
+                or not all(isinstance(group[key], str) for key in ("metric", "group", "name_vi", "name_en")):
+            problems.append(f"{where}: needs metric, group, name_vi and name_en, each as text")
+        elif not GROUP_CODE.fullmatch(group["group"]):
+            problems.append(f"{where}.group: {group['group']!r} is not a code of small letters, digits and _")
+        elif (group["metric"], group["group"]) in seen:
+            problems.append(f"{where}: {group['metric']}.{group['group']} is listed twice")
+        else:
+            seen.add((group["metric"], group["group"]))
     return problems
 
 
@@ -106,8 +137,10 @@ def parse_campaign(path: Path) -> dict:
 
 
 def load_campaign(con, path: str | Path, *, by: str | None = None) -> str:
-    """Add or update one campaign (dates, phases, its root unit); loaded `by` someone (the command
-    line), it goes into the audit log (the shipped campaigns, reloaded at every start, do not).
+    """Add or update one campaign (dates, phases, its root unit, its target groups); loaded `by`
+    someone (the command line), it goes into the audit log (the shipped campaigns, reloaded at every
+    start, do not). Each target group is a metric METRIC.GROUP, part of its metric (metrics.part_of):
+    units report its count beside the metric's, and it never adds to it.
 
     Its published targets are loaded with a new campaign only: once a campaign exists, its
     targets belong to the targets files (which replace them whole).
@@ -115,11 +148,16 @@ def load_campaign(con, path: str | Path, *, by: str | None = None) -> str:
     spec = parse_campaign(Path(path))
     campaign_id = spec["campaign_id"]
     root = spec.get("root", {"unit_code": "VN", "name": "Bảo hiểm xã hội Việt Nam"})
-    metrics = {m for (m,) in con.execute("SELECT metric FROM metrics").fetchall()}
+    reported = {m for (m,) in con.execute(
+        "SELECT metric FROM metrics WHERE sum_of IS NULL AND part_of IS NULL").fetchall()}
+    groups = [(f"{g['metric']}.{g['group']}", g) for g in spec["groups"]]
+    metrics = {m for (m,) in con.execute("SELECT metric FROM metrics").fetchall()} | {code for code, _ in groups}
     units = {u for (u,) in con.execute("SELECT unit_code FROM units").fetchall()} | {root["unit_code"]}
     unknown = [f"targets[{i}].{key}: unknown {key.split('_')[0]} {t[key]!r}"
                for i, t in enumerate(spec["targets"])
                for key, known in (("unit_code", units), ("metric", metrics)) if t[key] not in known]
+    unknown += [f"groups[{i}].metric: {g['metric']!r} is not a metric units report"
+                for i, (_, g) in enumerate(groups) if g["metric"] not in reported]
     _reject_campaign(path, unknown)
     with transaction(con):
         is_new = not con.execute(
@@ -139,6 +177,13 @@ def load_campaign(con, path: str | Path, *, by: str | None = None) -> str:
             "INSERT INTO units (unit_code, name, parent_code) VALUES (?, ?, NULL) ON CONFLICT DO NOTHING",
             [root["unit_code"], root["name"]],
         )
+        for index, (code, group) in enumerate(groups, start=1):  # each group a metric, part of its own
+            con.execute(
+                """INSERT OR REPLACE INTO metrics BY NAME
+                   SELECT ? AS metric, ? AS name_vi, ? AS name_en, kind, 'higher_is_better' AS direction,
+                          sort_order * 100 + ? AS sort_order, NULL AS sum_of, metric AS part_of
+                   FROM metrics WHERE metric = ?""",
+                [code, group["name_vi"], group["name_en"], index, group["metric"]])
         if by is not None:
             audit.record(con, "campaign", account=by, outcome="added" if is_new else "committed",
                          file_name=Path(path).name, detail=campaign_id)

@@ -28,7 +28,7 @@ from .ingest import load_targets as load_targets_file
 from .ingest import load_units as load_units_file
 from .ingest import upload_history
 from .leaderboard import MOVERS_DAYS, leaderboard, top_movers
-from .progress import (LEVELS, attainment_matrix, complete_date, coverage, late_payment, progress, reporting,
+from .progress import (LEVELS, attainment_matrix, complete_date, coverage, groups, late_payment, progress, reporting,
                        series, trend)
 from .store import connect, default_db_path, is_url, store_folder
 
@@ -281,6 +281,17 @@ def ingest(db, as_name, files):
     _load(ingest_file, db, files, as_name)
 
 
+@cli.command("load-reference")
+@db_option
+@as_option
+@files_argument
+@_guarded
+def load_reference(db, as_name, files):
+    """Load counts of years before the campaign's (reference history: a year earlier, the end of
+    the year before), in the counts files' form. Exit 1 if any was rejected."""
+    _load(functools.partial(ingest_file, reference=True), db, files, as_name, admin_only=True)
+
+
 as_of_option = click.option("--as-of", "as_of", type=AsOf(), default=None,
                             help="Default: the latest complete day (enough units have reported for it).")
 unit_option = click.option("--unit", default=None, help="One unit (its code).")
@@ -366,6 +377,8 @@ read_command("reporting", reporting, as_of_option,
              click.option("--unit", default="VN", show_default=True, help="The leaves below this unit."))
 read_command("late-payment", late_payment, as_of_option, unit_option, level_option, parent_option)
 read_command("coverage", coverage, as_of_option, unit_option, level_option, parent_option)
+read_command("groups", groups, as_of_option, unit_option, level_option, parent_option,
+             click.option("--metric", default=None, help="The groups of one metric (compulsory_si), or one group."))
 read_command("matrix", attainment_matrix, as_of_option,
              click.option("--parent", default="VN", show_default=True, help="The children of this unit."))
 read_command("series", series, click.option("--unit", required=True), required_metric, start_option,

@@ -3,8 +3,9 @@
 Deterministic (one seed), built through the same loaders a user's files go through, and exact on
 every figure the source articles publish (shared/domain.md): Đắk Lắk, Ea Kar and Quảng Ninh on
 2025-09-30, Thanh Hóa on 2025-08-31, the dispatch's national targets and the national standing
-on 2025-08-31. Counts run from 2025-08-31 to 2025-11-20; the days after it up to the end of the
-campaign are kept for `simulate`.
+on 2025-08-31, and their changes over a year (the reference history of 2024: each unit's count
+at the end of every month). Counts run from 2025-08-31 to 2025-11-20; the days after it up to the
+end of the campaign are kept for `simulate`.
 """
 from __future__ import annotations
 
@@ -35,8 +36,11 @@ SEED_FIGURES = pd.DataFrame([
     ("66", "2025-09-30", "voluntary_si", 41_138, 53.7),
     ("66", "2025-09-30", "unemployment", 164_514, 95.6),
     ("66", "2025-09-30", "health", 2_576_831, 97.4),
-    ("22", "2025-09-30", "compulsory_si", 275_500, 92.93),
-    ("22", "2025-09-30", "voluntary_si", 46_300, 97.23),
+    # seed 004: 321,779 in social insurance, "of which" 275,500 compulsory and 46,300 voluntary:
+    # the parts are rounded to hundreds there (they add up to 321,800); these add up to 321,779,
+    # round to the article's and give its % of plan
+    ("22", "2025-09-30", "compulsory_si", 275_481, 92.93),
+    ("22", "2025-09-30", "voluntary_si", 46_298, 97.23),
     ("22", "2025-09-30", "unemployment", 264_720, 93.3),
     ("22", "2025-09-30", "health", 1_297_600, 97.52),
     ("22", "2025-09-30", "revenue", 7_091_000, 74.43),
@@ -52,8 +56,39 @@ EA_KAR = "66-EAKAR"
 EA_KAR_FIGURES = {"compulsory_si": (6_005, 6_417), "voluntary_si": (2_005, 3_200),
                   "unemployment": (5_466, 5_750), "health": (130_629, 136_744)}
 QUANG_NINH_LATE_DEBT = 227_400  # million VND on 2025-09-30: 2.39 % of the 9,527 bn plan
+QUANG_NINH_REVENUE_PLAN = 9_527_000
+QUANG_NINH_CEILING_PCT = 2.1  # its own late-payment ceiling (seed 004), against the nation's 2.55
 PROVINCE_POPULATION = {"66": (2_576_831, 90.48), "22": (1_297_600, 95.75)}  # health count, coverage %
-QUANG_NINH_LABOUR = (275_500 + 46_300, 50.36)  # social insurance participants, % of labour force
+QUANG_NINH_LABOUR = (275_481 + 46_298, 50.36)  # social insurance participants, % of labour force
+# social insurance, all (compulsory + voluntary): Quảng Ninh's own plan gives 321,779 = 93.53 %
+QUANG_NINH_SOCIAL_INSURANCE_PCT = 93.53
+
+# the reference history: 2024, each unit's count at the end of every month, a year's growth below
+# 2025-08-31; pinned to the articles' changes over a year (seed 003: Thanh Hóa against 2024-08-31;
+# seed 004: Quảng Ninh's revenue against 2024-09-30, its social insurance against 2024-12-31)
+REFERENCE_DAYS = pd.date_range("2024-01-31", "2024-12-31", freq="ME")
+YEAR_GROWTH = {"compulsory_si": (0.04, 0.12), "voluntary_si": (0.1, 0.3), "unemployment": (0.04, 0.12),
+               "health": (0.002, 0.02), "revenue": (0.05, 0.18), "late_debt": (-0.1, 0.2)}
+YEAR_BEFORE = pd.DataFrame([
+    ("38", "2024-08-31", "compulsory_si", 459_110 - 42_565),
+    ("38", "2024-08-31", "voluntary_si", 105_095 - 20_014),
+    ("38", "2024-08-31", "unemployment", 439_717 - 47_979),
+    ("38", "2024-08-31", "health", 3_323_619 - 28_269),
+    ("22", "2024-09-30", "revenue", 7_091_000 - 952_000),
+], columns=["unit_code", "date", "metric", "value"])
+QUANG_NINH_SOCIAL_INSURANCE_2024 = 321_779 - 16_500  # on 2024-12-31
+
+# the dispatch's target groups (the campaign's file): each a share of its metric's count (low, high),
+# reported on Fridays (and on the first day and the baseline), growing faster than the metric in
+# the campaign; each unit's plan for a group is its baseline plus a share more
+GROUP_SHARES = {
+    "compulsory_si": {"household_business": (0.01, 0.03), "unpaid_managers": (0.005, 0.01),
+                      "militia": (0.003, 0.01), "part_time_cadres": (0.01, 0.03)},
+    "health": {"social_pension": (0.02, 0.05), "family": (0.2, 0.35), "students": (0.15, 0.25),
+               "farm_households": (0.03, 0.08)},
+}
+GROUP_BOOST = (0.05, 0.3)
+GROUP_PLAN = (0.1, 0.35)
 
 # national standing on 2025-08-31, % of the dispatch's 2025-12-31 target (seed 002)
 NATIONAL_STANDING = {"compulsory_si": 93.6, "voluntary_si": 64.0, "health": 94.2}
@@ -172,8 +207,9 @@ def _pin(series: pd.DataFrame, mask: pd.Series, day: date, metric: str, total: i
     series.loc[rows & (series["unit_code"] == largest), "value"] += total - at_day["value"].sum()
 
 
-def demo_counts() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(units, targets, counts through the end of the campaign), deterministic."""
+def demo_counts() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(units, targets, counts through the end of the campaign, the reference history of 2024),
+    deterministic."""
     rng = np.random.default_rng(SEED)
     units = demo_units(rng)
     provinces = _province_frame(rng, units)
@@ -210,8 +246,65 @@ def demo_counts() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     series["value"] = series["value"].clip(lower=0).astype("int64")
 
     targets = _demo_targets(rng, units, series, national_plan, campaign)
-    counts = series[["date", "unit_code", "metric", "value"]].sort_values(["date", "unit_code", "metric"])
-    return units, targets, counts.reset_index(drop=True)
+    reference = _reference(rng, series)
+    groups, group_targets = _groups(rng, series)
+    counts = pd.concat([series[["date", "unit_code", "metric", "value"]], groups], ignore_index=True)
+    counts = counts.sort_values(["date", "unit_code", "metric"])
+    targets = pd.concat([targets, group_targets], ignore_index=True)
+    return units, targets, counts.reset_index(drop=True), reference
+
+
+def _groups(rng, series: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each leaf's target groups (GROUP_SHARES), in its reports of the first day, the baseline and
+    every Friday to the campaign's end (a unit that does not report that day reports no group),
+    each a share of its metric's count that day (never above it); and each leaf's plan for each
+    group at the campaign's end (its baseline's count, carried forward, plus a share more)."""
+    baseline = pd.Timestamp(2025, 9, 30)
+    days = {pd.Timestamp(FIRST_DAY), baseline, *pd.date_range(FIRST_DAY, CAMPAIGN_END, freq="W-FRI")}
+    values = series.loc[series["date"].isin(days), ["unit_code", "metric", "date", "value"]]
+    frames, plans = [], []
+    for metric, shares in GROUP_SHARES.items():
+        of_metric = values[values["metric"] == metric]
+        for group, (low, high) in shares.items():
+            leaves = of_metric["unit_code"].drop_duplicates().sort_values()
+            drawn = pd.DataFrame({"unit_code": leaves, "share": rng.uniform(low, high, len(leaves)),
+                                  "boost": rng.uniform(*GROUP_BOOST, len(leaves)),
+                                  "plan": rng.uniform(*GROUP_PLAN, len(leaves))})
+            rows = of_metric.merge(drawn, on="unit_code")
+            sprint_share = ((rows["date"] - baseline).dt.days / 92).clip(lower=0)
+            count = (rows["value"] * rows["share"] * (1 + rows["boost"] * sprint_share)).round()
+            rows = rows.assign(metric=f"{metric}.{group}", value=count.clip(upper=rows["value"]).astype("int64"))
+            frames.append(rows[["date", "unit_code", "metric", "value"]])
+            at_baseline = _value_at(rows.assign(province=""), baseline.date()).merge(drawn, on="unit_code")
+            plans.append(pd.DataFrame({"unit_code": at_baseline["unit_code"], "metric": f"{metric}.{group}",
+                                       "milestone": str(CAMPAIGN_END),
+                                       "target": (at_baseline["value"] * (1 + at_baseline["plan"])).round().astype("int64")}))
+    return pd.concat(frames, ignore_index=True), pd.concat(plans, ignore_index=True)
+
+
+def _reference(rng, series: pd.DataFrame) -> pd.DataFrame:
+    """Each leaf's count at the end of every month of 2024: its value on 2025-08-31 less a year's
+    growth (drawn per province), on a straight line through the year; revenue a running total
+    since 1 January. Pinned to the articles' changes over a year (YEAR_BEFORE)."""
+    start = _value_at(series, FIRST_DAY)
+    provinces = start["province"].drop_duplicates().sort_values().to_numpy()
+    growth = pd.concat([pd.DataFrame({"province": provinces, "metric": metric,
+                                      "growth": rng.uniform(*YEAR_GROWTH[metric], len(provinces))})
+                        for metric in PEOPLE + MONEY])
+    year = start.merge(growth, on=["province", "metric"]).merge(pd.DataFrame({"date": REFERENCE_DAYS}), how="cross")
+    months_on = (year["date"] - pd.Timestamp(2024, 8, 31)).dt.days / 365
+    before = year["value"] / (1 + year["growth"])
+    year["value"] = np.where(year["metric"] == "revenue",
+                             before * year["date"].dt.day_of_year / pd.Timestamp(FIRST_DAY).day_of_year,
+                             before * (1 + year["growth"] * months_on))
+    for figure in YEAR_BEFORE.itertuples():
+        _pin(year, year["province"] == figure.unit_code, date.fromisoformat(figure.date), figure.metric, figure.value)
+    year_end = date(2024, 12, 31)
+    compulsory = _value_at(year[(year["province"] == "22") & (year["metric"] == "compulsory_si")], year_end)
+    _pin(year, year["province"] == "22", year_end, "voluntary_si",
+         QUANG_NINH_SOCIAL_INSURANCE_2024 - int(compulsory["value"].round().sum()))
+    year["value"] = year["value"].clip(lower=0).round().astype("int64")
+    return year[["date", "unit_code", "metric", "value"]].sort_values(["date", "unit_code", "metric"]).reset_index(drop=True)
 
 
 def _demo_targets(rng, units, series, national_plan, campaign) -> pd.DataFrame:
@@ -240,7 +333,7 @@ def _demo_targets(rng, units, series, national_plan, campaign) -> pd.DataFrame:
         province.loc[largest, "plan"] += remaining - province.loc[free, "plan"].sum()
     province["plan"] = province["plan_given"].fillna(province["plan"])
     revenue_qn = (province["unit_code"] == "22") & (province["metric"] == "revenue")
-    province.loc[revenue_qn, "plan"] = 9_527_000
+    province.loc[revenue_qn, "plan"] = QUANG_NINH_REVENUE_PLAN
     # leaves' plans add up to their province's; Ea Kar's are the article's
     leaf = leaf.merge(province[["unit_code", "metric", "plan"]].rename(
         columns={"unit_code": "province", "plan": "province_plan"}), on=["province", "metric"])
@@ -268,8 +361,24 @@ def _demo_targets(rng, units, series, national_plan, campaign) -> pd.DataFrame:
                                   "milestone": "2025-12-31", "target": plan}))
     targets = pd.concat(rows, ignore_index=True)
     targets = targets[~((targets["metric"] == "revenue") & (targets["milestone"] != "2025-12-31"))]
+    # Quảng Ninh's own ceiling: a late-payment debt target, 2.1 % of its revenue plan
+    ceiling = pd.DataFrame([{"unit_code": "22", "metric": "late_debt", "milestone": "2025-12-31",
+                             "target": round(QUANG_NINH_CEILING_PCT / 100 * QUANG_NINH_REVENUE_PLAN)}])
+    targets = pd.concat([targets, _social_insurance_targets(targets), ceiling], ignore_index=True)
     targets["target"] = targets["target"].astype("int64")
     return targets.sort_values(["unit_code", "metric", "milestone"]).reset_index(drop=True)
+
+
+def _social_insurance_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """Social insurance, all: each province's and grassroots unit's plan for both parts together
+    (the nation's is its provinces' sum); Quảng Ninh's own from seed 004 (321,779 = 93.53 %)."""
+    parts = targets[targets["metric"].isin(["compulsory_si", "voluntary_si"]) & (targets["unit_code"] != "VN")]
+    both = parts.groupby(["unit_code", "milestone"]).filter(lambda group: len(group) == 2)
+    summed = both.groupby(["unit_code", "milestone"], as_index=False)["target"].sum().assign(metric="social_insurance")
+    participants = SEED_FIGURES.query("unit_code == '22' and metric in ('compulsory_si', 'voluntary_si')")["value"].sum()
+    own = (summed["unit_code"] == "22") & (summed["milestone"] == "2025-12-31")
+    summed.loc[own, "target"] = round(participants * 100 / QUANG_NINH_SOCIAL_INSURANCE_PCT)
+    return summed
 
 
 def _november_share(metric: str, national: pd.DataFrame, national_baseline: pd.Series) -> float:
@@ -300,18 +409,21 @@ def _csv(frame: pd.DataFrame) -> bytes:
 
 
 def build_demo(con, *, until: date = LAST_LOADED_DAY) -> None:
-    """Load the demo's units, targets and counts up to `until`, and the demo accounts (one per
-    role), into an initialised store."""
-    units, targets, counts = demo_counts()
+    """Load the demo's units, targets, reference history of 2024 and counts up to `until`, and
+    the demo accounts (one per role), into an initialised store."""
+    units, targets, counts, reference = demo_counts()
     load_units(con, _csv(_populations(units)), name="demo-units.csv", uploaded_by="demo")
     load_targets(con, _csv(targets), name="demo-targets.csv", uploaded_by="demo")
-    loaded = counts[counts["date"] <= pd.Timestamp(until)].assign(date=lambda f: f["date"].dt.date)
-    ingest(con, _csv(loaded), name="demo-counts.csv", uploaded_by="demo")
+    ingest(con, _csv(reference.assign(date=lambda f: f["date"].dt.date)), name="demo-2024.csv", uploaded_by="demo",
+           reference=True)
+    loaded = counts[counts["date"] <= pd.Timestamp(until)]
+    for month, part in loaded.groupby(loaded["date"].dt.strftime("%Y-%m")):  # each month a file within the limits
+        ingest(con, _csv(part.assign(date=part["date"].dt.date)), name=f"demo-counts-{month}.csv", uploaded_by="demo")
     add_demo_accounts(con, EA_KAR)
 
 
 def days_after(day: date) -> list[tuple[date, pd.DataFrame]]:
     """The demo's reports for each day after `day` up to the campaign's end (for `simulate`)."""
-    _, _, counts = demo_counts()
+    counts = demo_counts()[2]
     later = counts[counts["date"] > pd.Timestamp(day)]
     return [(stamp.date(), frame.assign(date=stamp.date())) for stamp, frame in later.groupby("date")]

@@ -57,12 +57,20 @@ leaf_weeks AS (
       -- the campaign's own weeks, once there are enough of them: a sprint does not add at the pace of before
       AND (before.day >= $baseline::DATE OR a.as_of < $baseline::DATE + 7 * $minimum_weeks::INTEGER)
 ),
+unit_weeks AS (
+    SELECT s.unit_code, w.metric, w.as_of, w.week, sum(w.added) AS added
+    FROM scope_leaves s JOIN leaf_weeks w USING (leaf)
+    GROUP BY ALL
+),
 weekly AS (
+    -- a metric that sums metrics adds, each week, what its parts added (where each part has the week)
     SELECT unit_code, metric, as_of, count(*) AS weeks, avg(added) AS mean_week,
         coalesce(stddev_samp(added), 0) AS spread_week
-    FROM (SELECT s.unit_code, w.metric, w.as_of, w.week, sum(w.added) AS added
-          FROM scope_leaves s JOIN leaf_weeks w USING (leaf)
-          GROUP BY ALL)
+    FROM (SELECT * FROM unit_weeks
+          UNION ALL
+          SELECT w.unit_code, p.metric, w.as_of, w.week, sum(w.added)
+          FROM unit_weeks w JOIN metric_parts p ON p.part = w.metric
+          GROUP BY w.unit_code, p.metric, w.as_of, w.week, p.parts HAVING count(*) = p.parts)
     GROUP BY ALL
     HAVING count(*) >= $minimum_weeks
 ),
@@ -74,12 +82,16 @@ daily_additions AS (
     JOIN unit_levels l ON l.unit_code = c.unit_code AND l.is_leaf
     WHERE c.date > (SELECT min(as_of) FROM as_of_dates) - 7 * $weeks::INTEGER
       AND c.date <= (SELECT max(as_of) FROM as_of_dates)
-      AND ($metric IS NULL OR c.metric = $metric)
+      AND ($metric IS NULL OR c.metric = $metric OR c.metric IN (SELECT part FROM metric_parts WHERE metric = $metric))
     GROUP BY ALL
 ),
 weekday_additions AS (
     SELECT a.as_of, d.metric, isodow(d.day) AS weekday, greatest(sum(d.added), 0) AS added
-    FROM as_of_dates a JOIN daily_additions d ON d.day > a.as_of - 7 * $weeks::INTEGER AND d.day <= a.as_of
+    FROM as_of_dates a JOIN (
+        SELECT * FROM daily_additions
+        UNION ALL SELECT d.day, p.metric, sum(d.added) FROM daily_additions d JOIN metric_parts p ON p.part = d.metric
+        GROUP BY ALL
+    ) d ON d.day > a.as_of - 7 * $weeks::INTEGER AND d.day <= a.as_of
     GROUP BY ALL
 ),
 profile AS (
@@ -130,20 +142,24 @@ forecasts AS (
 ),
 chances AS (
     -- P(value on the horizon >= target): the standard normal CDF of (median - target) / spread,
-    -- by Abramowitz & Stegun 26.2.17 (error < 1e-7; DuckDB has no erf); certain when spread is 0
-    SELECT f.*, e.target, (f.median - e.target) / nullif(f.spread, 0) AS z,
+    -- by Abramowitz & Stegun 26.2.17 (error < 1e-7; DuckDB has no erf); certain when spread is 0.
+    -- Where less is better (a ceiling), P(value <= target) instead: z's sign turned
+    SELECT f.*, e.target, m.direction,
+        (f.median - e.target) / nullif(f.spread, 0) * CASE WHEN m.direction = 'lower_is_better' THEN -1 ELSE 1 END AS z,
         1 / (1 + 0.2316419 * abs(z)) AS t,
         exp(-z * z / 2) / sqrt(2 * pi())
             * t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))))
             AS tail
     FROM forecasts f
+    JOIN metrics m USING (metric)
     LEFT JOIN effective_targets e ON e.campaign_id = $campaign AND e.unit_code = f.unit_code
         AND e.metric = f.metric AND e.milestone = f.horizon
 ),
 likely AS (
     SELECT *, median - {BAND_Z} * spread AS low, median + {BAND_Z} * spread AS high,
         CASE WHEN target IS NULL OR recent_report_days < $minimum_reports THEN NULL
-             WHEN spread = 0 THEN (median >= target)::INTEGER::DOUBLE
+             WHEN spread = 0 THEN (CASE WHEN direction = 'lower_is_better' THEN median <= target
+                                        ELSE median >= target END)::INTEGER::DOUBLE
              WHEN z >= 0 THEN 1 - tail
              ELSE tail END AS probability,
         CASE WHEN target IS NOT NULL AND recent_report_days < $minimum_reports THEN 'few_reports' END AS no_chance
@@ -161,7 +177,7 @@ metric_chances AS (
         l.recent_report_days
     FROM progress p LEFT JOIN likely l ON l.unit_code = p.unit_code AND l.metric = p.metric AND l.as_of = p.as_of
         AND l.horizon = p.milestone
-    WHERE p.value IS NOT NULL AND (p.direction = 'higher_is_better' OR $metric IS NOT NULL)
+    WHERE p.value IS NOT NULL AND ((p.direction = 'higher_is_better' AND p.sum_of IS NULL) OR $metric IS NOT NULL)
 ),
 all_metrics AS (
     SELECT as_of, unit_code,
@@ -236,6 +252,7 @@ def outlook(con, *, as_of: date, unit: str | None = None, level: str | None = No
     recent_report_days and no_chance (as in forecast()).
     """
     parameters = _parameters(con, as_of=as_of, unit=unit, level=level, metric=metric, parent=parent)
+    parameters["years"] = True
     return con.cursor().execute(OUTLOOK_SQL, parameters).df().astype(WHOLE_NUMBERS)
 
 

@@ -112,6 +112,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "address": ("Địa chỉ", "Address"),
     "kind_counts": ("báo cáo số liệu", "counts file"),
     "kind_correction": ("sửa số liệu", "correction"),
+    "kind_reference": ("số liệu các năm trước", "earlier years' counts"),
     "kind_targets": ("nạp chỉ tiêu", "targets file"),
     "kind_units": ("nạp đơn vị", "units file"),
     "kind_campaign": ("nạp đợt thi đua", "campaign"),
@@ -190,6 +191,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "gap": ("Còn thiếu", "Gap"),
     "required_daily": ("Cần thêm mỗi ngày", "Needed per day"),
     "pace_7d": ("Tốc độ 7 ngày qua", "Pace, last 7 days"),
+    "value_year_before": ("Cùng kỳ năm trước", "A year earlier"),
+    "change_year": ("Tăng so với cùng kỳ", "Change over a year"),
+    "change_year_pct": ("Tăng so với cùng kỳ (%)", "Change over a year (%)"),
+    "change_since_year_end": ("Tăng so với 31/12 năm trước", "Change since 31 Dec"),
+    "year_before_line": ("Cùng kỳ {day}: {value} · {change} ({pct})", "A year earlier ({day}): {value} · {change} ({pct})"),
+    "year_before_none": ("Chưa có số liệu cùng kỳ {day}", "No figure for {day}, a year earlier"),
+    "since_year_end_line": ("So với {day}: {change}", "Since {day}: {change}"),
     "a_day": ("{amount}/ngày", "{amount} a day"),
     "less_than_one": ("dưới 1", "less than 1"),
     # the data contract's projection: the 7-day pace carried to the milestone (not the forecast's band)
@@ -336,7 +344,30 @@ LABELS: dict[str, tuple[str, str]] = {
     "name": ("Tên", "Name"),
     "population": ("Dân số", "Population"),
     "labour_force": ("Lực lượng lao động", "Labour force"),
-    "late_payment": ("Tỷ lệ nợ chậm đóng (không quá {limit})", "Late-payment rate (at most {limit})"),
+    "late_payment": ("Tỷ lệ nợ chậm đóng (cả nước: không quá {limit}; đơn vị có mức trần riêng thì theo mức đó)",
+                     "Late-payment rate (the nation's ceiling {limit}; a unit with its own is judged by its own)"),
+    "limit_pct": ("Mức trần", "Ceiling"),
+    "target_groups": ("Nhóm đối tượng trọng tâm (Công văn 2440)", "Target groups (dispatch 2440)"),
+    "target_groups_help": ("Người tham gia mới của từng nhóm từ ngày {baseline}, so với số mới mà chỉ tiêu của nhóm "
+                           "yêu cầu. Số của nhóm là một phần của chỉ số, không cộng thêm vào chỉ số.",
+                           "Each group's new participants since {baseline}, against the new participants its "
+                           "target asks for. A group's count is part of its metric's, never added to it."),
+    "target_group": ("Nhóm", "Group"),
+    "new_since_baseline": ("Mới từ ngày gốc", "New since baseline"),
+    "new_needed": ("Cần mới", "New needed"),
+    "of_needed": ("Đạt", "Reached"),
+    "compare_group": ("So sánh theo nhóm đối tượng", "Compare on a target group"),
+    "reference_history": ("Số liệu các năm trước", "Earlier years"),
+    "reference_file": ("Tệp số liệu các năm trước (CSV hoặc Excel, như tệp báo cáo hằng ngày)",
+                       "Counts of earlier years (CSV or Excel, in the daily report's form)"),
+    "reference_help": ("Số liệu trước năm của đợt thi đua (ví dụ cuối mỗi tháng của năm trước) để so sánh cùng kỳ "
+                       "và so với 31/12 năm trước. Không tính là báo cáo của đợt thi đua.",
+                       "Counts before the campaign's year (say, the end of every month of last year), for the "
+                       "change over a year and since 31 December. They are not reports of the campaign."),
+    "late_payment_own_ceiling": ("nợ chậm đóng {debt} triệu đồng; mức trần của đơn vị {limit}, của cả nước {national} "
+                                 "(càng thấp càng tốt)",
+                                 "late-payment debt {debt} million VND; the unit's own ceiling {limit}, the nation's "
+                                 "{national} (lower is better)"),
     "late_debt": ("Nợ chậm đóng (triệu đồng)", "Late-payment debt (million VND)"),
     "revenue_plan": ("Kế hoạch thu năm (triệu đồng)", "Annual revenue plan (million VND)"),
     "late_payment_rate": ("Tỷ lệ nợ", "Rate"),
@@ -349,6 +380,12 @@ LABELS: dict[str, tuple[str, str]] = {
                                      "Chance every metric makes its milestone: none given ({why})"),
     "briefing_required": ("Cần/ngày", "Needed a day"),
     "briefing_value": ("Hiện có", "Current"),
+    "briefing_year": ("So cùng kỳ", "On a year"),
+    "briefing_late_within": ("Tỷ lệ nợ chậm đóng: {rate}, trong mức trần {limit}{own}.",
+                             "Late-payment rate: {rate}, within the ceiling of {limit}{own}."),
+    "briefing_late_over": ("Tỷ lệ nợ chậm đóng: {rate}, vượt mức trần {limit}{own}.",
+                           "Late-payment rate: {rate}, over the ceiling of {limit}{own}."),
+    "briefing_late_own": (" của đơn vị (cả nước: {national})", " (the unit's own; the nation's: {national})"),
     "briefing_behind": ("5 đơn vị chậm nhất", "Five furthest behind"),
     "briefing_gained": ("5 đơn vị tăng hạng nhiều nhất (7 ngày)", "Five that climbed most (7 days)"),
     "briefing_places": ("▲ {places} bậc", "▲ {places} places"),
@@ -450,6 +487,12 @@ def signed(value, lang: str, decimals: int = 0) -> str:
     return f"+{number(value, lang, decimals)}" if not _missing(value) and value > 0 else number(value, lang, decimals)
 
 
+def signed_percent(value, lang: str, decimals: int = 2) -> str:
+    """A change in %, with its sign either way: +10,22 % and -0,43 %."""
+    text = percent(value, lang, decimals)
+    return f"+{text}" if not _missing(value) and value > 0 else text
+
+
 def numbers(values: pd.Series, lang: str, decimals: int = 0) -> pd.Series:
     """A whole column as number() writes each value (no Babel call per cell: 43,000 targets take
     40 ms rather than 2 s)."""
@@ -489,11 +532,13 @@ def places_gained(places: int, lang: str) -> str:
 # How a table writes each kind of figure, so that one column is one precision in one language:
 # people, million VND and counts whole; people a day whole, but "less than 1", never 0, for a need
 # under one a day; a percentage (attainment, a score, a rate) to two decimals; a chance whole; a
-# status as its word.
+# status as its word; a change (signed) with its sign either way.
 FIGURES = {
     "count": lambda value, lang: number(value, lang),
     "per_day": lambda value, lang: per_day(value, lang, unit=False),
     "percent": lambda value, lang: percent(value, lang, 2),
+    "signed": lambda value, lang: signed(value, lang),
+    "signed_percent": lambda value, lang: signed_percent(value, lang),
     "chance": chance,
     "status": lambda code, lang: status_label(code, lang),
 }
@@ -659,6 +704,16 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                            "another unit: remove it, or let that unit send it"),
     "metric_missing": ("thiếu chỉ số", "the metric is missing"),
     "metric_unknown": ("không có chỉ số này; hãy dùng một trong: {0}", "unknown metric; use one of {0}"),
+    "group_above_metric": ("nhóm {0} có {1} người, nhiều hơn chỉ số {2} ({3}) của cùng đơn vị và ngày; số của nhóm là "
+                           "một phần của chỉ số",
+                           "the group {0} has {1}, more than its metric {2} ({3}) for the same unit and day; a group's "
+                           "count is part of its metric's"),
+    "metric_summed": ("chỉ số này là tổng của {0} và được tự cộng; hãy báo cáo từng chỉ số đó",
+                      "this metric is the sum of {0} and is added up by itself; report each of those instead"),
+    "date_not_earlier": ("số liệu các năm trước chỉ gồm ngày trước năm {0} của đợt thi đua; ngày này hãy gửi "
+                         "như báo cáo hằng ngày",
+                         "reference history holds only dates before the campaign's year {0}; send this date as "
+                         "a daily report"),
     "number_missing": ("thiếu {0}", "the {0} is missing"),
     "number_negative": ("{0} không được là số âm", "a {0} cannot be negative"),
     "number_too_large": ("số này quá lớn, không thể là {0}", "this number is too large to be a {0}"),

@@ -17,15 +17,16 @@ MOVERS_DAYS = 7
 
 # score: attainment against the current milestone for one metric; for all metrics, the mean over
 # the metrics where the unit has one (late-payment debt, where lower is better, is left out of
-# the mean: more debt is not a higher score). Equal scores (to two decimals) share the lower rank.
+# the mean: more debt is not a higher score; so is a metric that sums metrics: its parts would
+# count twice). Equal scores (to two decimals) share the lower rank.
 BOARD_CTES = """
 scored AS (
     SELECT as_of, unit_code, any_value(unit_name) AS unit_name,
-        round(avg(exact_attainment) FILTER (direction = 'higher_is_better' OR $metric IS NOT NULL), 2) AS score,
-        count(exact_attainment) FILTER (direction = 'higher_is_better' OR $metric IS NOT NULL) AS metrics_scored,
+        round(avg(exact_attainment) FILTER (scored OR $metric IS NOT NULL), 2) AS score,
+        count(exact_attainment) FILTER (scored OR $metric IS NOT NULL) AS metrics_scored,
         any_value(value) AS value, any_value(target) AS target, any_value(gap) AS gap,
         any_value(status) AS status, any_value(milestone) AS milestone, any_value(direction) AS direction
-    FROM progress WHERE value IS NOT NULL
+    FROM (SELECT *, direction = 'higher_is_better' AND sum_of IS NULL AS scored FROM progress) WHERE value IS NOT NULL
     GROUP BY as_of, unit_code
 ),
 ranked AS (

@@ -1,8 +1,10 @@
 """The national-scale store: every commune of the July 2025 reform reporting every day.
 
 The nation, its 34 provinces and their 3,321 communes (from `vietnam-provinces`), six metrics,
-targets at commune, province and national level (the dispatch's national targets included), and
-a report from almost every commune on every day from 2025-08-31. Deterministic (one seed), and
+targets at commune, province and national level (the dispatch's national targets included; social
+insurance, all, each unit's compulsory and voluntary plans together), a report from almost every
+commune on every day from 2025-08-31, and the reference history of 2024 (each commune's count at
+the end of every month). Deterministic (one seed), and
 built through the same validated loaders as a user's files, so building it also exercises
 ingest at scale. Used by `python -m sprint demo --scale national` and by the benchmarks.
 """
@@ -33,6 +35,9 @@ LEVEL = {"compulsory_si": 5_000, "voluntary_si": 800, "unemployment": 4_500, "he
          "revenue": 90_000, "late_debt": 2_500}
 GROWTH = {"compulsory_si": 0.03, "voluntary_si": 0.3, "unemployment": 0.03, "health": 0.025,
           "revenue": 0.0, "late_debt": -0.1}
+# how much each commune grew over the year before 2025-08-31 (reference history)
+YEAR_GROWTH = {"compulsory_si": 0.08, "voluntary_si": 0.2, "unemployment": 0.08, "health": 0.01,
+               "revenue": 0.1, "late_debt": 0.05}
 
 
 def national_units() -> pd.DataFrame:
@@ -72,6 +77,22 @@ def national_counts(units: pd.DataFrame, days: int, first_day: date = FIRST_DAY)
     return counts.sort_values(["date", "unit_code", "metric"], kind="stable").reset_index(drop=True)
 
 
+def national_reference(counts: pd.DataFrame) -> pd.DataFrame:
+    """Each commune's count at the end of every month of 2024: its first count of 2025-08-31 less
+    a year's growth, on a straight line through the year (revenue a running total since 1 January)."""
+    rng = np.random.default_rng(SEED + 2)
+    first = counts[counts["date"] == counts["date"].min()].reset_index(drop=True)
+    growth = first["metric"].map(YEAR_GROWTH) * rng.uniform(0.2, 1.8, len(first))
+    months = pd.date_range("2024-01-31", "2024-12-31", freq="ME")
+    year = first.assign(growth=growth).drop(columns="date").merge(pd.DataFrame({"date": months}), how="cross")
+    before = year["value"] / (1 + year["growth"])
+    on_year = np.where(year["metric"] == "revenue", year["date"].dt.day_of_year / 243,
+                       1 + year["growth"] * (year["date"] - pd.Timestamp(2024, 8, 31)).dt.days / 365)
+    year["value"] = (before * on_year).round().clip(lower=0).astype("int64")
+    return year[["date", "unit_code", "metric", "value"]].sort_values(["date", "unit_code", "metric"],
+                                                                       kind="stable").reset_index(drop=True)
+
+
 def national_targets(units: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     """Each commune's plan a little above its first value, monthly milestones on the way; each
     province's own targets (its communes' sum, rounded up); the dispatch's national targets."""
@@ -89,6 +110,9 @@ def national_targets(units: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     leaf = pd.concat(rows, ignore_index=True)
     leaf = leaf[(leaf["metric"] != "revenue") | (leaf["milestone"] == MILESTONES[-1])]
     leaf = leaf[["unit_code", "metric", "milestone", "target"]]
+    parts = leaf[leaf["metric"].isin(["compulsory_si", "voluntary_si"])]
+    summed = parts.groupby(["unit_code", "milestone"], as_index=False)["target"].sum().assign(metric="social_insurance")
+    leaf = pd.concat([leaf, summed[leaf.columns]], ignore_index=True)
     province = leaf.assign(unit_code=leaf["unit_code"].str.split("-").str[0])
     province = province.groupby(["unit_code", "metric", "milestone"], as_index=False)["target"].sum()
     province["target"] = (province["target"] * 1.001).round().astype("int64")
@@ -98,15 +122,16 @@ def national_targets(units: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_national(folder: Path, *, days: int = FULL_DAYS, first_day: date = FIRST_DAY) -> dict[str, Path]:
-    """Write the national units, targets and counts files (CSV, as a user would send them) into
-    `folder`; the counts cover `days` days from `first_day`."""
+    """Write the national units, targets, counts and reference history files (CSV, as a user would
+    send them) into `folder`; the counts cover `days` days from `first_day`."""
     units = national_units()
     counts = national_counts(units, days, first_day)
     targets = national_targets(units, counts)
-    paths = {kind: Path(folder) / f"national-{kind}.csv" for kind in ("units", "targets", "counts")}
+    paths = {kind: Path(folder) / f"national-{kind}.csv" for kind in ("units", "targets", "counts", "reference")}
     units.to_csv(paths["units"], index=False)
     targets.to_csv(paths["targets"], index=False)
-    counts.assign(date=counts["date"].dt.strftime("%Y-%m-%d")).to_csv(paths["counts"], index=False)
+    for kind, frame in (("counts", counts), ("reference", national_reference(counts))):
+        frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d")).to_csv(paths[kind], index=False)
     return paths
 
 
@@ -136,6 +161,9 @@ def build_national(con, *, days: int = FULL_DAYS, folder: Path | None = None) ->
         loaded = {"units": load_units(con, paths["units"], uploaded_by="demo").rows,
                   "targets": load_targets(con, paths["targets"], uploaded_by="demo").rows}
         today = FIRST_DAY + timedelta(days=FULL_DAYS)
+        loaded["reference"] = sum(ingest(con, part, name=f"national-2024-{number}.csv", uploaded_by="demo",
+                                         today=today, reference=True).rows
+                                  for number, part in enumerate(_files_within_limits(paths["reference"]), start=1))
         loaded["counts"] = sum(ingest(con, part, name=f"national-counts-{number}.csv", uploaded_by="demo",
                                       today=today).rows
                                for number, part in enumerate(_files_within_limits(paths["counts"]), start=1))

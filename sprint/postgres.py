@@ -68,8 +68,9 @@ POLL_SECONDS = 5.0
 # together (on a national reporting day, 20 a second), and pages publish every 3 s anyway
 APPLY_SECONDS = 0.5
 RETRY_SECONDS = 2.0
-# 2: the API tokens (a table added: a store of version 1 gets the tables it lacks)
-PG_SCHEMA_VERSION = 2
+# 2: the API tokens (a table added: a store of version 1 gets the tables it lacks); 3: metrics.sum_of
+# and part_of (columns added: an older store gets the columns it lacks)
+PG_SCHEMA_VERSION = 3
 
 
 def where(url: str) -> str:
@@ -96,6 +97,7 @@ class Schema:
         self.as_read: dict[str, list[str]] = {}  # the columns as Python reads them (a moment as text)
         self.ddl: list[str] = []
         self.table_ddl: dict[str, list[str]] = {}  # each table's statements (a table added later)
+        self.column_ddl: dict[str, dict[str, str]] = {}  # each table's columns' definitions (a column added later)
         for table in (*SMALL_TABLES, *LOG_TABLES):
             rows = duck.execute("""SELECT column_name, data_type, is_nullable FROM information_schema.columns
                                    WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position""",
@@ -109,6 +111,7 @@ class Schema:
             key = list(keys[0][0]) if keys else list(EXTRA_KEYS.get(table, ()))
             columns = [f"{name} {PG_TYPES[kind]}{' NOT NULL' if nullable == 'NO' else ''}"
                        for name, kind, nullable in rows]
+            self.column_ddl[table] = dict(zip(self.columns[table], columns))
             columns.append("change_id bigint NOT NULL DEFAULT 0")
             if key:
                 columns.append(f"PRIMARY KEY ({', '.join(key)})")
@@ -148,11 +151,17 @@ def ensure_schema(pg: psycopg.Connection, schema: Schema) -> None:
                              f"release reads schema {PG_SCHEMA_VERSION} at most.")
         elif int(row[0]) < PG_SCHEMA_VERSION:
             present = {t for (t,) in pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+            columns = set(pg.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                     "WHERE table_schema = 'public'").fetchall())
             with pg.transaction():
                 for table, statements in schema.table_ddl.items():
                     if table not in present:
                         for statement in statements:
                             pg.execute(statement)
+                        continue
+                    for column, definition in schema.column_ddl[table].items():
+                        if (table, column) not in columns:  # added since: none in the rows already there
+                            pg.execute(f"ALTER TABLE {table} ADD COLUMN {definition.replace(' NOT NULL', '')}")
                 pg.execute("UPDATE sprint_meta SET value = %s WHERE key = 'schema_version'", [str(PG_SCHEMA_VERSION)])
     finally:
         pg.execute("SELECT pg_advisory_unlock(%s)", [WRITE_LOCK])

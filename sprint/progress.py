@@ -21,16 +21,26 @@ PROGRESS_COLUMNS = [
     "unit_code", "unit_name", "metric", "as_of", "value", "baseline", "milestone", "target",
     "attainment_pct", "plan", "plan_pct", "gap", "development_pct", "days_left", "required_daily",
     "pace_7d", "projected", "status",
+    "value_year_before", "change_year", "change_year_pct", "change_since_year_end",
 ]
 
-WHOLE_NUMBERS = {column: "Int64" for column in ("value", "baseline", "target", "plan", "gap", "days_left")}
+WHOLE_NUMBERS = {column: "Int64" for column in ("value", "baseline", "target", "plan", "gap", "days_left",
+                                                "value_year_before", "change_year", "change_since_year_end")}
 
 # Every figure of domain.md, for the units in scope ($unit, with its children when $family) and
 # each date of $dates. The tree, the levels and the effective targets are tables
 # (sprint.structure); a leaf's value on a day is the one count whose span holds the day
 # (date <= day < valid_until), so no history is aggregated; a scope of one unit reads only the
 # leaves below it. Values are also kept for the $weeks weeks before each date and for $also_days
-# (the forecast's history and its backtest's outcomes).
+# (the forecast's history and its backtest's outcomes), and with $years for the same day a year
+# earlier and the end of the year before (reference history of earlier years). A metric that sums
+# metrics (metrics.sum_of) is the sum of its parts' values per unit and day, none where a part is.
+METRIC_PARTS_CTE = """metric_parts AS (
+    -- the parts of each metric that sums metrics (metrics.sum_of 'a+b'), and how many it has
+    SELECT metric, unnest(string_split(sum_of, '+')) AS part, len(string_split(sum_of, '+')) AS parts
+    FROM metrics WHERE sum_of IS NOT NULL
+)"""
+
 FIGURES_CTES = """
 scope AS (
     SELECT l.unit_code, l.depth, u.name AS unit_name, u.parent_code
@@ -51,6 +61,16 @@ value_days AS (
     UNION SELECT $baseline::DATE
     UNION SELECT unnest($also_days::DATE[])
     UNION SELECT last - 7 * r.week::INTEGER FROM last_milestones CROSS JOIN range(2) r(week)
+    UNION SELECT unnest([(day - INTERVAL 1 YEAR)::DATE, make_date(year(day) - 1, 12, 31)])
+    FROM (SELECT as_of AS day FROM as_of_dates UNION SELECT last FROM last_milestones) WHERE $years
+),
+""" + METRIC_PARTS_CTE + """,
+wanted_metrics AS (
+    -- the metrics whose counts the figures read: $metric (and a sum's parts), else every metric
+    -- reported, or with $groups every target group (metrics.part_of), which no other figure counts
+    SELECT metric FROM metrics
+    WHERE CASE WHEN $metric IS NULL THEN (part_of IS NOT NULL) = $groups
+               ELSE metric = $metric OR metric IN (SELECT part FROM metric_parts WHERE metric = $metric) END
 ),
 scope_leaves AS (
     SELECT t.ancestor AS unit_code, t.descendant AS leaf
@@ -60,12 +80,21 @@ scope_leaves AS (
 leaf_values AS (
     SELECT d.day, c.unit_code AS leaf, c.metric, c.value, c.date AS reported_on
     FROM counts c JOIN value_days d ON c.date <= d.day AND d.day < c.valid_until
-    WHERE c.unit_code IN (SELECT leaf FROM scope_leaves) AND ($metric IS NULL OR c.metric = $metric)
+    WHERE c.unit_code IN (SELECT leaf FROM scope_leaves) AND c.metric IN (SELECT metric FROM wanted_metrics)
 ),
-unit_values AS (
+reported_values AS (
     SELECT s.unit_code, v.metric, v.day, sum(v.value)::BIGINT AS value
     FROM scope_leaves s JOIN leaf_values v USING (leaf)
     GROUP BY ALL
+),
+unit_values AS (
+    SELECT * FROM reported_values
+    UNION ALL
+    SELECT v.unit_code, p.metric, v.day, sum(v.value)::BIGINT
+    FROM reported_values v JOIN metric_parts p ON p.part = v.metric
+    WHERE $metric IS NULL OR p.metric = $metric
+    GROUP BY v.unit_code, p.metric, v.day, p.parts
+    HAVING count(*) = p.parts
 ),
 milestones AS (
     SELECT s.unit_code, s.unit_name, s.parent_code, s.depth, e.metric, a.as_of,
@@ -73,7 +102,8 @@ milestones AS (
         max(e.milestone) AS last_milestone,
         max(e.target) FILTER (e.milestone = $campaign_end::DATE) AS plan
     FROM scope s JOIN effective_targets e USING (unit_code) CROSS JOIN as_of_dates a
-    WHERE e.campaign_id = $campaign AND ($metric IS NULL OR e.metric = $metric)
+    WHERE e.campaign_id = $campaign AND e.metric IN (SELECT metric FROM wanted_metrics)
+      AND ($metric IS NULL OR e.metric = $metric)
     GROUP BY ALL
 ),
 figures AS (
@@ -81,7 +111,8 @@ figures AS (
     -- those of the milestone day (a report dated after it does not change them), with no day left
     SELECT m.*, e.target, now.value, base.value AS baseline, m.as_of >= m.last_milestone AS ended,
         greatest(datediff('day', m.as_of, m.milestone), 0) AS days_left,
-        (now.value - week.value) / 7.0 AS pace_7d
+        (now.value - week.value) / 7.0 AS pace_7d,
+        year_before.value AS value_year_before, year_end.value AS value_year_end
     FROM milestones m
     JOIN effective_targets e ON e.campaign_id = $campaign AND e.unit_code = m.unit_code
         AND e.metric = m.metric AND e.milestone = m.milestone
@@ -91,6 +122,10 @@ figures AS (
         AND week.day = least(m.as_of, m.milestone) - 7
     LEFT JOIN unit_values base ON base.unit_code = m.unit_code AND base.metric = m.metric
         AND base.day = $baseline::DATE
+    LEFT JOIN unit_values year_before ON $years AND year_before.unit_code = m.unit_code
+        AND year_before.metric = m.metric AND year_before.day = (least(m.as_of, m.milestone) - INTERVAL 1 YEAR)::DATE
+    LEFT JOIN unit_values year_end ON $years AND year_end.unit_code = m.unit_code AND year_end.metric = m.metric
+        AND year_end.day = make_date(year(least(m.as_of, m.milestone)) - 1, 12, 31)
 ),
 progress AS (
     -- no value, no figure: each figure is NULL where the value is (greatest() alone would give 0)
@@ -99,22 +134,29 @@ progress AS (
         round(100.0 * f.value / nullif(f.target, 0), 2) AS attainment_pct,
         f.plan,
         round(100.0 * f.value / nullif(f.plan, 0), 2) AS plan_pct,
-        CASE WHEN f.value IS NOT NULL THEN greatest(f.target - f.value, 0) END AS gap,
-        CASE WHEN f.target > f.baseline
+        CASE WHEN f.value IS NOT NULL THEN greatest(m.better * (f.target - f.value), 0) END AS gap,
+        CASE WHEN m.better * (f.target - f.baseline) > 0
              THEN round(100.0 * (f.value - f.baseline) / (f.target - f.baseline), 2) END AS development_pct,
         f.days_left,
         CASE WHEN f.days_left > 0 AND f.value IS NOT NULL
-             THEN greatest(f.target - f.value, 0) / f.days_left END AS required_daily,
+             THEN greatest(m.better * (f.target - f.value), 0) / f.days_left END AS required_daily,
         f.pace_7d,
         f.value + f.pace_7d * f.days_left AS projected,
         CASE WHEN f.value IS NULL THEN 'no_data'
-             WHEN f.value >= f.target THEN 'achieved'
+             WHEN m.better * (f.value - f.target) >= 0 THEN 'achieved'
              WHEN f.ended THEN 'missed'
-             WHEN f.value + f.pace_7d * f.days_left >= f.target THEN 'on_track'
+             WHEN m.better * (f.value + f.pace_7d * f.days_left - f.target) >= 0 THEN 'on_track'
              ELSE 'behind' END AS status,
         100.0 * f.value / nullif(f.target, 0) AS exact_attainment,
-        m.sort_order, m.kind, m.direction
-    FROM figures f JOIN metrics m USING (metric)
+        f.value_year_before,
+        f.value - f.value_year_before AS change_year,
+        round(100.0 * (f.value - f.value_year_before) / nullif(f.value_year_before, 0), 2) AS change_year_pct,
+        f.value - f.value_year_end AS change_since_year_end,
+        m.sort_order, m.kind, m.direction, m.sum_of
+    FROM figures f
+    -- better: 1 where more is better, -1 where less is (a ceiling, late-payment debt's): the gap is
+    -- what is still over it, and a unit at or under it has achieved it
+    JOIN (SELECT *, CASE WHEN direction = 'lower_is_better' THEN -1 ELSE 1 END AS better FROM metrics) m USING (metric)
 )
 """
 
@@ -123,6 +165,16 @@ WITH {FIGURES_CTES}
 SELECT {", ".join(PROGRESS_COLUMNS)} FROM progress
 ORDER BY depth, unit_code, sort_order
 """
+
+
+def year_before(day: date) -> date:
+    """The same calendar day a year earlier (29 February: the 28th), as value_year_before takes it."""
+    return (pd.Timestamp(day) - pd.DateOffset(years=1)).date()
+
+
+def year_end_before(day: date) -> date:
+    """31 December of the year before `day`, as change_since_year_end takes it."""
+    return date(day.year - 1, 12, 31)
 
 
 def check_filters(con, *, unit: str | None = None, level: str | None = None,
@@ -148,7 +200,7 @@ def figure_parameters(con, *, as_of: date, dates: list[date] | None = None, unit
     return {"dates": dates or [as_of], "baseline": campaign["baseline"], "campaign": campaign["campaign_id"],
             "campaign_end": campaign["ends"], "unit": unit, "parent": parent,
             "depth": LEVELS.get(level) if level else None, "metric": metric, "weeks": 1, "also_days": [],
-            "family": False}
+            "family": False, "years": False, "groups": False}
 
 
 def progress(con, *, as_of: date, unit: str | None = None, level: str | None = None,
@@ -159,18 +211,52 @@ def progress(con, *, as_of: date, unit: str | None = None, level: str | None = N
     attainment_pct, plan, plan_pct, gap, development_pct, days_left, required_daily, pace_7d,
     projected, status (achieved | on_track | behind | no_data; from the unit's last milestone on,
     the campaign has ended: achieved | missed, the figures those of the milestone day, days_left 0
-    and required_daily none). Rows are ordered by level, unit code and metric. `unit`, `level`
+    and required_daily none); value_year_before (the same day a year earlier, from reference
+    history), change_year, change_year_pct and change_since_year_end (against 31 December of the
+    year before). Rows are ordered by level, unit code and metric. `unit`, `level`
     (national | province | grassroots), `parent` (its children) and `metric` narrow it.
     """
     parameters = figure_parameters(con, as_of=as_of, unit=unit, level=level, parent=parent, metric=metric)
+    parameters["years"] = True
     frame = con.cursor().execute(PROGRESS_SQL, parameters).df()
     return frame.astype(WHOLE_NUMBERS)
+
+
+# The target groups' figures: the progress of each group (a metric part of another), and its new
+# participants since the baseline against those its target asks for.
+GROUPS_SQL = f"""
+WITH {FIGURES_CTES}
+SELECT p.unit_code, p.unit_name, g.part_of AS metric, p.metric AS target_group, p.as_of, p.value, p.baseline,
+       p.value - p.baseline AS new, p.milestone, p.target, p.target - p.baseline AS new_needed,
+       p.development_pct, p.gap, p.status
+FROM progress p JOIN metrics g USING (metric)
+WHERE $of IS NULL OR g.part_of = $of OR p.metric = $of
+ORDER BY p.depth, p.unit_code, p.sort_order
+"""
+
+GROUP_WHOLE_NUMBERS = {column: "Int64" for column in ("value", "baseline", "new", "target", "new_needed", "gap")}
+
+
+def groups(con, *, as_of: date, unit: str | None = None, level: str | None = None, parent: str | None = None,
+           metric: str | None = None) -> pd.DataFrame:
+    """The campaign's target groups (dispatch 2440: new compulsory participants among business
+    household owners, …), each unit's group by group: a group's count is part of its metric's and
+    never adds to it. `metric` keeps the groups of one metric (compulsory_si) or one group
+    (compulsory_si.militia). One row per unit and group with a target.
+
+    Columns: unit_code, unit_name, metric (the group's metric), target_group (its code), as_of,
+    value, baseline, new (value - baseline: new participants since the baseline), milestone,
+    target, new_needed (target - baseline), development_pct (new / new_needed, in %), gap, status.
+    """
+    parameters = figure_parameters(con, as_of=as_of, unit=unit, level=level, parent=parent, metric=metric)
+    parameters.update(metric=None, groups=True, of=metric)
+    return con.cursor().execute(GROUPS_SQL, parameters).df().astype(GROUP_WHOLE_NUMBERS)
 
 
 MATRIX_SQL = f"""
 WITH {FIGURES_CTES}
 SELECT unit_code, unit_name, metric, attainment_pct, status,
-       avg(exact_attainment) OVER (PARTITION BY unit_code) AS mean_pct
+       avg(exact_attainment) FILTER (sum_of IS NULL) OVER (PARTITION BY unit_code) AS mean_pct
 FROM progress WHERE kind = 'people'
 ORDER BY mean_pct NULLS FIRST, unit_code, sort_order
 """
@@ -180,8 +266,8 @@ def attainment_matrix(con, *, as_of: date, parent: str = "VN", values: str = "at
     """Attainment (%) of each child of `parent` (rows) for each metric (columns), worst first;
     with values="status", each cell's status instead (the heatmap's colour).
 
-    Rows are ordered by the mean attainment over the metrics, lowest first; the index is the
-    unit name. Only the participant metrics (people) are shown: money metrics run against the
+    Rows are ordered by the mean attainment over the metrics (those reported: a metric that sums
+    metrics would count its parts twice), lowest first; the index is the unit name. Only the participant metrics (people) are shown: money metrics run against the
     annual plan and would colour every row alike.
     """
     if values not in ("attainment_pct", "status"):
@@ -198,12 +284,18 @@ LATE_PAYMENT_SQL = f"""
 WITH {FIGURES_CTES}
 SELECT s.unit_code, s.unit_name, v.value AS late_debt, e.target AS revenue_plan,
        round(100.0 * v.value / nullif(e.target, 0), 2) AS late_payment_pct,
-       $limit::DOUBLE AS limit_pct,
-       100.0 * v.value / nullif(e.target, 0) <= $limit AS within_limit
+       coalesce(round(100.0 * own.target / nullif(e.target, 0), 2), $limit::DOUBLE) AS limit_pct,
+       $limit::DOUBLE AS national_limit_pct,
+       own.target IS NOT NULL AS own_limit,
+       round(100.0 * v.value / nullif(e.target, 0), 2)
+           <= coalesce(round(100.0 * own.target / nullif(e.target, 0), 2), $limit) AS within_limit
 FROM scope s
 JOIN unit_values v ON v.unit_code = s.unit_code AND v.metric = 'late_debt' AND v.day = $dates[1]
 JOIN effective_targets e ON e.campaign_id = $campaign AND e.unit_code = s.unit_code
     AND e.metric = 'revenue' AND e.milestone = $campaign_end::DATE
+-- a unit's own ceiling: its late-payment debt target (million VND) at the campaign's end, over its revenue plan
+LEFT JOIN effective_targets own ON own.campaign_id = $campaign AND own.unit_code = s.unit_code
+    AND own.metric = 'late_debt' AND own.milestone = $campaign_end::DATE
 ORDER BY s.depth, late_payment_pct DESC, s.unit_code
 """
 
@@ -214,7 +306,10 @@ def late_payment(con, *, as_of: date, unit: str | None = None, level: str | None
     highest rate first within a level.
 
     Columns: unit_code, unit_name, late_debt, revenue_plan (million VND), late_payment_pct,
-    limit_pct (the campaign's ceiling, 2.55 in 2025), within_limit.
+    limit_pct (the unit's own ceiling where it has one: its late-payment debt target at the
+    campaign's end over its revenue plan, Quảng Ninh 2.1 in 2025; else the campaign's, 2.55),
+    national_limit_pct (the campaign's), own_limit (whether limit_pct is the unit's own) and
+    within_limit (the rate, to two decimals as shown, at most limit_pct).
     """
     parameters = figure_parameters(con, as_of=as_of, unit=unit, level=level, parent=parent, metric="late_debt")
     parameters["limit"] = campaign_for(con, as_of)["late_payment_max_pct"]
@@ -226,7 +321,7 @@ WITH {FIGURES_CTES},
 people AS (
     SELECT unit_code,
         max(value) FILTER (metric = 'health') AS health,
-        sum(value) FILTER (metric IN ('compulsory_si', 'voluntary_si')) AS social_insurance
+        max(value) FILTER (metric = 'social_insurance') AS social_insurance
     FROM unit_values WHERE day = $dates[1] GROUP BY unit_code
 )
 SELECT s.unit_code, s.unit_name, u.population, p.health,
@@ -242,7 +337,8 @@ ORDER BY s.depth, s.unit_code
 def coverage(con, *, as_of: date, unit: str | None = None, level: str | None = None,
              parent: str | None = None) -> pd.DataFrame:
     """Coverage where a unit carries population or labour force: health insurance participants
-    per population, social insurance (compulsory + voluntary) per labour force.
+    per population, social insurance (the metric social_insurance: compulsory + voluntary, none
+    where either is) per labour force.
 
     Columns: unit_code, unit_name, population, health, health_coverage_pct, labour_force,
     social_insurance, labour_coverage_pct.
@@ -253,7 +349,8 @@ def coverage(con, *, as_of: date, unit: str | None = None, level: str | None = N
 
 # value(u, m, d) for every day of a range, from the spans: each count adds its value on its date
 # and takes it away on valid_until, so a running sum over the days is the carried-forward total.
-SERIES_CTES = """
+# A metric that sums metrics runs each part so, and is their sum on the days every part has a value.
+SERIES_CTES = METRIC_PARTS_CTE + """,
 groups AS (
     SELECT unit_code AS group_code FROM units
     WHERE CASE WHEN $by_child THEN parent_code = $unit ELSE unit_code = $unit END
@@ -264,31 +361,34 @@ group_leaves AS (
     JOIN unit_levels l ON l.unit_code = t.descendant AND l.is_leaf
 ),
 spans AS (
-    SELECT g.group_code, c.unit_code AS leaf, greatest(c.date, $start::DATE) AS starts,
+    SELECT g.group_code, c.unit_code AS leaf, c.metric, greatest(c.date, $start::DATE) AS starts,
            c.valid_until AS ends, c.value
     FROM counts c JOIN group_leaves g ON g.leaf = c.unit_code
-    WHERE c.metric = $metric AND c.date <= $end::DATE AND c.valid_until > $start::DATE
+    WHERE (c.metric = $metric OR c.metric IN (SELECT part FROM metric_parts WHERE metric = $metric))
+      AND c.date <= $end::DATE AND c.valid_until > $start::DATE
 ),
 changes AS (
     -- a leaf's spans follow one another to 'infinity', so it reports from its first span on
-    SELECT group_code, day, sum(delta) AS delta, sum(joined) AS joined FROM (
-        SELECT group_code, starts AS day, value AS delta, 0 AS joined FROM spans
-        UNION ALL SELECT group_code, ends, -value, 0 FROM spans WHERE ends <= $end::DATE
-        UNION ALL SELECT group_code, min(starts), 0, 1 FROM spans GROUP BY group_code, leaf
+    SELECT group_code, metric, day, sum(delta) AS delta, sum(joined) AS joined FROM (
+        SELECT group_code, metric, starts AS day, value AS delta, 0 AS joined FROM spans
+        UNION ALL SELECT group_code, metric, ends, -value, 0 FROM spans WHERE ends <= $end::DATE
+        UNION ALL SELECT group_code, metric, min(starts), 0, 1 FROM spans GROUP BY group_code, metric, leaf
     ) GROUP BY ALL
 ),
 running AS (
-    SELECT group_code, day, sum(delta) OVER w AS value, sum(joined) OVER w AS reporting_units
-    FROM changes WINDOW w AS (PARTITION BY group_code ORDER BY day)
+    SELECT group_code, metric, day, sum(delta) OVER w AS value, sum(joined) OVER w AS reporting_units
+    FROM changes WINDOW w AS (PARTITION BY group_code, metric ORDER BY day)
 ),
 days AS (
-    SELECT g.group_code, unnest(generate_series($start::DATE, $end::DATE, INTERVAL 1 DAY))::DATE AS day
-    FROM groups g
+    SELECT g.group_code, m.metric, unnest(generate_series($start::DATE, $end::DATE, INTERVAL 1 DAY))::DATE AS day
+    FROM groups g CROSS JOIN (SELECT DISTINCT metric FROM spans) m
 ),
 series AS (
-    SELECT d.group_code AS unit_code, d.day AS date, r.value::BIGINT AS value,
-           r.reporting_units::BIGINT AS reporting_units
-    FROM days d ASOF JOIN running r ON r.group_code = d.group_code AND d.day >= r.day
+    SELECT d.group_code AS unit_code, d.day AS date, sum(r.value)::BIGINT AS value,
+           min(r.reporting_units)::BIGINT AS reporting_units
+    FROM days d ASOF JOIN running r ON r.group_code = d.group_code AND r.metric = d.metric AND d.day >= r.day
+    GROUP BY d.group_code, d.day
+    HAVING count(*) = (SELECT coalesce(max(parts), 1) FROM metric_parts WHERE metric = $metric)
 )
 """
 
@@ -455,9 +555,10 @@ def complete_day(days: pd.DataFrame) -> date | None:
     return (complete if len(complete) else days["date"]).max().date()
 
 
-# One row per grassroots unit under $unit and metric (people, and the money figures in million VND
-# the progress page judges: revenue, late-payment debt), for the day to report, with the unit's last
-# report of it (its open span) for the clerk's reference.
+# One row per grassroots unit under $unit and metric reported (people, the target groups, and the
+# money figures in million VND the progress page judges: revenue, late-payment debt; not a sum of
+# metrics), for the day to report, with the unit's last report of it (its open span) for the
+# clerk's reference.
 TEMPLATE_SQL = """
 SELECT $day::DATE AS date, t.descendant AS unit_code, m.metric, NULL::BIGINT AS value,
        c.value AS last_value, c.date AS last_date
@@ -465,7 +566,7 @@ FROM unit_tree t
 JOIN unit_levels l ON l.unit_code = t.descendant AND l.is_leaf
 CROSS JOIN metrics m
 LEFT JOIN counts c ON c.unit_code = t.descendant AND c.metric = m.metric AND c.valid_until = 'infinity'::DATE
-WHERE t.ancestor = $unit
+WHERE t.ancestor = $unit AND m.sum_of IS NULL
 ORDER BY t.descendant, m.sort_order
 """
 

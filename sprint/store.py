@@ -25,7 +25,7 @@ from .structure import EVERY_DAY, STRUCTURE_TABLES_SQL, rebuild_structure
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # The current schema: what a new store is made with. An older store is brought to it by the
 # migrations below, one version at a time (a test checks that a store made with the first schema
@@ -50,7 +50,9 @@ CREATE TABLE metrics (
     name_en VARCHAR NOT NULL,
     kind VARCHAR NOT NULL CHECK (kind IN ('people', 'million_vnd')),
     direction VARCHAR NOT NULL CHECK (direction IN ('higher_is_better', 'lower_is_better')),
-    sort_order INTEGER NOT NULL
+    sort_order INTEGER NOT NULL,
+    sum_of VARCHAR,  -- a metric that sums metrics: its parts, 'a+b' (none: reported itself)
+    part_of VARCHAR  -- a target group (a campaign's): the metric its count is part of
 );
 CREATE TABLE units (
     unit_code VARCHAR PRIMARY KEY,
@@ -232,13 +234,18 @@ CREATE TABLE api_tokens (
 );
 """
 
+# Version 10: a metric may sum metrics (social insurance, all = compulsory + voluntary), and a
+# campaign's target groups are metrics that are part of one (their counts never add to it).
+SUM_OF_SQL = "ALTER TABLE metrics ADD COLUMN sum_of VARCHAR; ALTER TABLE metrics ADD COLUMN part_of VARCHAR"
+
 SCHEMA_SQL = TABLES_SQL + STRUCTURE_TABLES_SQL + ACCOUNTS_SQL + UPLOAD_ROWS_VIEW_SQL + API_TOKENS_SQL
 
 # version -> what brings a store from version-1 to version (version 1 is the first schema).
 MIGRATIONS = {2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
               4: lambda con: con.execute(COMPLETE_SHARE_SQL), 5: lambda con: con.execute(NAME_EN_SQL),
               6: lambda con: con.execute(UPLOAD_ROWS_SQL), 7: _to_version_7,
-              8: lambda con: con.execute(REPLACED_BY_SQL), 9: lambda con: con.execute(API_TOKENS_SQL)}
+              8: lambda con: con.execute(REPLACED_BY_SQL), 9: lambda con: con.execute(API_TOKENS_SQL),
+              10: lambda con: con.execute(SUM_OF_SQL)}
 
 write_lock = threading.RLock()
 

@@ -31,6 +31,7 @@ READS = [
     ("reporting", {"as-of": "2025-11-20", "unit": "66"}),
     ("late-payment", {"as-of": "2025-11-20", "level": "province"}),
     ("coverage", {"as-of": "2025-11-20", "level": "province"}),
+    ("groups", {"as-of": "2025-11-20", "parent": "66", "metric": "compulsory_si"}),
     ("matrix", {"as-of": "2025-11-20"}),
     ("series", {"unit": "66", "metric": "health", "start": "2025-11-01", "end": "2025-11-20"}),
     ("trend", {"parent": "VN", "metric": "health", "start": "2025-11-01", "end": "2025-11-20"}),

@@ -48,7 +48,7 @@ def test_the_text_holds_the_figures_the_cli_prints(province_pdf, demo_con):
     assert "Giai đoạn 2: 01/11/2025 – 30/11/2025 · còn 10 ngày đến mốc" in text  # as the progress page says it
     figures = sprint.outlook(demo_con, as_of=AS_OF, unit="66")
     names = sprint.metrics(demo_con).set_index("metric")["name_vi"]
-    assert len(figures) == 5
+    assert len(figures) == 6  # the five reported and social insurance, all
     for row in figures.itertuples():
         line = next(line for line in text.splitlines() if line.startswith(names[row.metric]))
         assert i18n.percent(row.attainment_pct, "vi") in line
@@ -104,9 +104,9 @@ def test_each_metric_prints_its_count_and_money_its_unit(scenario_con, tmp_path)
                         name="t.csv", replace_all=True)
     sprint.ingest(scenario_con, b"date,unit_code,metric,value\n2025-10-17,A,revenue,123456\n", name="money.csv")
     for lang, people, money in (
-            ("vi", "BHXH tự nguyện 117 97,50 % 3 dưới 1 ", "Tổng thu (triệu đồng) 123.456 24,69 % 376.544 5.021 "),
-            ("en", "Voluntary social insurance 117 97.50% 3 less than 1 ",
-             "Revenue (million VND) 123,456 24.69% 376,544 5,021 ")):
+            ("vi", "BHXH tự nguyện 117 – 97,50 % 3 dưới 1 ", "Tổng thu (triệu đồng) 123.456 – 24,69 % 376.544 5.021 "),
+            ("en", "Voluntary social insurance 117 – 97.50% 3 less than 1 ",
+             "Revenue (million VND) 123,456 – 24.69% 376,544 5,021 ")):
         out = tmp_path / f"a-{lang}.pdf"
         out.write_bytes(sprint.briefing_pdf(scenario_con, as_of=date(2025, 10, 17), unit="A", lang=lang))
         text = pdf_text(out)
@@ -122,8 +122,8 @@ def test_an_ended_campaign_says_so_with_its_final_result(scenario_con, tmp_path)
                                 b"2025-12-31,B,voluntary_si,115\n2025-12-31,F,voluntary_si,92\n"
                                 b"2025-12-31,L,voluntary_si,45\n", name="end.csv")
     for lang, ended, row in (
-            ("vi", "Đợt thi đua đã kết thúc ngày 31/12/2025: kết quả cuối cùng", "BHXH tự nguyện 457 99,35 % 3 – – Không đạt"),
-            ("en", "Campaign ended Dec 31, 2025: final result", "Voluntary social insurance 457 99.35% 3 – – Missed")):
+            ("vi", "Đợt thi đua đã kết thúc ngày 31/12/2025: kết quả cuối cùng", "BHXH tự nguyện 457 – 99,35 % 3 – – Không đạt"),
+            ("en", "Campaign ended Dec 31, 2025: final result", "Voluntary social insurance 457 – 99.35% 3 – – Missed")):
         out = tmp_path / f"vn-{lang}.pdf"
         out.write_bytes(sprint.briefing_pdf(scenario_con, as_of=date(2026, 1, 10), lang=lang))
         text = pdf_text(out)

@@ -13,8 +13,10 @@ PUBLISHED = [
     ("66", "2025-09-30", "voluntary_si", 41_138, "53.7"),
     ("66", "2025-09-30", "unemployment", 164_514, "95.6"),
     ("66", "2025-09-30", "health", 2_576_831, "97.4"),
-    ("22", "2025-09-30", "compulsory_si", 275_500, "92.93"),
-    ("22", "2025-09-30", "voluntary_si", 46_300, "97.23"),
+    # seed 004's parts are rounded to hundreds (275,500 + 46,300 = 321,800, its total 321,779)
+    ("22", "2025-09-30", "compulsory_si", 275_481, "92.93"),
+    ("22", "2025-09-30", "voluntary_si", 46_298, "97.23"),
+    ("22", "2025-09-30", "social_insurance", 321_779, "93.53"),
     ("22", "2025-09-30", "unemployment", 264_720, "93.3"),
     ("22", "2025-09-30", "health", None, "97.52"),
     ("22", "2025-09-30", "revenue", 7_091_000, "74.43"),
@@ -39,6 +41,38 @@ def test_published_province_figures(demo_con, unit, day, metric, value, pct):
         assert row["value"] == value
     decimals = len(pct.split(".")[1])
     assert f"{100 * row['value'] / row['plan']:.{decimals}f}" == pct
+
+
+def test_quang_ninh_parts_round_to_the_articles():
+    rounded = {metric: round(value, -2) for metric, value in
+               demo.SEED_FIGURES.query("unit_code == '22'").set_index("metric")["value"].items()}
+    assert (rounded["compulsory_si"], rounded["voluntary_si"]) == (275_500, 46_300)
+
+
+# seed 003: Thanh Hóa to 2025-08-31 "over the same period in 2024"; seed 004: Quảng Ninh to
+# 2025-09-30, social insurance against the end of 2024 and revenue against the same period
+YEAR_ON_YEAR = [
+    ("38", "2025-08-31", "compulsory_si", 42_565, "10.22"),
+    ("38", "2025-08-31", "voluntary_si", 20_014, "23.52"),
+    ("38", "2025-08-31", "unemployment", 47_979, "12.25"),
+    ("38", "2025-08-31", "health", 28_269, "0.86"),
+    ("22", "2025-09-30", "revenue", 952_000, None),
+]
+
+
+@pytest.mark.parametrize("unit, day, metric, change, pct", YEAR_ON_YEAR)
+def test_published_changes_over_a_year(demo_con, unit, day, metric, change, pct):
+    row = figure(demo_con, unit, day, metric)
+    assert row["change_year"] == change == row["value"] - row["value_year_before"]
+    if pct is not None:
+        assert f"{row['change_year_pct']:.2f}" == pct
+
+
+def test_quang_ninh_social_insurance_since_the_end_of_2024(demo_con):
+    row = figure(demo_con, "22", "2025-09-30", "social_insurance")
+    assert row["change_since_year_end"] == 16_500
+    coverage = sprint.coverage(demo_con, as_of=date(2025, 9, 30), unit="22").iloc[0]
+    assert (coverage["social_insurance"], coverage["labour_coverage_pct"]) == (321_779, 50.36)
 
 
 def test_quang_ninh_health_is_nearly_1_3_million(demo_con):
@@ -75,7 +109,7 @@ def test_coverage_and_labour_force(demo_con):
     assert f"{100 * health['66'] / population['66']:.2f}" == "90.48"
     assert f"{100 * health['22'] / population['22']:.2f}" == "95.75"
     labour = units.set_index("unit_code").loc["22", "labour_force"]
-    assert f"{100 * (275_500 + 46_300) / labour:.2f}" == "50.36"
+    assert f"{100 * 321_779 / labour:.2f}" == "50.36"
 
 
 def test_quang_ninh_late_payment_rate(demo_con):
@@ -87,8 +121,10 @@ def test_shape_of_the_tree(demo_con):
     levels = demo_con.execute(
         "SELECT count(*) FILTER (parent_code = 'VN'), count(*) FILTER (parent_code <> 'VN') FROM units").fetchall()[0]
     assert levels == (34, 340)
-    days = demo_con.execute("SELECT min(date), max(date) FROM counts").fetchall()[0]
+    days = demo_con.execute("SELECT min(date), max(date) FROM counts WHERE date >= '2025-01-01'").fetchall()[0]
     assert days == (date(2025, 8, 31), date(2025, 11, 20))
+    reference = demo_con.execute("SELECT DISTINCT date FROM counts WHERE date < '2025-01-01' ORDER BY 1").fetchall()
+    assert [d for (d,) in reference] == [d.date() for d in pd.date_range("2024-01-31", "2024-12-31", freq="ME")]
 
 
 def test_reporting_is_realistic(demo_con):

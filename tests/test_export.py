@@ -132,16 +132,21 @@ def test_templates_can_be_filled_in_part_and_ingested(scenario_con):
 def test_templates_ask_for_the_money_the_progress_page_judges(demo_con):
     """Revenue and late-payment debt (million VND) are judged on the progress page (revenue against
     plan, the late-payment rate against its ceiling): both templates ask for them, after the people,
-    and a filled one is taken."""
+    then the dispatch's target groups; never social insurance, all (the sum of two of them); and a
+    filled one is taken."""
     rows = sprint.template_rows(demo_con, unit="66-EAKAR")
-    assert rows["metric"].tolist() == ["compulsory_si", "voluntary_si", "unemployment", "health", "revenue", "late_debt"]
+    groups = [f"compulsory_si.{g}" for g in ("household_business", "unpaid_managers", "militia", "part_time_cadres")] \
+        + [f"health.{g}" for g in ("social_pension", "family", "students", "farm_households")]
+    assert rows["metric"].tolist() == ["compulsory_si", "voluntary_si", "unemployment", "health", "revenue", "late_debt",
+                                       *groups]
     money = rows.set_index("metric").loc[["revenue", "late_debt"]]
     assert money["last_value"].notna().all()  # the unit's last report of each, for reference
     wide = counts_template(rows, wide=True).decode("utf-8-sig").splitlines()
-    assert wide[0] == "date,unit_code,compulsory_si,voluntary_si,unemployment,health,revenue,late_debt"
+    assert wide[0] == ",".join(["date,unit_code,compulsory_si,voluntary_si,unemployment,health,revenue,late_debt", *groups])
     day = wide[1].split(",")[0]
-    filled = f"{day},66-EAKAR,,,,,{money.loc['revenue', 'last_value'] + 900},{money.loc['late_debt', 'last_value'] - 40}\n"
+    filled = (f"{day},66-EAKAR,,,,,{money.loc['revenue', 'last_value'] + 900},{money.loc['late_debt', 'last_value'] - 40}"
+              + "," * len(groups) + "\n")  # the groups' cells left empty
     result = sprint.ingest(demo_con, f"{wide[0]}\n{filled}".encode(), name="money.csv")
     assert result.committed and result.rows == 2
     long = counts_template(rows, wide=False).decode("utf-8-sig").splitlines()
-    assert [line.split(",")[2] for line in long[-2:]] == ["revenue", "late_debt"]
+    assert [line.split(",")[2] for line in long[5:7]] == ["revenue", "late_debt"]

@@ -427,7 +427,7 @@ def test_the_history_of_a_unit_covers_its_whole_subtree(scenario_con):
 CELLS = {
     "date": ["2025-10-20", "20/10/2025", "2025-13-01", "", "2027-01-01", "2024-10-20", "20-10-2025"],
     "unit_code": ["A", "B", "P1", "NOPE", ""],
-    "metric": ["voluntary_si", "health", "pension", ""],
+    "metric": ["voluntary_si", "health", "pension", "social_insurance", ""],
     "value": ["12", "1.234", "0,500", "-3", "1.5", "12,34", "99999999999999", "abc", ""],
 }
 
@@ -435,11 +435,11 @@ CELLS = {
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(*(st.sampled_from(CELLS[c]) for c in ("date", "unit_code", "metric", "value"))),
                 min_size=1, max_size=6),
-       st.sampled_from([None, "VN", "P1", "A", "B"]))
-@example(rows=[("", "", "", "")], scope=None)
-def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_con, rows, scope):
+       st.sampled_from([None, "VN", "P1", "A", "B"]), st.booleans())
+@example(rows=[("", "", "", "")], scope=None, reference=False)
+def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_con, rows, scope, reference):
     """COUNTS_CLEAN_SQL (_clean_check) restates COUNTS_CHECK_SQL's rules in one cheap pass, for any sender's
-    scope: they must always agree, or a bad file would be taken."""
+    scope, for daily reports and reference history: they must always agree, or a bad file would be taken."""
     lines = ["date,unit_code,metric,value"] + [",".join(f'"{cell}"' for cell in row) for row in rows]
     cur = scenario_con.cursor()
     if all(not any(row) for row in rows):  # blank rows only: refused when staged, before either check
@@ -447,7 +447,7 @@ def test_the_clean_file_pass_agrees_with_the_check_that_names_problems(scenario_
             counts._stage_counts(cur, "\n".join(lines).encode(), "f.csv")
         return
     counts._stage_counts(cur, "\n".join(lines).encode(), "f.csv")
-    today = {"today": date(2026, 11, 24), "scope": scope}
+    today = {"today": date(2026, 11, 24), "scope": scope, "reference": reference}
     clean, repeated = counts._clean_check(cur, **today)
     named = cur.execute(counts.COUNTS_CHECK_SQL.format(
         number_problem=counts.number_problem_sql("value_raw", "count")), today).fetchall()

@@ -625,7 +625,8 @@ def test_numbers_in_tables_stay_numbers_and_read_in_the_pages_language(demo_stor
             assert written.str.fullmatch(WRITTEN[lang][kinds[column]]).all(), (column, written.head().tolist())
             checked.add(column)
     assert checked == set(kinds)
-    ceiling = {"vi": "Tỷ lệ nợ chậm đóng (không quá 2,55 %)", "en": "Late-payment rate (at most 2.55%)"}[lang]
+    ceiling = {"vi": "Tỷ lệ nợ chậm đóng (cả nước: không quá 2,55 %; đơn vị có mức trần riêng thì theo mức đó)",
+               "en": "Late-payment rate (the nation's ceiling 2.55%; a unit with its own is judged by its own)"}[lang]
     assert ceiling in [s.value for s in at.subheader]
 
 
@@ -1064,3 +1065,50 @@ def test_a_link_to_a_tab_keeps_it_in_the_address(demo_store):
     at = open_link(PAGES[5], {"lang": "en", "audit_tab": label, "kind": "sign_in"})
     assert at.query_params["audit_tab"] == label and at.query_params["kind"] == "sign_in"
     assert at.selectbox(key="audit_kind").value == "sign_in"
+
+
+def test_progress_shows_a_year_earlier_social_insurance_all_the_groups_and_the_own_ceiling(demo_store):
+    """Quảng Ninh's head on 30/09: social insurance, all 321.779, each figure against a
+    year earlier, the dispatch's target groups, and its late-payment rate judged against its own
+    2,10 % with the nation's 2,55 % beside it."""
+    at = open_page(PAGES[0], my_unit="22", as_of=date(2025, 9, 30), as_of_follows_default=False)
+    con = sprint.connect(demo_store)
+    figures = sprint.progress(con, as_of=date(2025, 9, 30), unit="22").set_index("metric")
+    con.close()
+    shown = texts(at)
+    assert "Tổng số tham gia BHXH" in shown and "Số người tham gia: 321.779" in shown
+    row = figures.loc["compulsory_si"]
+    assert (f"Cùng kỳ 30/09/2024: {i18n.number(row['value_year_before'], 'vi')} · "
+            f"+{i18n.number(row['change_year'], 'vi')} (+{i18n.percent(row['change_year_pct'], 'vi')})") in shown
+    assert "So với 31/12/2024: +16.500" in shown  # social insurance, all: seed 004
+    assert "Cùng kỳ 30/09/2024: 6.139.000 · +952.000" in shown  # revenue against the same day
+    assert "mức trần của đơn vị 2,10 %, của cả nước 2,55 %" in shown
+    assert "Vượt giới hạn" in shown  # 2,39 % is over its own 2,10 %, though within the nation's
+    assert "Nhóm đối tượng trọng tâm (Công văn 2440)" in shown
+    groups = [frame.value for frame in at.dataframe if "target_group" in frame.value.columns]
+    assert len(groups) == 2  # compulsory and health, four groups each
+    assert "Dân quân thường trực" in groups[0]["target_group"].tolist() and len(groups[1]) == 4
+
+
+def test_the_provinces_page_compares_on_a_target_group_and_never_ranks_one(demo_store):
+    at = open_page(PAGES[1])
+    metric = at.selectbox(key="provinces_metric")
+    assert metric.options == ["BHXH bắt buộc", "BHXH tự nguyện", "Tổng số tham gia BHXH", "Bảo hiểm thất nghiệp",
+                              "Bảo hiểm y tế", "Tổng thu"]  # no target group
+    at.selectbox(key="provinces_metric").set_value("health").run()
+    at.selectbox(key="provinces_group").set_value("health.students").run()
+    assert not at.exception
+    compared = [frame.value for frame in at.dataframe if "new_needed" in frame.value.columns]
+    assert len(compared) == 1 and len(compared[0]) == 34
+
+
+def test_an_administrator_loads_earlier_years_and_a_campaign_date_is_refused(demo_store):
+    at = open_page(PAGES[4])
+    at.file_uploader(key="reference_file").upload("2023.csv", b"date,unit_code,metric,value\n2023-12-31,66-EAKAR,health,120000\n",
+                                                   "text/csv").run()
+    at.button(key="reference_load").click().run()
+    assert "2023.csv" in at.success[0].value
+    at.file_uploader(key="reference_file").upload("late.csv", b"date,unit_code,metric,value\n2025-01-31,66-EAKAR,health,1\n",
+                                                   "text/csv").run()
+    at.button(key="reference_load").click().run()
+    assert "bị từ chối" in at.error[0].value

@@ -165,3 +165,24 @@ def test_ranks_follow_scores(case):
     for _, entry in board.iterrows():
         assert entry["rank"] == 1 + (board["score"] > entry["score"]).sum()
     assert board["rank"].is_monotonic_increasing
+
+
+@SETTINGS
+@given(scenario(), st.data())
+def test_target_groups_never_change_their_metrics_figures(case, data):
+    """Any target group counts (each at most its metric's count that day) leave every figure of
+    every metric as it was: a group's count is part of its metric's, never added to it."""
+    units_csv, counts = case
+    con = store_with(units_csv)
+    sprint.ingest(con, as_csv(counts), name="c.csv")
+    before = figures(con)
+    board = sprint.leaderboard(con, as_of=AS_OF, level="grassroots")
+    groups = {"compulsory_si": ["compulsory_si.militia", "compulsory_si.household_business"],
+              "health": ["health.students", "health.family"]}
+    rows = [(row.date, row.unit_code, group, data.draw(st.integers(0, row.value), label=f"{group} {row.unit_code}"))
+            for row in counts.itertuples() for group in groups[row.metric]
+            if data.draw(st.booleans(), label="reported")]
+    if rows:
+        sprint.ingest(con, as_csv(pd.DataFrame(rows, columns=counts.columns)), name="groups.csv")
+    pd.testing.assert_frame_equal(before, figures(con))
+    pd.testing.assert_frame_equal(board, sprint.leaderboard(con, as_of=AS_OF, level="grassroots"))

@@ -15,20 +15,50 @@ from .rules import (LONG_COLUMNS, LONG_REFERENCE, MAX_VALUE_DIGITS, WIDE_KEYS, _
                     date_sql, number_problem_sql, whole_number_sql)
 
 JUMP_WARNING_PCT = 20
+
+# Each target group's count (a metric part of another, metrics.part_of) against its metric's, for
+# the same unit and day, where the file has either: each from the file, else the stored count of
+# that day. A group above its metric is refused, on the group's line where the file has it, else
+# on the metric's. Only the keys of the file's groups and grouped metrics are looked up.
+GROUP_PAIRS_SQL = """
+grouped AS (
+    SELECT metric AS target_group, part_of AS metric FROM metrics WHERE part_of IS NOT NULL
+),
+group_keys AS (
+    SELECT DISTINCT r.day, r.unit_raw, g.target_group, g.metric
+    FROM long_rows r JOIN grouped g ON r.metric_raw IN (g.target_group, g.metric)
+    WHERE r.day IS NOT NULL AND r.count IS NOT NULL
+),
+group_pairs AS (
+    SELECT k.*, coalesce(gf.line, mf.line) AS line,
+        CASE WHEN gf.line IS NOT NULL THEN k.target_group ELSE k.metric END AS cell_metric,
+        coalesce(gf.count, gc.value) AS group_count, coalesce(mf.count, mc.value) AS metric_count
+    FROM group_keys k
+    LEFT JOIN long_rows gf ON gf.day = k.day AND gf.unit_raw = k.unit_raw AND gf.metric_raw = k.target_group
+    LEFT JOIN long_rows mf ON mf.day = k.day AND mf.unit_raw = k.unit_raw AND mf.metric_raw = k.metric
+    LEFT JOIN counts gc ON gc.unit_code = k.unit_raw AND gc.metric = k.target_group AND gc.date = k.day
+        AND gc.unit_code IN (SELECT unit_raw FROM group_keys)
+    LEFT JOIN counts mc ON mc.unit_code = k.unit_raw AND mc.metric = k.metric AND mc.date = k.day
+        AND mc.unit_code IN (SELECT unit_raw FROM group_keys)
+    WHERE coalesce(gf.count, gc.value) > coalesce(mf.count, mc.value)
+)"""
+
 COUNTS_CHECK_SQL = """
 WITH r AS (SELECT * FROM long_cells), known AS (
     SELECT r.*, u.unit_code IS NOT NULL AS unit_known,
         NOT coalesce(l.is_leaf, true) AS unit_has_children,
         $scope IS NULL OR r.unit_raw IN (SELECT descendant FROM unit_tree WHERE ancestor = $scope) AS in_scope,
-        m.metric IS NOT NULL AS metric_known
+        m.metric IS NOT NULL AS metric_known, m.sum_of AS metric_sums
     FROM r LEFT JOIN units u ON u.unit_code = r.unit_raw LEFT JOIN unit_levels l ON l.unit_code = r.unit_raw
     LEFT JOIN metrics m ON m.metric = r.metric_raw
-), problems AS (
+), """ + GROUP_PAIRS_SQL + """, problems AS (
     SELECT line, date_col AS column_name, date_raw AS value,
         CASE WHEN date_raw IS NULL THEN 'date_missing'
              WHEN day IS NULL THEN 'date_invalid'
              WHEN day > $today THEN 'date_future' || chr(31) || strftime($today, '%d/%m/%Y')
-             WHEN year(day) NOT IN (SELECT year(baseline) FROM campaigns)
+             WHEN $reference AND year(day) >= (SELECT min(year(baseline)) FROM campaigns)
+                 THEN 'date_not_earlier' || chr(31) || (SELECT min(year(baseline))::VARCHAR FROM campaigns)
+             WHEN NOT $reference AND year(day) NOT IN (SELECT year(baseline) FROM campaigns)
                  THEN 'date_outside' || chr(31) || (SELECT string_agg(DISTINCT year(baseline)::VARCHAR, ', ') FROM campaigns)
         END AS message
     FROM known
@@ -44,7 +74,8 @@ WITH r AS (SELECT * FROM long_cells), known AS (
     UNION ALL
     SELECT line, metric_col, metric_raw,
         CASE WHEN metric_raw IS NULL THEN 'metric_missing'
-             WHEN NOT metric_known THEN 'metric_unknown' || chr(31) || (SELECT string_agg(metric, ', ' ORDER BY sort_order) FROM metrics)
+             WHEN NOT metric_known THEN 'metric_unknown' || chr(31) || (SELECT string_agg(metric, ', ' ORDER BY sort_order) FROM metrics WHERE sum_of IS NULL)
+             WHEN metric_sums IS NOT NULL THEN 'metric_summed' || chr(31) || replace(metric_sums, '+', ', ')
         END
     FROM known
     UNION ALL
@@ -58,6 +89,11 @@ WITH r AS (SELECT * FROM long_cells), known AS (
         FROM known WHERE day IS NOT NULL AND count IS NOT NULL AND unit_known AND metric_known
         WINDOW w AS (PARTITION BY day, unit_raw, metric_raw ORDER BY line)
     ) WHERE count <> first_count
+    UNION ALL
+    SELECT p.line, c.value_col, c.value_raw,
+        'group_above_metric' || chr(31) || p.target_group || chr(31) || p.group_count || chr(31) || p.metric
+            || chr(31) || p.metric_count
+    FROM group_pairs p JOIN known c ON c.line = p.line AND c.metric_raw = p.cell_metric
 )
 -- a wide file's line is a row per metric here: its date or unit is wrong once, not once per metric
 SELECT DISTINCT line, column_name, value, message FROM problems WHERE message IS NOT NULL
@@ -71,7 +107,7 @@ ORDER BY line, column_name
 # It also says whether a (date, unit, metric) is on several lines (with one value: the same line
 # twice), which the stored-report lookup must then fold into one row.
 COUNTS_CLEAN_SQL = f"""
-WITH keys AS (
+WITH {GROUP_PAIRS_SQL}, keys AS (
     SELECT min(count) <> max(count) AS conflict, count(*) > 1 AS repeated
     FROM long_rows GROUP BY day, unit_raw, metric_raw
 ), broken AS (
@@ -80,23 +116,27 @@ WITH keys AS (
     LEFT JOIN unit_levels l ON l.unit_code = r.unit_raw
     LEFT JOIN metrics m ON m.metric = r.metric_raw
     {{scope_join}}
-    WHERE r.day IS NULL OR r.day > $today OR year(r.day) NOT IN (SELECT year(baseline) FROM campaigns)
-       OR l.is_leaf IS NOT TRUE OR m.metric IS NULL
+    WHERE r.day IS NULL OR r.day > $today
+       OR CASE WHEN $reference THEN year(r.day) >= (SELECT min(year(baseline)) FROM campaigns)
+               ELSE year(r.day) NOT IN (SELECT year(baseline) FROM campaigns) END
+       OR l.is_leaf IS NOT TRUE OR m.metric IS NULL OR m.sum_of IS NOT NULL
        OR r.count IS NULL OR r.count >= 10 ** {MAX_VALUE_DIGITS} {{scope_rule}}
 )
-SELECT (SELECT rows FROM broken) = 0 AND NOT coalesce(bool_or(conflict), false), coalesce(bool_or(repeated), false)
+SELECT (SELECT rows FROM broken) = 0 AND NOT coalesce(bool_or(conflict), false) AND NOT EXISTS (SELECT 1 FROM group_pairs),
+       coalesce(bool_or(repeated), false)
 FROM keys
 """
 
 
-def _clean_check(cur, today: date, scope: str | None) -> tuple[bool, bool]:
+def _clean_check(cur, today: date, scope: str | None, reference: bool) -> tuple[bool, bool]:
     """Whether the staged long rows break no rule of COUNTS_CHECK_SQL, and whether a key is on
     several lines."""
     if scope is None:
-        return cur.execute(COUNTS_CLEAN_SQL.format(scope_join="", scope_rule=""), {"today": today}).fetchall()[0]
+        return cur.execute(COUNTS_CLEAN_SQL.format(scope_join="", scope_rule=""),
+                           {"today": today, "reference": reference}).fetchall()[0]
     return cur.execute(COUNTS_CLEAN_SQL.format(
         scope_join="LEFT JOIN unit_tree s ON s.ancestor = $scope AND s.descendant = r.unit_raw",
-        scope_rule="OR s.descendant IS NULL"), {"today": today, "scope": scope}).fetchall()[0]
+        scope_rule="OR s.descendant IS NULL"), {"today": today, "scope": scope, "reference": reference}).fetchall()[0]
 
 
 # For each row of the checked file (its date, unit, metric, count and line), the stored span that
@@ -295,7 +335,7 @@ def _stage_counts(cur, data: bytes, name: str) -> tuple[str, list[str], list[Pro
 
 def ingest(con, source, *, name: str | None = None, uploaded_by: str | None = None,
            scope: str | None = None, commit: bool = True, today: date | None = None,
-           record_rejection: bool | None = None) -> IngestResult:
+           record_rejection: bool | None = None, reference: bool = False) -> IngestResult:
     """Validate a counts file (long or wide; CSV or Excel) and commit it in one transaction.
 
     Raises ValidationError (listing every problem) when anything is wrong: then nothing of the
@@ -304,48 +344,53 @@ def ingest(con, source, *, name: str | None = None, uploaded_by: str | None = No
     reports what would change. A file whose bytes were already committed is not taken again.
     Every outcome goes into the audit log under `uploaded_by`; a rejection found by a check only
     with record_rejection=True (an upload page's preview: the file was sent, and never committed).
+    With reference=True the file is reference history (kind 'reference'): counts of years before
+    the first campaign's (last year's, for the change over a year), with the same checks, each
+    dated before that year; a daily report's dates are in a campaign's year.
     """
     today = today or vietnam_today()
     cur = con.cursor()
     try:
         return _ingest(con, cur, source, name=name, uploaded_by=uploaded_by, scope=scope, commit=commit,
-                       today=today, record_rejection=commit if record_rejection is None else record_rejection)
+                       today=today, record_rejection=commit if record_rejection is None else record_rejection,
+                       kind="reference" if reference else "counts")
     finally:
         cur.close()
 
 
-def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today, record_rejection) -> IngestResult:
+def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today, record_rejection, kind) -> IngestResult:
     data, name = _source_bytes(source, name)
     sha = _sha(data)
-    taken = _already_taken(cur, sha, "counts")
+    taken = _already_taken(cur, sha, kind)
     if taken is not None:
-        return _taken_before(cur, name, "counts", taken, uploaded_by, record=commit)
-    checks = {"today": today, "scope": scope}
-    with _rejections_recorded(con, cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
+        return _taken_before(cur, name, kind, taken, uploaded_by, record=commit)
+    reference = kind == "reference"
+    checks = {"today": today, "scope": scope, "reference": reference}
+    with _rejections_recorded(con, cur, kind=kind, name=name, sha=sha, uploaded_by=uploaded_by,
                               record=record_rejection):
         name, header, problems = _stage_counts(cur, data, name)
         if not problems:
             if not cur.execute("SELECT count(*) FROM long_rows").fetchall()[0][0]:  # a wide file of empty cells
                 problems = [Problem(name, 2, None, None, "no_values")]
-        clean, repeated = (False, False) if problems else _clean_check(cur, today, scope)
+        clean, repeated = (False, False) if problems else _clean_check(cur, today, scope, reference)
         if not problems and not clean:
             problems = _problems(cur, COUNTS_CHECK_SQL.format(
                 number_problem=number_problem_sql("value_raw", "count")), checks, name)
         if problems:
             raise ValidationError(name, problems)
     if not commit:
-        return _assess(cur, name, long=_is_long(header), repeated=repeated, preview=True)[0]
+        return _assess(cur, name, kind, long=_is_long(header), repeated=repeated, preview=True)[0]
     with writing(cur):  # what changes is worked out in the transaction that writes it: another writer may have just committed
-        taken = _already_taken(cur, sha, "counts")
+        taken = _already_taken(cur, sha, kind)
         if taken is not None:
-            return _taken_before(cur, name, "counts", taken, uploaded_by)
+            return _taken_before(cur, name, kind, taken, uploaded_by)
         with transaction(cur, tables=()):
-            result, extends_only = _assess(cur, name, long=_is_long(header), repeated=repeated, preview=False)
-            upload_id = _record_upload(cur, kind="counts", name=name, sha=sha, uploaded_by=uploaded_by,
+            result, extends_only = _assess(cur, name, kind, long=_is_long(header), repeated=repeated, preview=False)
+            upload_id = _record_upload(cur, kind=kind, name=name, sha=sha, uploaded_by=uploaded_by,
                                        rows=result.rows, outcome="committed", problems=result.warnings)
             if result.new < result.rows:
                 cur.execute(HISTORY_SQL, {"upload_id": upload_id})
-            audit.record(cur, "counts", account=uploaded_by, outcome="committed", upload_id=upload_id,
+            audit.record(cur, kind, account=uploaded_by, outcome="committed", upload_id=upload_id,
                          file_name=name, rows=result.rows)
             if result.corrected:
                 audit.record_corrections(cur, account=uploaded_by, upload_id=upload_id, file_name=name)
@@ -359,7 +404,7 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today, record
     return result
 
 
-def _assess(cur, name: str, *, long: bool, repeated: bool, preview: bool) -> tuple[IngestResult, bool]:
+def _assess(cur, name: str, kind: str, *, long: bool, repeated: bool, preview: bool) -> tuple[IngestResult, bool]:
     """What the checked file would change (the view `changed`: new rows and corrections), and its
     warnings (jumps and drops against each unit's previous report); and whether its new rows only
     extend open spans."""
@@ -380,6 +425,6 @@ def _assess(cur, name: str, *, long: bool, repeated: bool, preview: bool) -> tup
         """SELECT date, unit_code, metric, stored_value AS old_value, value AS new_value FROM changed
            WHERE NOT is_new ORDER BY date, unit_code, metric LIMIT $limit""", {"limit": MAX_PROBLEMS}
     ).df() if corrected else None
-    return IngestResult(name, "counts", committed=False, rows=rows, new=new, corrected=corrected,
+    return IngestResult(name, kind, committed=False, rows=rows, new=new, corrected=corrected,
                         unchanged=rows - new - corrected, warnings=warnings, preview=shown,
                         corrections=corrections, flags=file_flags(cur) if preview else None), extends_only
