@@ -19,7 +19,9 @@ JUMP_WARNING_PCT = 20
 # Each target group's count (a metric part of another, metrics.part_of) against its metric's, for
 # the same unit and day, where the file has either: each from the file, else the stored count of
 # that day. A group above its metric is refused, on the group's line where the file has it, else
-# on the metric's. Only the keys of the file's groups and grouped metrics are looked up.
+# on the metric's. Only the keys of the file's groups and grouped metrics are looked up. (Counted,
+# never asked with EXISTS: DuckDB 2.0 plans EXISTS over these outer joins as nested loops, minutes
+# for a file of 140,000 rows, against 0.07 s.)
 GROUP_PAIRS_SQL = """
 grouped AS (
     SELECT metric AS target_group, part_of AS metric FROM metrics WHERE part_of IS NOT NULL
@@ -122,7 +124,7 @@ WITH {GROUP_PAIRS_SQL}, keys AS (
        OR l.is_leaf IS NOT TRUE OR m.metric IS NULL OR m.sum_of IS NOT NULL
        OR r.count IS NULL OR r.count >= 10 ** {MAX_VALUE_DIGITS} {{scope_rule}}
 )
-SELECT (SELECT rows FROM broken) = 0 AND NOT coalesce(bool_or(conflict), false) AND NOT EXISTS (SELECT 1 FROM group_pairs),
+SELECT (SELECT rows FROM broken) = 0 AND NOT coalesce(bool_or(conflict), false) AND (SELECT count(*) FROM group_pairs) = 0,
        coalesce(bool_or(repeated), false)
 FROM keys
 """
