@@ -91,7 +91,7 @@ if ui.require_data():
         for metric, of_metric in groups.groupby("metric", sort=False):
             st.markdown(f"**{ui.plain(ui.metric_label(metric))}**")
             shown = of_metric.assign(target_group=of_metric["target_group"].map(ui.metric_label))
-            ui.table(shown, {"target_group": ui.column("target_group", 170), "new": ui.column("new_since_baseline", 85),
+            ui.table(shown, {"target_group": ui.column("target_group", 260), "new": ui.column("new_since_baseline", 85),
                              "new_needed": ui.column("new_needed", 85), "development_pct": ui.column("of_needed", 70),
                              "status": ui.column("status", 105), "value": "value", "target": "target"},
                      kinds={"development_pct": "percent", "status": "status"})
