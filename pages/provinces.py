@@ -36,6 +36,7 @@ if ui.require_data():
     metrics = reads.read(sprint.metrics)
     people = ui.ranked_metrics(metrics)
     metric = right.selectbox(ui.t("metric"), people, format_func=ui.metric_label, key="provinces_metric")
+    kind = metrics.set_index("metric")["kind"][metric]
     scope = parent or "VN"
 
     matrix = reads.read(sprint.attainment_matrix, as_of=as_of, parent=scope)
@@ -69,7 +70,9 @@ if ui.require_data():
                 **({"no_chance": "no_chance"} if figures["no_chance"].ne("").any() else {}),
                 "gap": "gap", "required_daily": "required_daily", "pace_7d": "pace_7d", "value": "value",
                 "target": "target", "value_year_before": "value_year_before", "change_year": "change_year",
-                "change_year_pct": "change_year_pct", "change_since_year_end": "change_since_year_end",
+                "change_year_pct": "change_year_pct",
+                # money (revenue) is a running total of the year: against 31 December it says nothing
+                **({"change_since_year_end": "change_since_year_end"} if kind == "people" else {}),
                 "unit_code": "unit"},
                 kinds={"status": "status", "attainment_pct": "percent", "probability": "chance",
                        "required_daily": "per_day", "pace_7d": "per_day", "change_year": "signed",

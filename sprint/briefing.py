@@ -163,7 +163,9 @@ def briefing_pdf(con, *, as_of: date, unit: str | None = None, lang: str = "vi",
                    text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
                    line_height=5.2, headings_style=HEADINGS) as table:
         table.row(headings)
-        for row in content["figures"].itertuples():
+        # a ceiling (late-payment debt, less is better) is judged as a rate, on its own line below
+        figures = content["figures"]
+        for row in figures[figures["metric"].map(kinds["direction"]) == "higher_is_better"].itertuples():
             chance = (i18n.no_chance(row.no_chance, lang) or "–") if pd.isna(row.probability) else (
                 f"{i18n.chance(row.probability, lang)} · {i18n.day_month(row.milestone, lang)}")
             table.row([i18n.with_unit(names[row.metric], kinds["kind"][row.metric], lang),

@@ -32,7 +32,8 @@ from datetime import date, timedelta
 import pandas as pd
 
 from .campaigns import campaign_for
-from .progress import FIGURES_CTES, PROGRESS_COLUMNS, WHOLE_NUMBERS, complete_date, figure_parameters
+from .progress import (CAMPAIGN_REPORTS_FROM, FIGURES_CTES, PROGRESS_COLUMNS, WHOLE_NUMBERS, complete_date,
+                       figure_parameters)
 
 HISTORY_WEEKS = 4
 MINIMUM_WEEKS = 2
@@ -48,12 +49,13 @@ FORECAST_CTES = f"""
 {FIGURES_CTES},
 leaf_weeks AS (
     -- each leaf's addition in each of the last $weeks weeks in which it reported: a unit that
-    -- starts reporting adds no week (its stock is not an addition), one that stopped adds none
+    -- starts reporting adds no week (its stock is not an addition, nor is it against a count of an
+    -- earlier year, reference history), one that stopped adds none
     SELECT a.as_of, r.week, now.leaf, now.metric, now.value - before.value AS added
     FROM as_of_dates a CROSS JOIN range($weeks) r(week)
     JOIN leaf_values now ON now.day = a.as_of - 7 * r.week::INTEGER
     JOIN leaf_values before ON before.leaf = now.leaf AND before.metric = now.metric AND before.day = now.day - 7
-    WHERE now.reported_on > before.day
+    WHERE now.reported_on > before.day AND before.reported_on >= {CAMPAIGN_REPORTS_FROM}
       -- the campaign's own weeks, once there are enough of them: a sprint does not add at the pace of before
       AND (before.day >= $baseline::DATE OR a.as_of < $baseline::DATE + 7 * $minimum_weeks::INTEGER)
 ),
@@ -80,7 +82,7 @@ daily_additions AS (
     FROM counts c
     JOIN counts p ON p.unit_code = c.unit_code AND p.metric = c.metric AND p.valid_until = c.date
     JOIN unit_levels l ON l.unit_code = c.unit_code AND l.is_leaf
-    WHERE c.date > (SELECT min(as_of) FROM as_of_dates) - 7 * $weeks::INTEGER
+    WHERE c.date > (SELECT min(as_of) FROM as_of_dates) - 7 * $weeks::INTEGER AND p.date >= {CAMPAIGN_REPORTS_FROM}
       AND c.date <= (SELECT max(as_of) FROM as_of_dates)
       AND ($metric IS NULL OR c.metric = $metric OR c.metric IN (SELECT part FROM metric_parts WHERE metric = $metric))
     GROUP BY ALL
@@ -98,7 +100,8 @@ profile AS (
     -- the share of a week's additions that falls on each weekday (none on a weekday nobody
     -- reports): even shares until a whole window of history is known
     SELECT k.as_of, k.metric, d.weekday,
-        CASE WHEN k.as_of - 7 * $weeks::INTEGER >= (SELECT min(date) FROM counts) AND sum(w.added) OVER k_window > 0
+        CASE WHEN k.as_of - 7 * $weeks::INTEGER >= (SELECT min(date) FROM counts WHERE date >= {CAMPAIGN_REPORTS_FROM})
+                  AND sum(w.added) OVER k_window > 0
              THEN coalesce(w.added, 0) / sum(w.added) OVER k_window ELSE 1 / 7 END AS share
     FROM (SELECT DISTINCT as_of, metric FROM weekly) k CROSS JOIN range(1, 8) d(weekday)
     LEFT JOIN weekday_additions w USING (as_of, metric, weekday)
@@ -320,7 +323,8 @@ def _backtest_parameters(con, *, until: date | None, **filters) -> dict | None:
     """The parameters of a backtest up to `until` (default: the latest complete day; never after
     the latest report): every day from two weeks into the campaign, and each one's horizons; None
     without data."""
-    first, latest = con.execute("SELECT min(date), max(date) FROM counts").fetchall()[0]
+    first, latest = con.execute(
+        f"SELECT min(date), max(date) FROM counts WHERE date >= {CAMPAIGN_REPORTS_FROM}").fetchall()[0]
     if first is None:
         return None
     until = min(until or complete_date(con), latest)  # no outcome is known after the latest report

@@ -17,6 +17,11 @@ from .store import vietnam_today
 
 LEVELS = {"national": 0, "province": 1, "grassroots": 2}
 
+# The first day of the campaigns' reports: counts dated before it are reference history (earlier
+# years, for the change over a year), never a campaign's report (the latest and complete days, who
+# is expected to report, a week's additions).
+CAMPAIGN_REPORTS_FROM = "(SELECT make_date(min(year(baseline)), 1, 1) FROM campaigns)"
+
 PROGRESS_COLUMNS = [
     "unit_code", "unit_name", "metric", "as_of", "value", "baseline", "milestone", "target",
     "attainment_pct", "plan", "plan_pct", "gap", "development_pct", "days_left", "required_daily",
@@ -287,7 +292,7 @@ SELECT s.unit_code, s.unit_name, v.value AS late_debt, e.target AS revenue_plan,
        coalesce(round(100.0 * own.target / nullif(e.target, 0), 2), $limit::DOUBLE) AS limit_pct,
        $limit::DOUBLE AS national_limit_pct,
        own.target IS NOT NULL AS own_limit,
-       round(100.0 * v.value / nullif(e.target, 0), 2)
+       100.0 * v.value / nullif(e.target, 0)
            <= coalesce(round(100.0 * own.target / nullif(e.target, 0), 2), $limit) AS within_limit
 FROM scope s
 JOIN unit_values v ON v.unit_code = s.unit_code AND v.metric = 'late_debt' AND v.day = $dates[1]
@@ -309,7 +314,7 @@ def late_payment(con, *, as_of: date, unit: str | None = None, level: str | None
     limit_pct (the unit's own ceiling where it has one: its late-payment debt target at the
     campaign's end over its revenue plan, Quảng Ninh 2.1 in 2025; else the campaign's, 2.55),
     national_limit_pct (the campaign's), own_limit (whether limit_pct is the unit's own) and
-    within_limit (the rate, to two decimals as shown, at most limit_pct).
+    within_limit (the rate at most limit_pct).
     """
     parameters = figure_parameters(con, as_of=as_of, unit=unit, level=level, parent=parent, metric="late_debt")
     parameters["limit"] = campaign_for(con, as_of)["late_payment_max_pct"]
@@ -515,12 +520,12 @@ def targets(con) -> pd.DataFrame:
 # For each day of the last month with reports: how many units reported for it, out of the units
 # that had reported by then (a unit that starts late is not missing before it starts), and the
 # share that makes a day complete (that of the campaign the latest day leads up to, else the default).
-DAYS_SQL = """
+DAYS_SQL = f"""
 WITH per_day AS (
     SELECT date, count(DISTINCT unit_code) AS reported FROM counts
-    WHERE date > (SELECT max(date) FROM counts) - 31 GROUP BY date
+    WHERE date > (SELECT max(date) FROM counts) - 31 AND date >= {CAMPAIGN_REPORTS_FROM} GROUP BY date
 ), firsts AS (
-    SELECT min(date) AS first FROM counts GROUP BY unit_code
+    SELECT min(date) AS first FROM counts WHERE date >= {CAMPAIGN_REPORTS_FROM} GROUP BY unit_code
 ), expected AS (
     SELECT d.date, d.reported, count(f.first) AS expected FROM per_day d JOIN firsts f ON f.first <= d.date
     GROUP BY d.date, d.reported
@@ -582,5 +587,5 @@ def template_rows(con, *, unit: str = "VN") -> pd.DataFrame:
 
 
 def latest_date(con) -> date | None:
-    """The latest date with any reported count (the last day a reader may choose)."""
-    return con.execute("SELECT max(date) FROM counts").fetchall()[0][0]
+    """The latest date with any reported count of a campaign (the last day a reader may choose)."""
+    return con.execute(f"SELECT max(date) FROM counts WHERE date >= {CAMPAIGN_REPORTS_FROM}").fetchall()[0][0]

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import sprint
+from conftest import fresh_store
 
 AS_OF = date(2025, 10, 17)
 
@@ -133,6 +134,34 @@ def test_reference_history_is_not_a_campaign_report(years_con):
     assert sprint.upload_history(years_con, kinds=("counts",))["file_name"].tolist() == ["counts.csv"]
 
 
+def test_reference_history_alone_is_no_campaign_day(con):
+    sprint.load_units(con, UNITS, name="units.csv")
+    sprint.ingest(con, REFERENCE, name="2024.csv", reference=True)
+    assert sprint.latest_date(con) is None and sprint.complete_date(con) is None
+    assert sprint.reporting_days(con).empty
+
+
+def test_a_count_of_last_year_is_no_week_of_additions(con):
+    """A reports 200, 210, 220 on the Fridays 19/09, 26/09 and 03/10, and had 100 on 31/12/2024:
+    its weeks add 10 and 10, never 100 (19/09 against last year's count carried forward). The
+    forecast as of 03/10 is the one of a store without reference history."""
+    weekly = (b"date,unit_code,metric,value\n2025-09-19,A,compulsory_si,200\n2025-09-26,A,compulsory_si,210\n"
+              b"2025-10-03,A,compulsory_si,220\n")
+    stores = []
+    for store, reference in ((con, True), (fresh_store(), False)):
+        sprint.load_units(store, UNITS, name="units.csv")
+        sprint.load_targets(store, TARGETS, name="targets.csv", replace_all=True)
+        if reference:
+            sprint.ingest(store, b"date,unit_code,metric,value\n2024-12-31,A,compulsory_si,100\n", name="2024.csv",
+                          reference=True)
+        sprint.ingest(store, weekly, name="weeks.csv")
+        stores.append(sprint.forecast(store, as_of=date(2025, 10, 3), unit="A", metric="compulsory_si"))
+    with_reference, without = stores
+    assert len(without) == 1 and without["median"].iloc[0] < 220 + 20 * 13  # about 10 a week to 31/12, not 40
+    columns = ["milestone", "probability", "low", "median", "high"]
+    pd.testing.assert_frame_equal(with_reference[columns], without[columns])
+
+
 def test_a_reference_file_holds_only_earlier_years(years_con):
     with pytest.raises(sprint.ValidationError) as refused:
         sprint.ingest(years_con, b"date,unit_code,metric,value\n2024-05-31,A,health,9\n2025-05-31,A,health,10\n",
@@ -210,6 +239,13 @@ def test_a_group_above_its_metric_is_refused_with_its_line_and_column(groups_con
     assert (problem.line, problem.column, problem.code) == (2, "compulsory_si", "group_above_metric")
     assert "16" in str(problem) and "15" in str(problem)
     assert groups_con.execute("SELECT count(*) FROM counts").fetchall()[0][0] == before
+    # the counts as they stand that day: A's militia (16, reported 15/10) against a compulsory count
+    # sent for 16/10, and a militia count for 16/10 against its compulsory (180, reported 15/10)
+    for text, column in ((b"date,unit_code,compulsory_si\n2025-10-16,A,15\n", "compulsory_si"),
+                         (b"date,unit_code,metric,value\n2025-10-16,A,compulsory_si.militia,181\n", "value")):
+        with pytest.raises(sprint.ValidationError) as carried:
+            sprint.ingest(groups_con, text, name="carried.csv")
+        assert [(p.line, p.column, p.code) for p in carried.value.problems] == [(2, column, "group_above_metric")]
     taken = sprint.ingest(groups_con, b"date,unit_code,compulsory_si,compulsory_si.militia\n2025-10-16,A,15,15\n",
                           name="both.csv")  # equal is fine: every one of them in the group
     assert taken.committed
