@@ -427,7 +427,7 @@ def test_the_history_of_a_unit_covers_its_whole_subtree(scenario_con):
 CELLS = {
     "date": ["2025-10-20", "20/10/2025", "2025-13-01", "", "2027-01-01", "2024-10-20", "20-10-2025"],
     "unit_code": ["A", "B", "P1", "NOPE", ""],
-    "metric": ["voluntary_si", "health", "pension", "social_insurance", ""],
+    "metric": ["voluntary_si", "health", "health.students", "pension", "social_insurance", ""],
     "value": ["12", "1.234", "0,500", "-3", "1.5", "12,34", "99999999999999", "abc", ""],
 }
 

@@ -97,6 +97,7 @@ WITH r AS (SELECT * FROM long_cells), known AS (
         'group_above_metric' || chr(31) || p.target_group || chr(31) || p.group_count || chr(31) || p.metric
             || chr(31) || p.metric_count
     FROM group_pairs p JOIN known c ON c.line = p.line AND c.metric_raw = p.cell_metric
+    WHERE c.in_scope AND NOT c.unit_has_children  -- else the line's unit is its one problem
 )
 -- a wide file's line is a row per metric here: its date or unit is wrong once, not once per metric
 SELECT DISTINCT line, column_name, value, message FROM problems WHERE message IS NOT NULL
