@@ -140,7 +140,9 @@ def prepare(store: Path, template: Path, readers: int) -> Day:
             "SELECT unit_code FROM unit_levels WHERE is_leaf ORDER BY unit_code").fetchall()]
         provinces = [code for (code,) in con.execute(
             "SELECT unit_code FROM unit_levels WHERE depth = 1 ORDER BY unit_code").fetchall()]
-        metrics = sprint.metrics(con)["metric"].tolist()
+        listed = sprint.metrics(con)
+        # a commune's file holds the metrics it reports: not a sum of metrics, not a target group
+        metrics = listed.loc[listed["sum_of"].isna() & listed["part_of"].isna(), "metric"].tolist()
         last = con.execute("""
             SELECT c.unit_code, c.metric, c.value FROM counts c JOIN unit_levels l USING (unit_code)
             WHERE l.is_leaf AND c.valid_until = 'infinity'::DATE""").df()
