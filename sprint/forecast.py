@@ -32,7 +32,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from .campaigns import campaign_for
-from .progress import (CAMPAIGN_REPORTS_FROM, FIGURES_CTES, PROGRESS_COLUMNS, WHOLE_NUMBERS, complete_date,
+from .progress import (FIGURES_CTES, PROGRESS_COLUMNS, WHOLE_NUMBERS, campaign_reports_from, complete_date,
                        figure_parameters)
 
 HISTORY_WEEKS = 4
@@ -55,7 +55,7 @@ leaf_weeks AS (
     FROM as_of_dates a CROSS JOIN range($weeks) r(week)
     JOIN leaf_values now ON now.day = a.as_of - 7 * r.week::INTEGER
     JOIN leaf_values before ON before.leaf = now.leaf AND before.metric = now.metric AND before.day = now.day - 7
-    WHERE now.reported_on > before.day AND before.reported_on >= {CAMPAIGN_REPORTS_FROM}
+    WHERE now.reported_on > before.day AND before.reported_on >= $reports_from::DATE
       -- the campaign's own weeks, once there are enough of them: a sprint does not add at the pace of before
       AND (before.day >= $baseline::DATE OR a.as_of < $baseline::DATE + 7 * $minimum_weeks::INTEGER)
 ),
@@ -82,7 +82,7 @@ daily_additions AS (
     FROM counts c
     JOIN counts p ON p.unit_code = c.unit_code AND p.metric = c.metric AND p.valid_until = c.date
     JOIN unit_levels l ON l.unit_code = c.unit_code AND l.is_leaf
-    WHERE c.date > (SELECT min(as_of) FROM as_of_dates) - 7 * $weeks::INTEGER AND p.date >= {CAMPAIGN_REPORTS_FROM}
+    WHERE c.date > (SELECT min(as_of) FROM as_of_dates) - 7 * $weeks::INTEGER AND p.date >= $reports_from::DATE
       AND c.date <= (SELECT max(as_of) FROM as_of_dates)
       AND ($metric IS NULL OR c.metric = $metric OR c.metric IN (SELECT part FROM metric_parts WHERE metric = $metric))
     GROUP BY ALL
@@ -100,7 +100,7 @@ profile AS (
     -- the share of a week's additions that falls on each weekday (none on a weekday nobody
     -- reports): even shares until a whole window of history is known
     SELECT k.as_of, k.metric, d.weekday,
-        CASE WHEN k.as_of - 7 * $weeks::INTEGER >= (SELECT min(date) FROM counts WHERE date >= {CAMPAIGN_REPORTS_FROM})
+        CASE WHEN k.as_of - 7 * $weeks::INTEGER >= (SELECT min(date) FROM counts WHERE date >= $reports_from::DATE)
                   AND sum(w.added) OVER k_window > 0
              THEN coalesce(w.added, 0) / sum(w.added) OVER k_window ELSE 1 / 7 END AS share
     FROM (SELECT DISTINCT as_of, metric FROM weekly) k CROSS JOIN range(1, 8) d(weekday)
@@ -205,16 +205,17 @@ ORDER BY s.depth, l.unit_code, m.sort_order, l.horizon
 """
 
 
-def forecast_parameters(parameters: dict, *, ahead: int | None = None, also_days: list[date] | None = None) -> dict:
+def forecast_parameters(con, parameters: dict, *, ahead: int | None = None,
+                        also_days: list[date] | None = None) -> dict:
     """The parameters of FORECAST_CTES: those of the figures (figure_parameters) and the model's."""
-    return {**parameters, "weeks": HISTORY_WEEKS, "minimum_weeks": MINIMUM_WEEKS, "student_t": STUDENT_T_90,
-            "ahead": ahead, "also_days": also_days or [], "recent_days": RECENT_DAYS,
+    return {**parameters, "reports_from": campaign_reports_from(con), "weeks": HISTORY_WEEKS,
+            "minimum_weeks": MINIMUM_WEEKS, "student_t": STUDENT_T_90, "ahead": ahead, "also_days": also_days or [], "recent_days": RECENT_DAYS,
             "minimum_reports": MINIMUM_RECENT_REPORTS}
 
 
 def _parameters(con, *, as_of: date, dates: list[date] | None = None, also_days: list[date] | None = None,
                 ahead: int | None = None, **filters) -> dict:
-    return forecast_parameters(figure_parameters(con, as_of=as_of, dates=dates, **filters), ahead=ahead,
+    return forecast_parameters(con, figure_parameters(con, as_of=as_of, dates=dates, **filters), ahead=ahead,
                                also_days=also_days)
 
 
@@ -323,8 +324,8 @@ def _backtest_parameters(con, *, until: date | None, **filters) -> dict | None:
     """The parameters of a backtest up to `until` (default: the latest complete day; never after
     the latest report): every day from two weeks into the campaign, and each one's horizons; None
     without data."""
-    first, latest = con.execute(
-        f"SELECT min(date), max(date) FROM counts WHERE date >= {CAMPAIGN_REPORTS_FROM}").fetchall()[0]
+    first, latest = con.execute("SELECT min(date), max(date) FROM counts WHERE date >= ?",
+                                [campaign_reports_from(con)]).fetchall()[0]
     if first is None:
         return None
     until = min(until or complete_date(con), latest)  # no outcome is known after the latest report

@@ -100,7 +100,7 @@ def leaderboard(con, *, as_of: date, metric: str = "all", level: str = "province
     """
     parameters = _board_parameters(con, as_of=as_of, metric=metric, level=level, parent=parent, days=MOVERS_DAYS)
     if chances:
-        return con.cursor().execute(CHANCES_BOARD_SQL, forecast_parameters(parameters)).df()
+        return con.cursor().execute(CHANCES_BOARD_SQL, forecast_parameters(con, parameters)).df()
     return con.cursor().execute(LEADERBOARD_SQL, parameters).df()
 
 

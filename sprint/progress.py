@@ -17,10 +17,17 @@ from .store import vietnam_today
 
 LEVELS = {"national": 0, "province": 1, "grassroots": 2}
 
-# The first day of the campaigns' reports: counts dated before it are reference history (earlier
-# years, for the change over a year), never a campaign's report (the latest and complete days, who
-# is expected to report, a week's additions).
-CAMPAIGN_REPORTS_FROM = "(SELECT make_date(min(year(baseline)), 1, 1) FROM campaigns)"
+
+
+def campaign_reports_from(con) -> date:
+    """The first day of the campaigns' reports: counts dated before it are reference history
+    (earlier years, for the change over a year), never a campaign's report (the latest and
+    complete days, who is expected to report, a week's additions). The queries take it as the
+    parameter $reports_from: a constant lets DuckDB prune the counts by date, where a subquery
+    made every read scan all 2 million of them (the forecast's profile: 60 ms of a commune's
+    outlook, benchmarks/busy_day.py)."""
+    first = con.execute("SELECT make_date(min(year(baseline)), 1, 1) FROM campaigns").fetchall()[0][0]
+    return first or date.min
 
 PROGRESS_COLUMNS = [
     "unit_code", "unit_name", "metric", "as_of", "value", "baseline", "milestone", "target",
@@ -523,9 +530,9 @@ def targets(con) -> pd.DataFrame:
 DAYS_SQL = f"""
 WITH per_day AS (
     SELECT date, count(DISTINCT unit_code) AS reported FROM counts
-    WHERE date > (SELECT max(date) FROM counts) - 31 AND date >= {CAMPAIGN_REPORTS_FROM} GROUP BY date
+    WHERE date > (SELECT max(date) FROM counts) - 31 AND date >= $reports_from::DATE GROUP BY date
 ), firsts AS (
-    SELECT min(date) AS first FROM counts WHERE date >= {CAMPAIGN_REPORTS_FROM} GROUP BY unit_code
+    SELECT min(date) AS first FROM counts WHERE date >= $reports_from::DATE GROUP BY unit_code
 ), expected AS (
     SELECT d.date, d.reported, count(f.first) AS expected FROM per_day d JOIN firsts f ON f.first <= d.date
     GROUP BY d.date, d.reported
@@ -541,7 +548,8 @@ FROM expected e ORDER BY e.date
 def reporting_days(con) -> pd.DataFrame:
     """Each day of the last 31 with reports: date, reported (units that reported for it), expected (units that
     had reported by then) and complete (reported reaches the campaign's share of expected)."""
-    return con.cursor().execute(DAYS_SQL, {"default_share": COMPLETE_SHARE}).df()
+    return con.cursor().execute(DAYS_SQL, {"default_share": COMPLETE_SHARE,
+                                           "reports_from": campaign_reports_from(con)}).df()
 
 
 def complete_date(con) -> date | None:
@@ -588,4 +596,4 @@ def template_rows(con, *, unit: str = "VN") -> pd.DataFrame:
 
 def latest_date(con) -> date | None:
     """The latest date with any reported count of a campaign (the last day a reader may choose)."""
-    return con.execute(f"SELECT max(date) FROM counts WHERE date >= {CAMPAIGN_REPORTS_FROM}").fetchall()[0][0]
+    return con.execute("SELECT max(date) FROM counts WHERE date >= ?", [campaign_reports_from(con)]).fetchall()[0][0]
