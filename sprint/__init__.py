@@ -12,6 +12,7 @@ from .errors import OutOfScopeError, Problem, SprintError, StoreBusyError, Store
 from .forecast import backtest, backtest_all_metrics, chance_of_all_metrics, forecast, outlook
 from .ingest import IngestResult, ingest, load_targets, load_units, upload_history
 from .leaderboard import leaderboard, neighbours, top_movers
+from .network import network, network_metrics, network_summary
 from .progress import (attainment_matrix, complete_date, complete_day, coverage, late_payment, latest_date, metrics, progress, reporting,
                        year_before, year_end_before, groups,
                        reporting_days, reporting_summary, series, target_path, targets, template_rows, trend,
@@ -25,7 +26,7 @@ __all__ = [
     "IngestResult", "Problem", "SprintError", "StoreBusyError", "StoreError", "UnknownError",
     "ValidationError", "attainment_matrix", "campaign_for", "connect", "coverage", "current_phase",
     "data_version", "data_versions", "metrics", "reporting_summary", "targets", "trend", "units",
-    "upload_version", "year_before", "year_end_before", "groups",
+    "upload_version", "year_before", "year_end_before", "groups", "network", "network_metrics", "network_summary",
     "default_db_path", "ingest", "init_store", "late_payment", "latest_date",
     "leaderboard", "load_campaign", "load_metrics", "load_shipped_campaigns", "load_targets",
     "load_units", "neighbours", "progress", "reporting", "series", "target_path", "top_movers",

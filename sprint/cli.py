@@ -27,7 +27,11 @@ from .ingest import ingest as ingest_file
 from .ingest import load_targets as load_targets_file
 from .ingest import load_units as load_units_file
 from .ingest import upload_history
+from .ingest.network import KINDS as COLLECTOR_KINDS
+from .ingest.network import ingest_collections, load_collectors
+from .ingest.reference import COLLECTOR_TARGETS
 from .leaderboard import MOVERS_DAYS, leaderboard, top_movers
+from .network import network, network_summary
 from .progress import (LEVELS, attainment_matrix, complete_date, coverage, groups, late_payment, progress, reporting,
                        series, trend)
 from .store import connect, default_db_path, is_url, store_folder
@@ -292,6 +296,41 @@ def load_reference(db, as_name, files):
     _load(functools.partial(ingest_file, reference=True), db, files, as_name, admin_only=True)
 
 
+@cli.command("load-network")
+@db_option
+@as_option
+@file_argument
+@_guarded
+def load_network(db, as_name, file):
+    """Add or update the collection network's organisations, points and staff
+    (collector_code,kind,name,unit_code[,organisation])."""
+    _load(load_collectors, db, [file], as_name, admin_only=True)
+
+
+@cli.command("load-network-targets")
+@db_option
+@as_option
+@click.option("--replace-all", is_flag=True,
+              help="The file is the whole table: drop the campaign's network targets it leaves out.")
+@file_argument
+@_guarded
+def load_network_targets(db, as_name, replace_all, file):
+    """Replace the campaign's targets of the collection network (collector_code,metric,milestone,target)."""
+    _load(functools.partial(load_targets_file, replace_all=replace_all, who=COLLECTOR_TARGETS), db, [file], as_name,
+          admin_only=True)
+
+
+@cli.command("ingest-network")
+@db_option
+@as_option
+@files_argument
+@_guarded
+def ingest_network(db, as_name, files):
+    """Take reports of collection points and staff (date,collector_code,metric,value: the new
+    participants each brought in since the baseline), long or wide. Exit 1 if any was rejected."""
+    _load(ingest_collections, db, files, as_name)
+
+
 as_of_option = click.option("--as-of", "as_of", type=AsOf(), default=None,
                             help="Default: the latest complete day (enough units have reported for it).")
 unit_option = click.option("--unit", default=None, help="One unit (its code).")
@@ -379,6 +418,12 @@ read_command("late-payment", late_payment, as_of_option, unit_option, level_opti
 read_command("coverage", coverage, as_of_option, unit_option, level_option, parent_option)
 read_command("groups", groups, as_of_option, unit_option, level_option, parent_option,
              click.option("--metric", default=None, help="The groups of one metric (compulsory_si), or one group."))
+network_unit = click.option("--unit", default=None, help="Collectors contracted by this unit or below it (default: all).")
+read_command("network", network, as_of_option, network_unit,
+             click.option("--kind", type=click.Choice(COLLECTOR_KINDS), default="point", show_default=True),
+             click.option("--metric", default=None, help="One metric (default: each the network collects)."))
+read_command("network-summary", network_summary, as_of_option, network_unit,
+             click.option("--metric", default=None, help="One metric (default: each the network collects)."))
 read_command("matrix", attainment_matrix, as_of_option,
              click.option("--parent", default="VN", show_default=True, help="The children of this unit."))
 read_command("series", series, click.option("--unit", required=True), required_metric, start_option,

@@ -21,6 +21,8 @@ import vietnam_provinces as vp
 from .campaigns import CAMPAIGNS_DIR, parse_campaign
 from .accounts import add_demo_accounts
 from .ingest import ingest, load_targets, load_units
+from .ingest.network import ingest_collections, load_collectors
+from .ingest.reference import COLLECTOR_TARGETS
 
 SEED = 2440
 FIRST_DAY = date(2025, 8, 31)
@@ -402,6 +404,65 @@ def _populations(units: pd.DataFrame) -> pd.DataFrame:
     return units
 
 
+# The collection networks (seed 003: Thanh Hóa's 19 service organisations, 1,109 collection points
+# and 2,241 collection staff; a smaller one in Đắk Lắk, the demo unit head's province): every
+# organisation contracted by the province, each point and staff member by one of its grassroots
+# units and a member of one organisation. They report on Fridays the new participants they
+# brought in for voluntary social insurance and family health insurance: together a share of
+# their unit's new participants (NETWORK_SHARE), each collector a random part of it; each one's
+# target at a milestone is what it will have brought in by then, times NETWORK_TARGET.
+NETWORKS = {"38": (19, 1_109, 2_241), "66": (3, 40, 80)}
+NETWORK_METRICS = ("voluntary_si", "health.family")
+NETWORK_SHARE = (0.45, 0.75)
+NETWORK_TARGET = (0.85, 1.3)
+MILESTONES = (date(2025, 10, 31), date(2025, 11, 30), CAMPAIGN_END)
+
+
+def demo_network(units: pd.DataFrame, counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(the roster, the targets, the Friday reports through the campaign's end), deterministic."""
+    rng = np.random.default_rng(SEED + 1)
+    rosters, reports, targets = [], [], []
+    baseline = date(2025, 9, 30)
+    fridays = [d.date() for d in pd.date_range(baseline, CAMPAIGN_END, freq="W-FRI")]
+    values = counts[counts["metric"].isin(NETWORK_METRICS)].assign(province="")
+    new_by_day = {day: _value_at(values, day).set_index(["unit_code", "metric"])["value"]
+                  for day in (baseline, *fridays, *MILESTONES)}
+    for province, (organisations, points, staff) in NETWORKS.items():
+        leaves = units.loc[units["parent_code"] == province, "unit_code"].sort_values().to_numpy()
+        orgs = pd.DataFrame({"collector_code": [f"{province}-TC{n:02d}" for n in range(1, organisations + 1)],
+                             "kind": "organisation", "unit_code": province, "organisation": None})
+        orgs["name"] = [f"Tổ chức dịch vụ thu số {n:02d}" for n in range(1, organisations + 1)]
+        orgs.loc[0, "name"] = "Bưu điện tỉnh " + units.set_index("unit_code").loc[province, "name"]
+        members = pd.concat([
+            pd.DataFrame({"collector_code": [f"{province}-DT{n:04d}" for n in range(1, points + 1)], "kind": "point",
+                          "name": [f"Điểm thu {n:04d}" for n in range(1, points + 1)]}),
+            pd.DataFrame({"collector_code": [f"{province}-NV{n:04d}" for n in range(1, staff + 1)], "kind": "staff",
+                          "name": [f"Nhân viên thu {n:04d}" for n in range(1, staff + 1)]})], ignore_index=True)
+        members["unit_code"] = rng.choice(leaves, len(members))
+        members["organisation"] = rng.choice(orgs["collector_code"], len(members))
+        rosters += [orgs, members]
+        for metric in NETWORK_METRICS:
+            share = pd.Series(rng.uniform(*NETWORK_SHARE, len(leaves)), index=leaves)
+            weight = pd.Series(rng.gamma(1.0, size=len(members)), index=members.index)
+            weight /= weight.groupby(members["unit_code"]).transform("sum")
+            part = weight * members["unit_code"].map(share)
+
+            def brought_in(day: date) -> pd.Series:
+                keys = pd.MultiIndex.from_arrays([members["unit_code"], [metric] * len(members)])
+                new = (new_by_day[day].reindex(keys).to_numpy() - new_by_day[baseline].reindex(keys).to_numpy())
+                return pd.Series(np.floor(part.to_numpy() * np.nan_to_num(new).clip(min=0)), index=members.index)
+            reached = pd.concat({day: brought_in(day) for day in fridays}, axis=1).cummax(axis=1)
+            for day in fridays:
+                reports.append(pd.DataFrame({"date": day, "collector_code": members["collector_code"],
+                                             "metric": metric, "value": reached[day].astype("int64")}))
+            for milestone in MILESTONES:
+                target = (brought_in(milestone) * rng.uniform(*NETWORK_TARGET, len(members))).round().clip(lower=1)
+                targets.append(pd.DataFrame({"collector_code": members["collector_code"], "metric": metric,
+                                             "milestone": str(milestone), "target": target.astype("int64")}))
+    roster = pd.concat(rosters, ignore_index=True)[["collector_code", "kind", "name", "unit_code", "organisation"]]
+    return roster, pd.concat(targets, ignore_index=True), pd.concat(reports, ignore_index=True)
+
+
 def _csv(frame: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
@@ -409,8 +470,9 @@ def _csv(frame: pd.DataFrame) -> bytes:
 
 
 def build_demo(con, *, until: date = LAST_LOADED_DAY) -> None:
-    """Load the demo's units, targets, reference history of 2024 and counts up to `until`, and
-    the demo accounts (one per role), into an initialised store."""
+    """Load the demo's units, targets, reference history of 2024, counts up to `until`, the
+    collection networks (their roster, targets and reports up to `until`) and the demo accounts
+    (one per role), into an initialised store."""
     units, targets, counts, reference = demo_counts()
     load_units(con, _csv(_populations(units)), name="demo-units.csv", uploaded_by="demo")
     load_targets(con, _csv(targets), name="demo-targets.csv", uploaded_by="demo")
@@ -419,6 +481,13 @@ def build_demo(con, *, until: date = LAST_LOADED_DAY) -> None:
     loaded = counts[counts["date"] <= pd.Timestamp(until)]
     for month, part in loaded.groupby(loaded["date"].dt.strftime("%Y-%m")):  # each month a file within the limits
         ingest(con, _csv(part.assign(date=part["date"].dt.date)), name=f"demo-counts-{month}.csv", uploaded_by="demo")
+    roster, network_targets, reports = demo_network(units, counts)
+    load_collectors(con, _csv(roster), name="demo-network.csv", uploaded_by="demo")
+    load_targets(con, _csv(network_targets), name="demo-network-targets.csv", uploaded_by="demo",
+                 who=COLLECTOR_TARGETS)
+    reports = reports[reports["date"] <= until]
+    for month, part in reports.groupby(reports["date"].map(lambda d: d.strftime("%Y-%m"))):
+        ingest_collections(con, _csv(part), name=f"demo-network-{month}.csv", uploaded_by="demo")
     add_demo_accounts(con, EA_KAR)
 
 

@@ -763,6 +763,34 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                                  "a targets file is for one campaign; this milestone belongs to another"),
     "target_conflict": ("dòng {0} đã ghi chỉ tiêu cho cùng đơn vị, chỉ số và mốc",
                         "line {0} already gives a target for this unit, metric and milestone"),
+    "collector_missing": ("thiếu mã người thu / điểm thu", "the collector code is missing"),
+    "collector_twice": ("mã này xuất hiện nhiều lần trong tệp", "this collector code appears more than once in the file"),
+    "collector_kind": ("loại phải là organisation (tổ chức dịch vụ thu), point (điểm thu) hoặc staff (nhân viên thu)",
+                       "the kind must be organisation (a collection service organisation), point (a collection "
+                       "point) or staff (a collection staff member)"),
+    "collector_name_missing": ("thiếu tên", "the name is missing"),
+    "organisation_of_organisation": ("một tổ chức dịch vụ thu không thuộc tổ chức nào khác; hãy để trống cột này",
+                                     "a service organisation belongs to no other organisation; leave this cell empty"),
+    "organisation_unknown": ("không có tổ chức dịch vụ thu mã này, trong tệp cũng như trong danh sách",
+                             "there is no service organisation with this code, in this file or in the store"),
+    "organisation_elsewhere": ("tổ chức này do đơn vị {0} ký hợp đồng; điểm thu, nhân viên thu của nó phải thuộc {0} "
+                               "hoặc đơn vị trực thuộc",
+                               "this organisation is contracted by unit {0}; its points and staff must be "
+                               "contracted by {0} or a unit under it"),
+    "collector_unknown": ("không có mã này trong danh sách mạng lưới thu; hãy nạp danh sách trước",
+                          "unknown collector code; load the collection network's list first"),
+    "collector_is_organisation": ("đây là một tổ chức dịch vụ thu: số của tổ chức được cộng từ các điểm thu và "
+                                  "nhân viên thu của nó; hãy báo cáo số của từng điểm, từng người",
+                                  "this is a service organisation: its figure is the sum of its points' and staff's; "
+                                  "report each point and staff member instead"),
+    "collector_outside_scope": ("tài khoản của bạn chỉ được báo cáo cho mạng lưới thu do {0} và các đơn vị trực thuộc "
+                                "ký hợp đồng; dòng này là của đơn vị khác",
+                                "your account may report only for the collectors contracted by {0} and the units "
+                                "under it; this row is another unit's"),
+    "date_outside_campaigns": ("ngày này không thuộc đợt thi đua nào (sau ngày gốc, không muộn hơn ngày kết thúc)",
+                               "this date is in no campaign (after its baseline, on or before its end)"),
+    "collection_conflict": ("dòng {0} đã ghi {1} cho cùng người thu, chỉ số và ngày; mỗi tệp chỉ được ghi một giá trị",
+                            "line {0} already gives {1} for this collector, metric and date; a file may give only one"),
 }
 # the things a number in a file can be, as problems name them
 NOUNS = {"count": ("số liệu", "count"), "population": ("dân số", "population"),
@@ -782,6 +810,7 @@ def problem_text(code: str, params: tuple, lang: str) -> str:
 # the details that are numbers, written as the language writes them (4.868 and 47,5 in Vietnamese;
 # not years or codes): counts, and percentages to one decimal
 COUNT_DETAILS = {"targets_dropped": (0,), "more_problems": (0, 1), "count_jump": (1,), "count_drop": (1,),
+                 "collection_conflict": (1,),
                  "too_many_columns": (0,), "header_too_long": (0, 1), "too_many_rows": (0,),
                  "file_name_too_long": (0, 1), "file_too_large": (0,),
                  "excel_too_large": (1,)}

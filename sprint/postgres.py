@@ -44,16 +44,19 @@ from .structure import mark_changed, rebuild_structure
 log = logging.getLogger("sprint")
 
 # reference tables: small, copied whole when a change touches them
-SMALL_TABLES = ("metrics", "units", "campaigns", "phases", "targets", "accounts", "sessions", "api_tokens")
+SMALL_TABLES = ("metrics", "units", "campaigns", "phases", "targets", "accounts", "sessions", "api_tokens",
+                "collectors", "collector_targets")
 # the reference tables the derived structure is built from (a change to one rebuilds it)
 STRUCTURE_TABLES = frozenset({"metrics", "units", "campaigns", "phases", "targets"})
 # logs: copied by change number
-LOG_TABLES = ("uploads", "counts", "count_history", "audit_log")
+LOG_TABLES = ("uploads", "counts", "count_history", "audit_log", "collector_reports")
 # columns each replica derives for itself
 DERIVED_COLUMNS = {"counts": ("valid_until",)}
 # keys PostgreSQL has where DuckDB's table has none: a count is upserted by its key (DuckDB's
-# ingest keeps it unique without an index, store.SPANS_SQL), an audit entry is PostgreSQL's by its id
-EXTRA_KEYS = {"counts": ("date", "unit_code", "metric"), "audit_log": ("audit_id",)}
+# ingest keeps it unique without an index, store.SPANS_SQL), an audit entry is PostgreSQL's by its
+# id, a collector's report is one per upload and key (so a store migrated twice moves it once)
+EXTRA_KEYS = {"counts": ("date", "unit_code", "metric"), "audit_log": ("audit_id",),
+              "collector_reports": ("upload_id", "date", "collector_code", "metric")}
 PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "DATE": "date", "DOUBLE": "double precision",
             "BOOLEAN": "boolean", "TIMESTAMP WITH TIME ZONE": "timestamptz"}
 # the key of the system of record's one write lock (pg_advisory_lock)
@@ -69,8 +72,8 @@ POLL_SECONDS = 5.0
 APPLY_SECONDS = 0.5
 RETRY_SECONDS = 2.0
 # 2: the API tokens (a table added: a store of version 1 gets the tables it lacks); 3: metrics.sum_of
-# and part_of (columns added: an older store gets the columns it lacks)
-PG_SCHEMA_VERSION = 3
+# and part_of (columns added: an older store gets the columns it lacks); 4: the collection network
+PG_SCHEMA_VERSION = 4
 
 
 def where(url: str) -> str:
@@ -314,7 +317,7 @@ class Replica:
                 for table in small:
                     self.duck.execute(f"DELETE FROM {table}")
                     self._insert(table, fetched[table])
-                for table in ("uploads", "count_history", "audit_log"):
+                for table in ("uploads", "count_history", "audit_log", "collector_reports"):
                     self._insert(table, fetched[table])
                 self._apply_counts(fetched["counts"])
                 if STRUCTURE_TABLES & set(small):
@@ -386,6 +389,7 @@ class Replica:
                     "uploads": f"FROM uploads WHERE list_contains({listed}, upload_id)",
                     "counts": f"FROM counts WHERE list_contains({listed}, upload_id)",
                     "count_history": f"FROM count_history WHERE list_contains({listed}, replaced_by)",
+                    "collector_reports": f"FROM collector_reports WHERE list_contains({listed}, upload_id)",
                     "audit_log": f"FROM audit_log WHERE list_contains({numbered}, audit_id)",
                 }
                 pg.execute("INSERT INTO changes (change_id, tables) VALUES (%s, %s)", [change, small])

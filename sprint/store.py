@@ -25,7 +25,7 @@ from .structure import EVERY_DAY, STRUCTURE_TABLES_SQL, rebuild_structure
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # The current schema: what a new store is made with. An older store is brought to it by the
 # migrations below, one version at a time (a test checks that a store made with the first schema
@@ -238,14 +238,43 @@ CREATE TABLE api_tokens (
 # campaign's target groups are metrics that are part of one (their counts never add to it).
 SUM_OF_SQL = "ALTER TABLE metrics ADD COLUMN sum_of VARCHAR; ALTER TABLE metrics ADD COLUMN part_of VARCHAR"
 
-SCHEMA_SQL = TABLES_SQL + STRUCTURE_TABLES_SQL + ACCOUNTS_SQL + UPLOAD_ROWS_VIEW_SQL + API_TOKENS_SQL
+# Version 11: the collection network (sprint.network): service organisations, collection points
+# and collection staff, each contracted by a unit; their targets; and their reports, every upload's
+# rows kept (the value of a day is the latest upload's). None of it is a unit's count.
+NETWORK_SQL = """
+CREATE TABLE collectors (
+    collector_code VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL CHECK (kind IN ('organisation', 'point', 'staff')),
+    name VARCHAR NOT NULL,
+    unit_code VARCHAR NOT NULL,         -- the unit that contracts it
+    organisation VARCHAR                -- a point's or a staff member's service organisation
+);
+CREATE TABLE collector_targets (
+    campaign_id VARCHAR NOT NULL,
+    collector_code VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    milestone DATE NOT NULL,
+    target BIGINT NOT NULL,
+    upload_id BIGINT,
+    PRIMARY KEY (campaign_id, collector_code, metric, milestone)
+);
+CREATE TABLE collector_reports (
+    upload_id BIGINT NOT NULL,
+    date DATE NOT NULL,
+    collector_code VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    value BIGINT NOT NULL
+);
+"""
+
+SCHEMA_SQL = TABLES_SQL + STRUCTURE_TABLES_SQL + ACCOUNTS_SQL + UPLOAD_ROWS_VIEW_SQL + API_TOKENS_SQL + NETWORK_SQL
 
 # version -> what brings a store from version-1 to version (version 1 is the first schema).
 MIGRATIONS = {2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
               4: lambda con: con.execute(COMPLETE_SHARE_SQL), 5: lambda con: con.execute(NAME_EN_SQL),
               6: lambda con: con.execute(UPLOAD_ROWS_SQL), 7: _to_version_7,
               8: lambda con: con.execute(REPLACED_BY_SQL), 9: lambda con: con.execute(API_TOKENS_SQL),
-              10: lambda con: con.execute(SUM_OF_SQL)}
+              10: lambda con: con.execute(SUM_OF_SQL), 11: lambda con: con.execute(NETWORK_SQL)}
 
 write_lock = threading.RLock()
 

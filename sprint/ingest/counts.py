@@ -11,7 +11,7 @@ from ..store import transaction, vietnam_today, writing
 from ..structure import mark_changed
 from .history import IngestResult, _already_taken, _record_upload, _rejections_recorded, _sha, _taken_before
 from .reading import _source_bytes, read_file
-from .rules import (LONG_COLUMNS, LONG_REFERENCE, MAX_VALUE_DIGITS, WIDE_KEYS, _check_header, _col, _problems,
+from .rules import (LONG_REFERENCE, MAX_VALUE_DIGITS, _check_header, _col, _problems,
                     date_sql, number_problem_sql, whole_number_sql)
 
 JUMP_WARNING_PCT = 20
@@ -284,10 +284,6 @@ WHERE c.date = tail.date AND c.unit_code = tail.unit_code AND c.metric = tail.me
 """
 
 
-# the file's column of a long row's date and unit (a problem names it)
-CELL_COLUMNS = "'date' AS date_col, 'unit_code' AS unit_col"
-
-
 def _is_long(header: list[str]) -> bool:
     """A long file has a row per unit and metric (date, unit_code, metric, value); a wide file, a
     column per metric."""
@@ -303,34 +299,38 @@ def _long_parsed(header: list[str]) -> str:
             f" TRY_CAST({whole_number_sql(_col(header, 'value'))} AS BIGINT) AS count")
 
 
-def _stage_counts(cur, data: bytes, name: str) -> tuple[str, list[str], list[Problem]]:
+def _stage_counts(cur, data: bytes, name: str, key: str = "unit_code") -> tuple[str, list[str], list[Problem]]:
     """Read a counts file into long rows (the view long_cells, and long_rows: line, unit_raw,
-    metric_raw, day, count); return its name, header and the problems of its header."""
+    metric_raw, day, count); return its name, header and the problems of its header. `key` is
+    the column that names who reports (a unit; a collector of the collection network, whose
+    reports have the same forms)."""
     _, name, header = read_file(cur, data, name, parsed=_long_parsed)
+    cell_columns = f"'date' AS date_col, '{key}' AS unit_col"  # the file's columns a problem names
     if _is_long(header):
-        problems = _check_header(name, header, LONG_COLUMNS, LONG_REFERENCE)
+        problems = _check_header(name, header, ("date", key, "metric", "value"), LONG_REFERENCE)
         if not problems:  # an empty value is a count not reported (as an empty cell of a wide file)
             cur.execute(f"""CREATE OR REPLACE TEMP VIEW long_cells AS
-                SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, 'unit_code')} AS unit_raw,
+                SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, key)} AS unit_raw,
                        lower({_col(header, 'metric')}) AS metric_raw, {_col(header, 'value')} AS value_raw, day, count,
-                       {CELL_COLUMNS}, 'metric' AS metric_col, 'value' AS value_col
+                       {cell_columns}, 'metric' AS metric_col, 'value' AS value_col
                 FROM staged WHERE {_col(header, 'value')} IS NOT NULL""")
             cur.execute("CREATE OR REPLACE TEMP VIEW long_rows AS SELECT line, unit_raw, metric_raw, day, count FROM long_cells")
         return name, header, problems
-    metric_columns = tuple(c for c in header if c not in WIDE_KEYS)
+    keys = ("date", key)
+    metric_columns = tuple(c for c in header if c not in keys)
     known_metrics = tuple(m for (m,) in cur.execute("SELECT metric FROM metrics ORDER BY sort_order").fetchall())
-    problems = _check_header(name, header, WIDE_KEYS, known_metrics)
+    problems = _check_header(name, header, keys, known_metrics)
     if not problems and not metric_columns:
         problems.append(Problem(name, 1, None, None, "no_metric_column"))
     if not problems:  # the header's metric columns are known metrics: their names are safe as literals
         rows_sql = " UNION ALL ".join(
-            f"""SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, 'unit_code')} AS unit_raw,
+            f"""SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, key)} AS unit_raw,
                        '{metric.replace("'", "''")}' AS metric_raw, {_col(header, metric)} AS value_raw
                 FROM staged WHERE {_col(header, metric)} IS NOT NULL"""
             for metric in metric_columns)
         cur.execute(f"""CREATE OR REPLACE TEMP VIEW long_cells AS
             SELECT *, {date_sql('date_raw')} AS day, TRY_CAST({whole_number_sql('value_raw')} AS BIGINT) AS count,
-                   {CELL_COLUMNS}, metric_raw AS metric_col, metric_raw AS value_col
+                   {cell_columns}, metric_raw AS metric_col, metric_raw AS value_col
             FROM ({rows_sql})""")
         cur.execute("CREATE OR REPLACE TEMP TABLE long_rows AS "
                     "SELECT line, unit_raw, metric_raw, day, count FROM long_cells")

@@ -40,7 +40,7 @@ class IngestResult:
             return f"{self.file}: already taken (upload {self.upload_id}); nothing changed."
         verb = "committed" if self.committed else "checked, not committed"
         parts = f"{self.rows} row{'' if self.rows == 1 else 's'}"
-        if self.kind in ("counts", "reference"):
+        if self.kind in ("counts", "reference", "network"):
             parts += f": {self.new} new, {self.corrected} corrected, {self.unchanged} unchanged"
         return f"{self.file}: {verb} ({parts})."
 

@@ -1,6 +1,8 @@
 """Units and targets files: their own checks, and a commit that rebuilds the derived tables."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .. import audit
 from ..errors import Problem, ValidationError
 from ..store import transaction
@@ -97,9 +99,11 @@ def _commit_units(cur, header: list[str], upload_id: int) -> int:
     return cur.execute("SELECT count(*) FROM staged").fetchall()[0][0]
 
 
-def _load_reference(con, source, *, kind, check, commit, name, uploaded_by) -> IngestResult:
-    """Read, check and commit a units or targets file: check(cur, header, name) lists its
-    problems; commit(cur, header, upload_id) writes it and returns how many rows it took."""
+def _load_reference(con, source, *, kind, check, commit, name, uploaded_by, rebuild: bool = True) -> IngestResult:
+    """Read, check and commit a units or targets file (or a file of the collection network's):
+    check(cur, header, name) lists its problems; commit(cur, header, upload_id) writes it and
+    returns how many rows it took. With rebuild, the derived structure is built again (units and
+    targets are what it is built from)."""
     cur = con.cursor()
     try:
         data, name = _source_bytes(source, name)
@@ -116,7 +120,8 @@ def _load_reference(con, source, *, kind, check, commit, name, uploaded_by) -> I
             cur.execute("UPDATE uploads SET rows = ? WHERE upload_id = ?", [rows, upload_id])
             audit.record(cur, kind, account=uploaded_by, outcome="committed", upload_id=upload_id,
                          file_name=name, rows=rows)
-            rebuild_structure(cur)
+            if rebuild:
+                rebuild_structure(cur)
         return IngestResult(name, kind, committed=True, upload_id=upload_id, rows=rows)
     finally:
         cur.close()
@@ -130,7 +135,7 @@ def load_units(con, source, *, name: str | None = None, uploaded_by: str | None 
 
 TARGETS_CHECK_SQL = """
 WITH f AS (
-    SELECT line, {code} AS unit_code, lower({metric}) AS metric,
+    SELECT line, {code} AS who, lower({metric}) AS metric,
            {milestone} AS milestone_raw, {target} AS target_raw,
            {milestone_expr} AS milestone, TRY_CAST({digits} AS BIGINT) AS target
     FROM staged
@@ -138,15 +143,16 @@ WITH f AS (
     SELECT f.*, c.campaign_id FROM f LEFT JOIN campaigns c
         ON f.milestone > c.baseline AND f.milestone <= c.ends
 ), problems AS (
-    SELECT line, 'unit_code' AS column_name, unit_code AS value,
-        CASE WHEN unit_code IS NULL THEN 'unit_missing'
-             WHEN unit_code NOT IN (SELECT unit_code FROM units) THEN 'target_unit_unknown' END AS message
+    SELECT line, '{key}' AS column_name, who AS value,
+        CASE WHEN who IS NULL THEN '{missing}'
+             WHEN who NOT IN (SELECT {key} FROM {roster}) THEN '{unknown}' END AS message
     FROM placed
     UNION ALL
     SELECT line, 'metric', metric,
         CASE WHEN metric IS NULL THEN 'metric_missing'
-             WHEN metric NOT IN (SELECT metric FROM metrics)
-                 THEN 'metric_unknown' || chr(31) || (SELECT string_agg(metric, ', ' ORDER BY sort_order) FROM metrics)
+             WHEN metric NOT IN (SELECT metric FROM metrics WHERE {metrics})
+                 THEN 'metric_unknown' || chr(31) || (SELECT string_agg(metric, ', ' ORDER BY sort_order)
+                                                      FROM metrics WHERE {metrics})
         END FROM placed
     UNION ALL
     SELECT line, 'milestone', milestone_raw,
@@ -166,32 +172,54 @@ WITH f AS (
         'target_conflict' || chr(31) || first_line
     FROM (SELECT *, first_value(line) OVER w AS first_line, first_value(target) OVER w AS first_target
           FROM placed WHERE target IS NOT NULL AND milestone IS NOT NULL
-          WINDOW w AS (PARTITION BY unit_code, metric, milestone ORDER BY line))
+          WINDOW w AS (PARTITION BY who, metric, milestone ORDER BY line))
     WHERE target <> first_target
 )
 SELECT line, column_name, value, message FROM problems WHERE message IS NOT NULL ORDER BY line, column_name
 """
 
 
-def _target_columns(header: list[str]) -> dict[str, str]:
-    return {"code": _col(header, "unit_code"), "metric": _col(header, "metric"),
+@dataclass(frozen=True)
+class Targeted:
+    """Who a targets file gives targets to: units (the campaign's targets), or the collectors of
+    the collection network (sprint.network). The same checks and the same replacement."""
+
+    key: str          # the file's column, and the roster's key
+    roster: str       # the table of who may have a target
+    table: str        # the table of their targets
+    missing: str      # the problem codes of a key missing, and unknown
+    unknown: str
+    metrics: str      # which metrics may have a target (an SQL condition on metrics)
+    kind: str         # the upload's kind
+
+
+UNIT_TARGETS = Targeted("unit_code", "units", "targets", "unit_missing", "target_unit_unknown", "true", "targets")
+# a collector brings in people (a reported metric or a target group), never money or a sum
+COLLECTED = "kind = 'people' AND sum_of IS NULL"
+COLLECTOR_TARGETS = Targeted("collector_code", "collectors", "collector_targets", "collector_missing",
+                             "collector_unknown", COLLECTED, "network_targets")
+
+
+def _target_columns(header: list[str], who: Targeted) -> dict[str, str]:
+    return {"code": _col(header, who.key), "metric": _col(header, "metric"),
             "milestone": _col(header, "milestone"), "target": _col(header, "target")}
 
 
-def _targets_problems(cur, header: list[str], name: str) -> list[Problem]:
-    problems = _check_header(name, header, TARGETS_COLUMNS, ())
+def _targets_problems(cur, header: list[str], name: str, who: Targeted) -> list[Problem]:
+    problems = _check_header(name, header, (who.key, *TARGETS_COLUMNS[1:]), ())
     if problems:
         return problems
-    columns = _target_columns(header)
+    columns = _target_columns(header, who)
     return _problems(cur, TARGETS_CHECK_SQL.format(
-        **columns, milestone_expr=date_sql(columns["milestone"]), digits=whole_number_sql(columns["target"]),
+        **columns, key=who.key, roster=who.roster, missing=who.missing, unknown=who.unknown, metrics=who.metrics,
+        milestone_expr=date_sql(columns["milestone"]), digits=whole_number_sql(columns["target"]),
         target_problem=number_problem_sql("target_raw", "target")), {}, name)
 
 
 # The file's rows, with the campaign their milestones belong to (the checks made sure there is one).
 NEW_TARGETS_SQL = """
 CREATE OR REPLACE TEMP TABLE new_targets AS
-SELECT DISTINCT c.campaign_id, {code} AS unit_code, lower({metric}) AS metric,
+SELECT DISTINCT c.campaign_id, {code} AS {key}, lower({metric}) AS metric,
        {milestone_expr} AS milestone, CAST({digits} AS BIGINT) AS target
 FROM staged JOIN campaigns c ON {milestone_expr} > c.baseline AND {milestone_expr} <= c.ends
 """
@@ -199,44 +227,48 @@ FROM staged JOIN campaigns c ON {milestone_expr} > c.baseline AND {milestone_exp
 
 # What the campaign has that the file does not: how many, and the first few.
 DROPPED_TARGETS_SQL = """
-SELECT count(*), string_agg(unit_code || ' ' || metric || ' ' || strftime(milestone, '%d/%m/%Y'), ', '
-                            ORDER BY unit_code, metric, milestone) FILTER (n <= 5)
-FROM (SELECT t.*, row_number() OVER (ORDER BY t.unit_code, t.metric, t.milestone) AS n
-      FROM targets t ANTI JOIN new_targets USING (campaign_id, unit_code, metric, milestone)
+SELECT count(*), string_agg({key} || ' ' || metric || ' ' || strftime(milestone, '%d/%m/%Y'), ', '
+                            ORDER BY {key}, metric, milestone) FILTER (n <= 5)
+FROM (SELECT t.*, row_number() OVER (ORDER BY t.{key}, t.metric, t.milestone) AS n
+      FROM {table} t ANTI JOIN new_targets USING (campaign_id, {key}, metric, milestone)
       WHERE t.campaign_id IN (SELECT campaign_id FROM new_targets))
 """
 
 
-def _stage_targets(cur, header: list[str]) -> None:
-    columns = _target_columns(header)
-    cur.execute(NEW_TARGETS_SQL.format(code=columns["code"], metric=columns["metric"],
+def _stage_targets(cur, header: list[str], who: Targeted) -> None:
+    columns = _target_columns(header, who)
+    cur.execute(NEW_TARGETS_SQL.format(code=columns["code"], key=who.key, metric=columns["metric"],
                                        milestone_expr=date_sql(columns["milestone"]),
                                        digits=whole_number_sql(columns["target"])))
 
 
-def _commit_targets(cur, header: list[str], upload_id: int) -> int:
-    _stage_targets(cur, header)
-    cur.execute("DELETE FROM targets WHERE campaign_id IN (SELECT campaign_id FROM new_targets)")
-    cur.execute("INSERT INTO targets SELECT *, ? FROM new_targets", [upload_id])
-    return cur.execute("SELECT count(*) FROM new_targets").fetchall()[0][0]
+def _targets_committer(who: Targeted):
+    def commit(cur, header: list[str], upload_id: int) -> int:
+        _stage_targets(cur, header, who)
+        cur.execute(f"DELETE FROM {who.table} WHERE campaign_id IN (SELECT campaign_id FROM new_targets)")
+        cur.execute(f"INSERT INTO {who.table} SELECT *, ? FROM new_targets", [upload_id])
+        return cur.execute("SELECT count(*) FROM new_targets").fetchall()[0][0]
+    return commit
 
 
-def _targets_checker(replace_all: bool):
+def _targets_checker(replace_all: bool, who: Targeted):
     """The checks of a targets file; unless replace_all, dropping a target the campaign has is one."""
     def check(cur, header: list[str], name: str) -> list[Problem]:
-        problems = _targets_problems(cur, header, name)
+        problems = _targets_problems(cur, header, name, who)
         if problems or replace_all:
             return problems
-        _stage_targets(cur, header)
-        dropped, examples = cur.execute(DROPPED_TARGETS_SQL).fetchall()[0]
+        _stage_targets(cur, header, who)
+        dropped, examples = cur.execute(DROPPED_TARGETS_SQL.format(key=who.key, table=who.table)).fetchall()[0]
         return [Problem(name, None, None, None, "targets_dropped", (str(dropped), examples))] if dropped else []
     return check
 
 
 def load_targets(con, source, *, name: str | None = None, uploaded_by: str | None = None,
-                 replace_all: bool = False) -> IngestResult:
+                 replace_all: bool = False, who: Targeted = UNIT_TARGETS) -> IngestResult:
     """Replace every target of the file's campaign with the file's rows. A file that leaves out
     targets the campaign has (the dispatch's national ones, say) is rejected, saying which,
-    unless replace_all confirms that it is the whole table."""
-    return _load_reference(con, source, kind="targets", check=_targets_checker(replace_all),
-                           commit=_commit_targets, name=name, uploaded_by=uploaded_by)
+    unless replace_all confirms that it is the whole table. `who`: the units' targets, or the
+    collection network's (COLLECTOR_TARGETS: collector_code instead of unit_code)."""
+    return _load_reference(con, source, kind=who.kind, check=_targets_checker(replace_all, who),
+                           commit=_targets_committer(who), name=name, uploaded_by=uploaded_by,
+                           rebuild=who.table == "targets")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from ..errors import MAX_PROBLEMS, Problem
 
-LONG_COLUMNS = ("date", "unit_code", "metric", "value")
 # the long template's reference columns (the unit's last report): read by the clerk, never taken
 LONG_REFERENCE = ("last_value", "last_date")
-WIDE_KEYS = ("date", "unit_code")
 MAX_VALUE_DIGITS = 13
 
 
