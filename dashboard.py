@@ -25,6 +25,8 @@ PAGES = {
                          url_path="provinces"),
     "leaderboard": st.Page("pages/leaderboard.py", title=ui.t("page_leaderboard"),
                            icon=":material/leaderboard:", url_path="leaderboard"),
+    "network": st.Page("pages/network.py", title=ui.t("page_network"), icon=":material/hub:",
+                       url_path="network"),
     "upload": st.Page("pages/upload.py", title=ui.t("page_upload"), icon=":material/upload_file:",
                       url_path="upload"),
     "admin": st.Page("pages/admin.py", title=ui.t("page_admin"), icon=":material/settings:", url_path="admin"),

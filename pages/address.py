@@ -21,10 +21,13 @@ ON_PAGE = {
     "progress": {"progress_scope": "scope"},
     "provinces": {"provinces_parent": "parent", "provinces_metric": "metric"},
     "leaderboard": {"board_metric": "metric", "board_level": "level", "board_parent": "parent"},
+    "network": {"network_scope": "scope", "network_grassroots": "in", "network_metric": "metric",
+                "network_kind": "kind"},
     "audit": {"audit_unit": "about", "audit_account": "account", "audit_kind": "kind", "audit_since": "since"},
 }
 DATES = {"as_of", "audit_since"}
-UNITS = {"my_unit", "progress_scope", "provinces_parent", "board_parent", "audit_unit"}
+UNITS = {"my_unit", "progress_scope", "provinces_parent", "board_parent", "audit_unit", "network_scope",
+         "network_grassroots"}
 
 
 def choices(page: str) -> dict[str, str]:

@@ -45,8 +45,9 @@ def load_section(label: str, loader, key: str, confirm: str | None = None) -> No
 
 
 # the open tab is in the address too (Streamlit's own binding: ?admin_tab=<label>)
-units_tab, targets_tab, reference_tab = st.tabs([ui.t("unit_tree"), ui.t("targets_table"), ui.t("reference_history")],
-                                               key="admin_tab", bind="query-params")
+units_tab, targets_tab, reference_tab, network_tab = st.tabs(
+    [ui.t("unit_tree"), ui.t("targets_table"), ui.t("reference_history"), ui.t("page_network")],
+    key="admin_tab", bind="query-params")
 with units_tab:
     load_section(ui.t("units_file"), sprint.load_units, "units")
     units = reads.read(sprint.units)
@@ -72,5 +73,16 @@ with reference_tab:
     st.caption(ui.t("reference_help"))
     load_section(ui.t("reference_file"), functools.partial(sprint.ingest, reference=True), "reference")
 
+with network_tab:
+    st.caption(ui.t("network_admin_help"))
+    load_section(ui.t("network_file"), sprint.load_collectors, "network")
+    load_section(ui.t("network_targets_file"), sprint.load_network_targets, "network_targets", confirm="replace_all")
+    roster = reads.read(sprint.collectors)
+    shown = roster.assign(kind=roster["kind"].map(lambda k: ui.t(f"collector_{k}")),
+                          organisation_name=roster["organisation_name"].fillna(""))
+    ui.table(shown, {"collector_code": "collector_code", "name": "name", "kind": "kind",
+                     "unit_name": "contracted_by", "organisation_name": "organisation"})
+
 st.subheader(ui.t("history"))
-ui.history_table(reads.read(sprint.upload_history, limit=30, kinds=("units", "targets", "reference")))
+ui.history_table(reads.read(sprint.upload_history, limit=30,
+                            kinds=("units", "targets", "reference", "collectors", "network_targets")))

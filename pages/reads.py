@@ -26,6 +26,10 @@ READ_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
 # the reads of units, metrics and campaigns alone: no report changes them, only a load of units,
 # targets or campaigns (the changes of every day, structure.EVERY_DAY)
 STRUCTURE_READS = (sprint.units, sprint.metrics, sprint.campaign_for)
+# the reads of the upload history and of the collection network: every upload may change them (a
+# network's report marks no unit's figures, and its share follows the units' counts too)
+UPLOAD_READS = (sprint.upload_history, sprint.network, sprint.network_summary, sprint.network_metrics, sprint.collectors,
+                sprint.network_template)
 # how often an open page looks for new data
 REFRESH_SECONDS = float(os.environ.get("SPRINT_REFRESH_SECONDS", "3"))
 # a page follows new figures of the day it shows at most every this many beats, and at most once
@@ -165,13 +169,13 @@ def _version(day, scope) -> int:
 
 
 def _version_for(function, arguments: dict) -> int:
-    """The data version a read depends on: the upload history's for the history; the structure's
+    """The data version a read depends on: the upload history's for the history and the network; the structure's
     (units, targets, campaigns) for a read of those alone; else that of the unit the read is
     about (its subtree), the whole store's when it is about no one unit, as of the day its figures
     run to (as_of, or a series' end) when it names one: a report dated after that day changes
     none of them, so a page on yesterday's complete day keeps its caches while today's reports
     come in. Each figure's (day, unit) and version is recorded as what the page depends on."""
-    if function is sprint.upload_history:
+    if function in UPLOAD_READS:
         return published().upload_version
     day = EVERY_DAY if function in STRUCTURE_READS else arguments.get("as_of") or arguments.get("end")
     scope = arguments.get("unit") or arguments.get("parent")

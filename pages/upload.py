@@ -15,22 +15,34 @@ viewer = session.viewer()
 mine = viewer.scope or reads.my_unit()  # a unit head sends for their own subtree; an administrator for any
 if viewer.scope:
     st.caption(ui.t("upload_scope", unit=ui.unit_label(viewer.scope)))
+# what is sent: a unit's counts, or the reports of the collection network's points and staff
+SENDERS = {"counts": sprint.ingest, "network": sprint.ingest_collections}
+kind = st.segmented_control(ui.t("upload_kind"), list(SENDERS), default="counts", required=True,
+                            format_func=lambda k: ui.t(f"upload_kind_{k}"), key="upload_kind")
+if kind == "network":
+    st.caption(ui.t("upload_network_help"))
+ingest = SENDERS[kind]
+who = "collector_code" if kind == "network" else "unit_code"
+# the template of what is sent: the grassroots units', or the points' and staff's, each with its last report
+TEMPLATES = {"counts": sprint.template_rows, "network": sprint.network_template}
 try:
-    template = reads.read(sprint.template_rows, unit=mine or "VN")
+    template = reads.read(TEMPLATES[kind], unit=mine or "VN")
 except sprint.SprintError:  # no unit tree yet, or "my unit" was taken out of it by a units load
     template = None
 if template is not None and len(template):
     left, right = st.columns(2)
+    stem = "mau-mang-luoi-thu" if kind == "network" else "mau-bao-cao"
     left.download_button(ui.t("template_long"), counts_template(template, wide=False),
-                         "mau-bao-cao-doc.csv", "text/csv", width="stretch")
+                         f"{stem}-doc.csv", "text/csv", width="stretch")
     right.download_button(ui.t("template_wide"), counts_template(template, wide=True),
-                          "mau-bao-cao-ngang.csv", "text/csv", width="stretch")
+                          f"{stem}-ngang.csv", "text/csv", width="stretch")
     st.caption(ui.t("template_help", day=i18n.day(template["date"].iloc[0], lang)))
+
 
 def commit(data: bytes, name: str) -> None:
     """Commit the checked file (a button callback, so it runs once per click)."""
     try:
-        result = sprint.ingest(reads.cursor(), data, name=name, uploaded_by=viewer.name, scope=viewer.scope)
+        result = ingest(reads.cursor(), data, name=name, uploaded_by=viewer.name, scope=viewer.scope)
     except sprint.ValidationError as rejection:
         st.session_state["upload_outcome"] = (name, "rejected", rejection)
     except sprint.SprintError as failure:
@@ -44,13 +56,13 @@ def checked(upload, data: bytes):
     the page (the warnings' checkbox) shows the same preview without reading the file again (a
     workbook is parsed in the worker). A rejected file is in the upload history and the audit log
     once, not at every rerun of its preview."""
-    key = (upload.file_id, reads.store_version())
+    key = (upload.file_id, kind, reads.store_version())
     kept = st.session_state.get("upload_check")
     if kept is None or kept[0] != key:
         first_look = kept is None or kept[0][0] != upload.file_id
         try:
-            kept = (key, sprint.ingest(reads.cursor(), data, name=upload.name, uploaded_by=viewer.name,
-                                       scope=viewer.scope, commit=False, record_rejection=first_look))
+            kept = (key, ingest(reads.cursor(), data, name=upload.name, uploaded_by=viewer.name,
+                                scope=viewer.scope, commit=False, record_rejection=first_look))
         except sprint.ValidationError as rejection:
             kept = (key, rejection)
         st.session_state["upload_check"] = kept
@@ -103,15 +115,15 @@ elif upload is not None:
                                   corrected=i18n.number(check.corrected, lang),
                                   unchanged=i18n.number(check.unchanged, lang)))
             preview = check.preview.assign(metric=check.preview["metric"].map(ui.metric_labels()))
-            ui.table(preview, {"date": ui.date_column("count_date"), "unit_code": "unit", "metric": "metric",
-                                   "value": "value"}, height=min(35 * len(preview) + 40, 400))
+            ui.table(preview, {"date": ui.date_column("count_date"), who: "unit" if kind == "counts" else "collector_code",
+                               "metric": "metric", "value": "value"}, height=min(35 * len(preview) + 40, 400))
             show_corrections(check)
             confirmed = True
             if check.warnings:
                 st.warning(ui.t("warnings", count=i18n.number(len(check.warnings), lang)))
                 ui.show_problems(check.warnings)
                 confirmed = st.checkbox(ui.t("confirm_warnings"), key="upload_confirm")
-            if len(check.flags):
+            if check.flags is not None and len(check.flags):
                 st.warning(ui.t("flags_found", count=i18n.number(len(check.flags), lang)))
                 ui.flags_table(check.flags)
             st.button(ui.t("commit"), type="primary", disabled=not confirmed, key="upload_commit",

@@ -10,9 +10,10 @@ from .audit import audit_log
 from .campaigns import campaign_for, current_phase, load_campaign, load_metrics, load_shipped_campaigns
 from .errors import OutOfScopeError, Problem, SprintError, StoreBusyError, StoreError, UnknownError, ValidationError
 from .forecast import backtest, backtest_all_metrics, chance_of_all_metrics, forecast, outlook
-from .ingest import IngestResult, ingest, load_targets, load_units, upload_history
+from .ingest import (IngestResult, ingest, ingest_collections, load_collectors, load_network_targets, load_targets,
+                     load_units, upload_history)
 from .leaderboard import leaderboard, neighbours, top_movers
-from .network import network, network_metrics, network_summary
+from .network import collectors, network, network_metrics, network_summary, network_template
 from .progress import (attainment_matrix, complete_date, complete_day, coverage, late_payment, latest_date, metrics, progress, reporting,
                        year_before, year_end_before, groups,
                        reporting_days, reporting_summary, series, target_path, targets, template_rows, trend,
@@ -27,6 +28,7 @@ __all__ = [
     "ValidationError", "attainment_matrix", "campaign_for", "connect", "coverage", "current_phase",
     "data_version", "data_versions", "metrics", "reporting_summary", "targets", "trend", "units",
     "upload_version", "year_before", "year_end_before", "groups", "network", "network_metrics", "network_summary",
+    "collectors", "network_template", "ingest_collections", "load_collectors", "load_network_targets",
     "default_db_path", "ingest", "init_store", "late_payment", "latest_date",
     "leaderboard", "load_campaign", "load_metrics", "load_shipped_campaigns", "load_targets",
     "load_units", "neighbours", "progress", "reporting", "series", "target_path", "top_movers",

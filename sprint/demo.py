@@ -20,9 +20,7 @@ import vietnam_provinces as vp
 
 from .campaigns import CAMPAIGNS_DIR, parse_campaign
 from .accounts import add_demo_accounts
-from .ingest import ingest, load_targets, load_units
-from .ingest.network import ingest_collections, load_collectors
-from .ingest.reference import COLLECTOR_TARGETS
+from .ingest import ingest, ingest_collections, load_collectors, load_network_targets, load_targets, load_units
 
 SEED = 2440
 FIRST_DAY = date(2025, 8, 31)
@@ -483,8 +481,7 @@ def build_demo(con, *, until: date = LAST_LOADED_DAY) -> None:
         ingest(con, _csv(part.assign(date=part["date"].dt.date)), name=f"demo-counts-{month}.csv", uploaded_by="demo")
     roster, network_targets, reports = demo_network(units, counts)
     load_collectors(con, _csv(roster), name="demo-network.csv", uploaded_by="demo")
-    load_targets(con, _csv(network_targets), name="demo-network-targets.csv", uploaded_by="demo",
-                 who=COLLECTOR_TARGETS)
+    load_network_targets(con, _csv(network_targets), name="demo-network-targets.csv", uploaded_by="demo")
     reports = reports[reports["date"] <= until]
     for month, part in reports.groupby(reports["date"].map(lambda d: d.strftime("%Y-%m"))):
         ingest_collections(con, _csv(part), name=f"demo-network-{month}.csv", uploaded_by="demo")

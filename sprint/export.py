@@ -79,14 +79,16 @@ def excel_bytes(frame: pd.DataFrame, sheet: str = "sprint") -> bytes:
 
 
 def counts_template(rows: pd.DataFrame, *, wide: bool) -> bytes:
-    """The template of sprint.template_rows as a file to fill: long (one metric a row, with the
+    """The template of sprint.template_rows (or of sprint.network_template: collector_code and
+    the collector's name instead of unit_code) as a file to fill: long (one metric a row, with the
     last report beside each empty value) or wide (one row per unit, a column per metric). An
     empty cell left in either form means "not reported"."""
     frame = rows.assign(date=pd.to_datetime(rows["date"]).dt.strftime("%Y-%m-%d"))
+    keys = ["collector_code", "name"] if "collector_code" in rows else ["unit_code"]
     if wide:
-        frame = frame.pivot(index=["date", "unit_code"], columns="metric", values="value")
+        frame = frame.pivot(index=["date", *keys], columns="metric", values="value")
         frame = frame[list(dict.fromkeys(rows["metric"]))].reset_index()
     else:
         frame = frame.assign(last_date=pd.to_datetime(frame["last_date"]).dt.strftime("%Y-%m-%d"))
-        frame = frame[["date", "unit_code", "metric", "value", "last_value", "last_date"]]
+        frame = frame[["date", *keys, "metric", "value", "last_value", "last_date"]]
     return frame.to_csv(index=False).encode("utf-8-sig")

@@ -36,6 +36,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "progress_of": ("Tiến độ: {unit}", "Progress: {unit}"),
     "page_leaderboard": ("Bảng xếp hạng", "Leaderboard"),
     "page_upload": ("Gửi báo cáo", "Upload"),
+    "page_network": ("Mạng lưới thu", "Collection network"),
     "page_admin": ("Chỉ tiêu và đơn vị", "Targets and units"),
     "page_audit": ("Tài khoản và nhật ký", "Accounts and audit"),
     # sign-in and accounts
@@ -118,6 +119,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "kind_campaign": ("nạp đợt thi đua", "campaign"),
     "kind_account": ("tài khoản", "account"),
     "kind_sign_in": ("đăng nhập", "sign-in"),
+    "kind_collectors": ("nạp mạng lưới thu", "collection network file"),
+    "kind_network_targets": ("nạp chỉ tiêu mạng lưới thu", "network targets file"),
+    "kind_network": ("báo cáo của mạng lưới thu", "collection network report"),
     "outcome_already_taken": ("đã nhận trước đó", "already taken"),
     "outcome_ok": ("thành công", "succeeded"),
     "outcome_failed": ("thất bại", "failed"),
@@ -358,6 +362,62 @@ LABELS: dict[str, tuple[str, str]] = {
     "of_needed": ("Đạt", "Reached"),
     "compare_group": ("So sánh theo nhóm đối tượng", "Compare on a target group"),
     "reference_history": ("Số liệu các năm trước", "Earlier years"),
+    "network_of": ("Mạng lưới thu của {unit}", "Collection network of {unit}"),
+    "network_help": ("Tổ chức dịch vụ thu, điểm thu và nhân viên thu do {unit} và các đơn vị trực thuộc ký hợp đồng. "
+                     "Số của mỗi điểm thu, nhân viên thu là số người tham gia mới do họ vận động được từ ngày {baseline} "
+                     "(báo cáo gần nhất đến ngày {as_of}); số của tổ chức là tổng của các điểm thu, nhân viên thu "
+                     "thuộc tổ chức. Số liệu của mạng lưới không cộng vào số của đơn vị.",
+                     "Service organisations, collection points and collection staff contracted by {unit} and the "
+                     "units under it. A point's or staff member's figure is the new participants they brought in "
+                     "since {baseline} (their latest report up to {as_of}); an organisation's is the sum of its "
+                     "points' and staff's. The network's figures never add to the unit's."),
+    "no_network": ("{unit} và các đơn vị trực thuộc chưa có mạng lưới thu nào (quản trị viên nạp danh sách ở trang "
+                   "Chỉ tiêu và đơn vị).",
+                   "No collection network is contracted by {unit} or the units under it (an administrator loads "
+                   "it on the Targets and units page)."),
+    "grassroots_unit": ("Đơn vị cơ sở", "Grassroots unit"),
+    "whole_unit": ("Toàn {unit}", "All of {unit}"),
+    "network_collected": ("Người tham gia mới do mạng lưới thu vận động", "New participants the network brought in"),
+    "network_share": ("{share} số người tham gia mới của {unit} từ ngày {baseline} ({unit_new} người)",
+                      "{share} of {unit}'s new participants since {baseline} ({unit_new} people)"),
+    "network_attainment": ("Đạt chỉ tiêu của mạng lưới", "Of the network's targets"),
+    "network_target_at": ("chỉ tiêu đến ngày {milestone}: {target} người", "target by {milestone}: {target} people"),
+    "network_size": ("Quy mô mạng lưới", "The network"),
+    "network_counts": ("{organisations} tổ chức dịch vụ thu · {points} điểm thu · {staff} nhân viên thu",
+                       "{organisations} service organisations · {points} collection points · {staff} collection staff"),
+    "network_reporting": ("{reporting} điểm thu và nhân viên thu đã báo cáo", "{reporting} points and staff have reported"),
+    "collector_point": ("Điểm thu", "Collection points"),
+    "collector_staff": ("Nhân viên thu", "Collection staff"),
+    "collector_organisation": ("Tổ chức dịch vụ thu", "Service organisations"),
+    "collector_code": ("Mã", "Code"),
+    "organisation": ("Tổ chức", "Organisation"),
+    "contracted_by": ("Đơn vị ký hợp đồng", "Contracted by"),
+    "collected": ("Vận động được", "Brought in"),
+    "rank_among": ("Xếp hạng", "Rank the"),
+    "share_of_unit": ("Tỷ trọng", "Share"),
+    "last_reported": ("Báo cáo gần nhất", "Last report"),
+    "upload_kind": ("Gửi", "Sending"),
+    "upload_kind_counts": ("Số liệu của đơn vị", "A unit's counts"),
+    "upload_kind_network": ("Báo cáo của mạng lưới thu", "Collection network's report"),
+    "upload_network_help": ("Mỗi dòng: ngày, mã điểm thu hoặc nhân viên thu, chỉ số và số người tham gia mới họ đã "
+                            "vận động từ ngày gốc của đợt thi đua đến ngày đó (như tệp mẫu); hoặc mỗi chỉ số một cột. "
+                            "Số này không cộng vào số của đơn vị.",
+                            "Each row: the date, the collection point's or staff member's code (collector_code), the "
+                            "metric (voluntary_si, health.family…) and the new participants they have brought in "
+                            "since the campaign's baseline up to that date; or a column per metric. It never adds "
+                            "to the unit's counts."),
+    "network_admin_help": ("Mạng lưới thu: mỗi tổ chức dịch vụ thu, điểm thu, nhân viên thu thuộc đơn vị ký hợp đồng "
+                           "với họ (kind: organisation, point hoặc staff; điểm thu và nhân viên thu ghi mã tổ chức của "
+                           "mình). Chỉ tiêu của họ là số người tham gia mới cần vận động đến mỗi mốc. Điểm thu và nhân "
+                           "viên thu gửi báo cáo ở trang Gửi báo cáo.",
+                           "The collection network: each service organisation, collection point and staff member "
+                           "under the unit that contracts it (kind: organisation, point or staff; a point or staff "
+                           "member names its organisation). Their targets are the new participants to bring in by "
+                           "each milestone. Points and staff send their reports on the Upload page."),
+    "network_file": ("Danh sách mạng lưới thu (mã, loại, tên, đơn vị ký hợp đồng, tổ chức)",
+                     "The collection network's list (collector_code, kind, name, unit_code, organisation)"),
+    "network_targets_file": ("Chỉ tiêu của mạng lưới thu (mã, chỉ số, mốc, chỉ tiêu)",
+                             "The collection network's targets (collector_code, metric, milestone, target)"),
     "reference_file": ("Tệp số liệu các năm trước (CSV hoặc Excel, như tệp báo cáo hằng ngày)",
                        "Counts of earlier years (CSV or Excel, in the daily report's form)"),
     "reference_help": ("Số liệu trước năm của đợt thi đua (ví dụ cuối mỗi tháng của năm trước) để so sánh cùng kỳ "

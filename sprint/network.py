@@ -19,7 +19,7 @@ import pandas as pd
 from .errors import UnknownError
 from .ingest.network import KINDS
 from .ingest.reference import COLLECTED
-from .progress import FIGURES_CTES, check_filters, figure_parameters
+from .progress import FIGURES_CTES, check_filters, figure_parameters, next_report_day
 
 NETWORK_CTES = f"""
 {FIGURES_CTES},
@@ -170,3 +170,43 @@ def network_summary(con, *, as_of: date, unit: str | None = None, metric: str | 
     def read(m: str) -> pd.DataFrame:
         return _whole_numbers(con.cursor().execute(SUMMARY_SQL, _parameters(con, as_of=as_of, unit=unit, metric=m)).df())
     return _each_metric(con, metric, read, SUMMARY_COLUMNS)
+
+
+def collectors(con, *, unit: str | None = None) -> pd.DataFrame:
+    """The collection network's roster: the collectors contracted by `unit` (default: the nation)
+    or a unit below it. Columns: collector_code, kind, name, unit_code, unit_name (the unit that
+    contracts it), organisation, organisation_name."""
+    unit = unit or "VN"
+    check_filters(con, unit=unit)
+    return con.cursor().execute("""
+        SELECT c.collector_code, c.kind, c.name, c.unit_code, u.name AS unit_name, c.organisation,
+               o.name AS organisation_name
+        FROM collectors c JOIN units u USING (unit_code) LEFT JOIN collectors o ON o.collector_code = c.organisation
+        WHERE c.unit_code IN (SELECT descendant FROM unit_tree WHERE ancestor = $unit)
+        ORDER BY CASE c.kind WHEN 'organisation' THEN 0 WHEN 'point' THEN 1 ELSE 2 END, c.collector_code""",
+        {"unit": unit}).df()
+
+
+TEMPLATE_SQL = """
+WITH latest AS (
+    SELECT collector_code, metric, max_by(value, (date, upload_id)) AS value, max(date) AS date
+    FROM collector_reports GROUP BY ALL
+)
+SELECT $day::DATE AS date, c.collector_code, c.name, m.metric, NULL::BIGINT AS value,
+       l.value AS last_value, l.date AS last_date
+FROM collectors c CROSS JOIN metrics m
+LEFT JOIN latest l ON l.collector_code = c.collector_code AND l.metric = m.metric
+WHERE c.kind <> 'organisation' AND c.unit_code IN (SELECT descendant FROM unit_tree WHERE ancestor = $unit)
+  AND m.metric IN (SELECT unnest($metrics::VARCHAR[]))
+ORDER BY c.collector_code, m.sort_order
+"""
+
+
+def network_template(con, *, unit: str | None = None) -> pd.DataFrame:
+    """The report template of the points and staff contracted by `unit` or a unit below it:
+    date (the counts template's: progress.next_report_day), collector_code, name, metric (each the
+    network collects), an empty value, and last_value and last_date (their last report)."""
+    unit = unit or "VN"
+    check_filters(con, unit=unit)
+    return con.cursor().execute(TEMPLATE_SQL, {"day": next_report_day(con), "unit": unit,
+                                               "metrics": network_metrics(con)}).df()

@@ -589,9 +589,14 @@ def template_rows(con, *, unit: str = "VN") -> pd.DataFrame:
     the latest report, but not after today nor after its campaign's end), unit_code, metric, an
     empty value, and last_value and last_date (the unit's last report, for reference)."""
     check_filters(con, unit=unit)
+    return con.cursor().execute(TEMPLATE_SQL, {"day": next_report_day(con), "unit": unit}).df()
+
+
+def next_report_day(con) -> date:
+    """The day a template is for: the day after the latest report, but not after today nor after
+    its campaign's end."""
     latest, today = latest_date(con), vietnam_today()
-    day = today if latest is None else min(latest + timedelta(days=1), today, campaign_for(con, latest)["ends"])
-    return con.cursor().execute(TEMPLATE_SQL, {"day": day, "unit": unit}).df()
+    return today if latest is None else min(latest + timedelta(days=1), today, campaign_for(con, latest)["ends"])
 
 
 def latest_date(con) -> date | None:

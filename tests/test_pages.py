@@ -19,7 +19,7 @@ from sprint import i18n
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 PAGES = ["pages/progress.py", "pages/provinces.py", "pages/leaderboard.py", "pages/upload.py", "pages/admin.py",
-         "pages/audit.py"]
+         "pages/audit.py", "pages/network.py"]
 
 
 @pytest.fixture

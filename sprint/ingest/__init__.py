@@ -9,6 +9,8 @@ from __future__ import annotations
 from .counts import ingest
 from .history import IngestResult, upload_history
 from .reading import EXCEL_SUFFIXES, shown_name
-from .reference import load_targets, load_units
+from .network import ingest_collections, load_collectors
+from .reference import load_network_targets, load_targets, load_units
 
-__all__ = ["EXCEL_SUFFIXES", "IngestResult", "ingest", "load_targets", "load_units", "shown_name", "upload_history"]
+__all__ = ["EXCEL_SUFFIXES", "IngestResult", "ingest", "ingest_collections", "load_collectors", "load_network_targets",
+           "load_targets", "load_units", "shown_name", "upload_history"]

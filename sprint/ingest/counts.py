@@ -299,15 +299,16 @@ def _long_parsed(header: list[str]) -> str:
             f" TRY_CAST({whole_number_sql(_col(header, 'value'))} AS BIGINT) AS count")
 
 
-def _stage_counts(cur, data: bytes, name: str, key: str = "unit_code") -> tuple[str, list[str], list[Problem]]:
+def _stage_counts(cur, data: bytes, name: str, key: str = "unit_code",
+                  reference: tuple[str, ...] = LONG_REFERENCE) -> tuple[str, list[str], list[Problem]]:
     """Read a counts file into long rows (the view long_cells, and long_rows: line, unit_raw,
     metric_raw, day, count); return its name, header and the problems of its header. `key` is
     the column that names who reports (a unit; a collector of the collection network, whose
-    reports have the same forms)."""
+    reports have the same forms); `reference`, the columns read by the clerk and never taken."""
     _, name, header = read_file(cur, data, name, parsed=_long_parsed)
     cell_columns = f"'date' AS date_col, '{key}' AS unit_col"  # the file's columns a problem names
     if _is_long(header):
-        problems = _check_header(name, header, ("date", key, "metric", "value"), LONG_REFERENCE)
+        problems = _check_header(name, header, ("date", key, "metric", "value"), reference)
         if not problems:  # an empty value is a count not reported (as an empty cell of a wide file)
             cur.execute(f"""CREATE OR REPLACE TEMP VIEW long_cells AS
                 SELECT line, {_col(header, 'date')} AS date_raw, {_col(header, key)} AS unit_raw,
@@ -317,9 +318,9 @@ def _stage_counts(cur, data: bytes, name: str, key: str = "unit_code") -> tuple[
             cur.execute("CREATE OR REPLACE TEMP VIEW long_rows AS SELECT line, unit_raw, metric_raw, day, count FROM long_cells")
         return name, header, problems
     keys = ("date", key)
-    metric_columns = tuple(c for c in header if c not in keys)
+    metric_columns = tuple(c for c in header if c not in keys and c not in reference)
     known_metrics = tuple(m for (m,) in cur.execute("SELECT metric FROM metrics ORDER BY sort_order").fetchall())
-    problems = _check_header(name, header, keys, known_metrics)
+    problems = _check_header(name, header, keys, known_metrics + tuple(c for c in reference if c in header))
     if not problems and not metric_columns:
         problems.append(Problem(name, 1, None, None, "no_metric_column"))
     if not problems:  # the header's metric columns are known metrics: their names are safe as literals

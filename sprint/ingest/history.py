@@ -99,7 +99,7 @@ def upload_history(con, *, unit: str | None = None, kinds: tuple[str, ...] | Non
                    outcome: str | None = None, limit: int = 50) -> pd.DataFrame:
     """The latest uploads, newest first: upload_id, received_at, kind, file_name, uploaded_by,
     rows, outcome, units (how many units the upload reported for), first_unit, messages. `unit` keeps the
-    uploads that reported for it or any unit below it; `kinds` keeps counts, units or targets uploads;
+    uploads that reported for it or any unit below it (or for the collectors they contract); `kinds` keeps counts, units or targets uploads;
     `outcome` keeps the committed or the rejected ones (the first committed counts upload is
     when the figures were last updated)."""
     return con.execute(
@@ -109,6 +109,10 @@ def upload_history(con, *, unit: str | None = None, kinds: tuple[str, ...] | Non
             WHERE ($kinds IS NULL OR list_contains($kinds, u.kind)) AND ($outcome IS NULL OR u.outcome = $outcome)
               AND ($unit IS NULL OR EXISTS (
                 SELECT 1 FROM upload_rows h WHERE h.upload_id = u.upload_id AND h.unit_code IN (
+                    SELECT descendant FROM unit_tree WHERE ancestor = $unit))
+                OR EXISTS (  -- a report of the collection network: for the units that contract its collectors
+                SELECT 1 FROM collector_reports r JOIN collectors k USING (collector_code)
+                WHERE r.upload_id = u.upload_id AND k.unit_code IN (
                     SELECT descendant FROM unit_tree WHERE ancestor = $unit)))
             ORDER BY u.upload_id DESC LIMIT $limit
         ), reported AS (

@@ -14,11 +14,13 @@ from .counts import _stage_counts
 from .history import IngestResult, _already_taken, _record_upload, _rejections_recorded, _sha, _taken_before
 from .reading import _source_bytes
 from .reference import COLLECTED, _load_reference
-from .rules import _check_header, _col, _problems, number_problem_sql
+from .rules import LONG_REFERENCE, _check_header, _col, _problems, number_problem_sql
 
 KINDS = ("organisation", "point", "staff")
 ROSTER_COLUMNS = ("collector_code", "kind", "name", "unit_code")
 ROSTER_OPTIONAL = ("organisation",)
+# a report's columns read by the clerk and never taken: the collector's name and last report (the template's)
+REPORT_REFERENCE = ("name", *LONG_REFERENCE)
 
 # A point or a staff member belongs to an organisation (if any) contracted by its own unit or a
 # unit above it: a province's post office runs points in its communes, never in another province.
@@ -149,12 +151,15 @@ LEFT JOIN (SELECT date, collector_code, metric, arg_max(value, upload_id) AS val
 
 
 def ingest_collections(con, source, *, name: str | None = None, uploaded_by: str | None = None,
-                       scope: str | None = None, today: date | None = None) -> IngestResult:
+                       scope: str | None = None, today: date | None = None, commit: bool = True,
+                       record_rejection: bool | None = None) -> IngestResult:
     """Check and commit a report of the collection network (long: date, collector_code, metric,
     value; or wide: date, collector_code and a column per metric; CSV or Excel): each value is
     the new participants the collector has brought in since the baseline. With a `scope`, only
     collectors contracted by that unit or a unit below it. A file with any problem changes
-    nothing; a file already taken is not taken again; every row of every upload is kept."""
+    nothing; a file already taken is not taken again; every row of every upload is kept. With
+    commit=False it is only checked, and the result says what it would change (with a preview);
+    a rejection found so is recorded only with record_rejection=True (an upload page's first look)."""
     today = today or vietnam_today()
     cur = con.cursor()
     try:
@@ -162,9 +167,10 @@ def ingest_collections(con, source, *, name: str | None = None, uploaded_by: str
         sha = _sha(data)
         taken = _already_taken(cur, sha, "network")
         if taken is not None:
-            return _taken_before(cur, name, "network", taken, uploaded_by)
-        with _rejections_recorded(con, cur, kind="network", name=name, sha=sha, uploaded_by=uploaded_by):
-            name, _, problems = _stage_counts(cur, data, name, key="collector_code")
+            return _taken_before(cur, name, "network", taken, uploaded_by, record=commit)
+        with _rejections_recorded(con, cur, kind="network", name=name, sha=sha, uploaded_by=uploaded_by,
+                                  record=commit if record_rejection is None else record_rejection):
+            name, _, problems = _stage_counts(cur, data, name, key="collector_code", reference=REPORT_REFERENCE)
             if not problems and not cur.execute("SELECT count(*) FROM long_rows").fetchall()[0][0]:
                 problems = [Problem(name, 2, None, None, "no_values")]
             if not problems:
@@ -172,22 +178,35 @@ def ingest_collections(con, source, *, name: str | None = None, uploaded_by: str
                     number_problem=number_problem_sql("value_raw", "count")), {"today": today, "scope": scope}, name)
             if problems:
                 raise ValidationError(name, problems)
+        if not commit:
+            cur.execute(ASSESS_REPORTS_SQL)
+            result = _assessed(cur, name)
+            result.preview = cur.execute("SELECT date, collector_code, metric, value FROM network_rows "
+                                         "ORDER BY date, collector_code, metric LIMIT 200").df()
+            return result
         with writing(cur):
             taken = _already_taken(cur, sha, "network")
             if taken is not None:
                 return _taken_before(cur, name, "network", taken, uploaded_by)
             with transaction(cur, tables=()):
                 cur.execute(ASSESS_REPORTS_SQL)
-                rows, new, corrected = cur.execute(
-                    "SELECT count(*), count(*) FILTER (stored IS NULL), count(*) FILTER (stored <> value) "
-                    "FROM network_rows").fetchall()[0]
+                result = _assessed(cur, name)
                 upload_id = _record_upload(cur, kind="network", name=name, sha=sha, uploaded_by=uploaded_by,
-                                           rows=rows, outcome="committed")
+                                           rows=result.rows, outcome="committed")
                 cur.execute("INSERT INTO collector_reports SELECT ?, date, collector_code, metric, value "
                             "FROM network_rows", [upload_id])
                 audit.record(cur, "network", account=uploaded_by, outcome="committed", upload_id=upload_id,
-                             file_name=name, rows=rows)
-        return IngestResult(name, "network", committed=True, upload_id=upload_id, rows=rows, new=new,
-                            corrected=corrected, unchanged=rows - new - corrected)
+                             file_name=name, rows=result.rows)
+        result.committed, result.upload_id = True, upload_id
+        return result
     finally:
         cur.close()
+
+
+def _assessed(cur, name: str) -> IngestResult:
+    """What the checked file changes: its rows, new, corrected and sent again unchanged."""
+    rows, new, corrected = cur.execute(
+        "SELECT count(*), count(*) FILTER (stored IS NULL), count(*) FILTER (stored <> value) FROM network_rows"
+    ).fetchall()[0]
+    return IngestResult(name, "network", committed=False, rows=rows, new=new, corrected=corrected,
+                        unchanged=rows - new - corrected)

@@ -272,3 +272,11 @@ def load_targets(con, source, *, name: str | None = None, uploaded_by: str | Non
     return _load_reference(con, source, kind=who.kind, check=_targets_checker(replace_all, who),
                            commit=_targets_committer(who), name=name, uploaded_by=uploaded_by,
                            rebuild=who.table == "targets")
+
+
+def load_network_targets(con, source, *, name: str | None = None, uploaded_by: str | None = None,
+                         replace_all: bool = False) -> IngestResult:
+    """load_targets for the collection network: collector_code,metric,milestone,target (each a
+    people metric or a target group the network brings people in for)."""
+    return load_targets(con, source, name=name, uploaded_by=uploaded_by, replace_all=replace_all,
+                        who=COLLECTOR_TARGETS)
