@@ -27,7 +27,8 @@ from .ingest import ingest as ingest_file
 from .ingest import load_targets as load_targets_file
 from .ingest import load_units as load_units_file
 from .ingest import upload_history
-from .ingest import ingest_collections, load_collectors, load_network_targets
+from .ingest import ingest_collections, load_collectors
+from .ingest import load_network_targets as load_network_targets_file
 from .ingest.network import KINDS as COLLECTOR_KINDS
 from .leaderboard import MOVERS_DAYS, leaderboard, top_movers
 from .network import network, network_summary
@@ -315,7 +316,7 @@ def load_network(db, as_name, file):
 @_guarded
 def load_network_targets(db, as_name, replace_all, file):
     """Replace the campaign's targets of the collection network (collector_code,metric,milestone,target)."""
-    _load(functools.partial(load_network_targets, replace_all=replace_all), db, [file], as_name, admin_only=True)
+    _load(functools.partial(load_network_targets_file, replace_all=replace_all), db, [file], as_name, admin_only=True)
 
 
 @cli.command("ingest-network")

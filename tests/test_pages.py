@@ -1112,3 +1112,53 @@ def test_an_administrator_loads_earlier_years_and_a_campaign_date_is_refused(dem
                                                    "text/csv").run()
     at.button(key="reference_load").click().run()
     assert "bị từ chối" in at.error[0].value
+
+
+def test_the_network_page_shows_thanh_hoa_s_network_and_its_boards(demo_store):
+    """Seed 003's network, in Vietnamese numbers; the boards of points, staff and organisations."""
+    at = open_page("pages/network.py", network_scope="38")
+    shown = texts(at).replace("\\", "")
+    summary = sprint.network_summary(sprint.connect(demo_store), as_of=date(2025, 11, 20), unit="38",
+                                     metric="voluntary_si").iloc[0]
+    assert "19 tổ chức dịch vụ thu · 1.109 điểm thu · 2.241 nhân viên thu" in shown
+    assert f"## {i18n.number(summary.collected, 'vi')}" in shown
+    assert i18n.percent(summary.share_pct, "vi") in shown and i18n.percent(summary.attainment_pct, "vi") in shown
+    points = at.dataframe[0].value
+    assert len(points) == 1_109 and points["rank"].iloc[0] == 1 and points["collector_code"].str.startswith("38-DT").all()
+    at.segmented_control(key="network_kind").set_value("organisation").run()
+    assert len(at.dataframe[0].value) == 19
+    at.selectbox(key="network_grassroots").set_value("38-LUUVE").run()
+    assert at.title[0].value.startswith("Mạng lưới thu của Lưu Vệ")
+
+
+def test_a_unit_head_opens_the_network_of_their_unit_and_sends_its_report(demo_store):
+    at = open_page("pages/network.py", account="eakar", my_unit="66-EAKAR")
+    assert at.selectbox(key="network_scope").value == "66" and at.selectbox(key="network_grassroots").value == "66-EAKAR"
+    con = sprint.connect(demo_store)
+    mine = sprint.collectors(con, unit="66-EAKAR")
+    other = sprint.collectors(con, unit="66").query("unit_code != '66-EAKAR' and kind == 'point'").iloc[0]
+    con.close()
+    at = open_page("pages/upload.py", account="eakar", my_unit="66-EAKAR")
+    at.segmented_control(key="upload_kind").set_value("network").run()
+    point = mine.query("kind == 'point'").iloc[0]
+    report = (f"date,collector_code,metric,value\n2025-11-20,{point.collector_code},voluntary_si,999\n"
+              f"2025-11-20,{other.collector_code},voluntary_si,5\n").encode()
+    at.file_uploader[0].upload("mang-luoi.csv", report, "text/csv").run()
+    assert at.table[0].value.iloc[0].tolist()[:3] == ["3", "collector\\_code", other.collector_code]
+    own_row = b"".join(report.splitlines(keepends=True)[:2])  # the header and the head's own point
+    at.file_uploader[0].upload("mang-luoi-2.csv", own_row, "text/csv").run()
+    assert "Xem trước: 1 dòng" in texts(at)
+    at.button(key="upload_commit").click().run()
+    assert "Đã lưu mang-luoi-2.csv" in at.success[0].value
+    con = sprint.connect(demo_store)
+    assert con.execute("SELECT max_by(value, upload_id) FROM collector_reports WHERE collector_code = ? "
+                       "AND date = '2025-11-20' AND metric = 'voluntary_si'", [point.collector_code]).fetchall() == [(999,)]
+
+
+def test_an_administrator_loads_the_network_s_list(demo_store):
+    at = open_page("pages/admin.py")
+    roster = "collector_code,kind,name,unit_code,organisation\n38-DT9999,point,Điểm thu mới,38-LUUVE,38-TC01\n"
+    at.file_uploader(key="network_file").upload("mang-luoi.csv", roster.encode(), "text/csv").run()
+    at.button(key="network_load").click().run()
+    assert "Đã nạp mang-luoi.csv: 1 dòng" in at.success[0].value.replace("\\", "")
+    assert sprint.collectors(sprint.connect(demo_store), unit="38-LUUVE")["collector_code"].eq("38-DT9999").any()

@@ -208,18 +208,22 @@ def test_a_wrong_address_is_one_sentence(postgres):
 
 
 def test_a_system_of_record_of_an_older_release_gets_the_tables_and_columns_it_lacks(scenario_url):
-    """A store written by schema 1 (before API tokens and metrics that sum metrics) is brought up
-    to date by the first replica of this release, its rows kept."""
+    """A store written by schema 1 (before API tokens, metrics that sum metrics and the collection
+    network) is brought up to date by the first replica of this release, its rows kept."""
     import psycopg
 
+    from sprint.postgres import PG_SCHEMA_VERSION
+
     with psycopg.connect(scenario_url, autocommit=True) as pg:
-        pg.execute("DROP TABLE api_tokens")
+        pg.execute("DROP TABLE api_tokens, collectors, collector_targets, collector_reports")
         pg.execute("ALTER TABLE metrics DROP COLUMN sum_of, DROP COLUMN part_of")
         pg.execute("UPDATE sprint_meta SET value = '1' WHERE key = 'schema_version'")
     replica = fresh_store(scenario_url)
     with psycopg.connect(scenario_url, autocommit=True) as pg:
-        assert pg.execute("SELECT value FROM sprint_meta WHERE key = 'schema_version'").fetchone()[0] == "3"
+        assert pg.execute("SELECT value FROM sprint_meta WHERE key = 'schema_version'").fetchone()[0] \
+            == str(PG_SCHEMA_VERSION) == "4"
         assert pg.execute("SELECT sum_of FROM metrics WHERE metric = 'social_insurance'").fetchone()[0] \
             == "compulsory_si+voluntary_si"
         assert pg.execute("SELECT count(*) FROM api_tokens").fetchone()[0] == 0
+        assert pg.execute("SELECT count(*) FROM collector_reports").fetchone()[0] == 0
     assert counts_of(replica) == counts_of(load_scenario(fresh_store()))
