@@ -32,6 +32,8 @@ READS = [
     ("late-payment", {"as-of": "2025-11-20", "level": "province"}),
     ("coverage", {"as-of": "2025-11-20", "level": "province"}),
     ("groups", {"as-of": "2025-11-20", "parent": "66", "metric": "compulsory_si"}),
+    ("network", {"as-of": "2025-11-20", "unit": "38", "kind": "staff", "metric": "voluntary_si"}),
+    ("network-summary", {"as-of": "2025-11-20", "unit": "66"}),
     ("matrix", {"as-of": "2025-11-20"}),
     ("series", {"unit": "66", "metric": "health", "start": "2025-11-01", "end": "2025-11-20"}),
     ("trend", {"parent": "VN", "metric": "health", "start": "2025-11-01", "end": "2025-11-20"}),
