@@ -18,6 +18,7 @@ from .progress import (attainment_matrix, complete_date, complete_day, coverage,
                        year_before, year_end_before, groups,
                        reporting_days, reporting_summary, series, target_path, targets, template_rows, trend,
                        units)
+from .results import close_phase, late_corrections, phase_of, phases, results
 from .store import connect, data_version, data_versions, default_db_path, upload_version, vietnam_today
 
 __all__ = [
@@ -28,11 +29,12 @@ __all__ = [
     "ValidationError", "attainment_matrix", "campaign_for", "connect", "coverage", "current_phase",
     "data_version", "data_versions", "metrics", "reporting_summary", "targets", "trend", "units",
     "upload_version", "year_before", "year_end_before", "groups", "network", "network_metrics", "network_summary",
+    "close_phase", "late_corrections", "phase_of", "phases", "results",
     "collectors", "network_template", "ingest_collections", "load_collectors", "load_network_targets",
     "default_db_path", "ingest", "init_store", "late_payment", "latest_date",
     "leaderboard", "load_campaign", "load_metrics", "load_shipped_campaigns", "load_targets",
     "load_units", "neighbours", "progress", "reporting", "series", "target_path", "top_movers",
-    "upload_history", "vietnam_today", "allocate", "share_of", "anomalies", "backtest", "backtest_all_metrics", "chance_of_all_metrics", "file_flags", "forecast", "outlook", "briefing_pdf", "OutOfScopeError",
+    "upload_history", "vietnam_today", "allocate", "share_of", "anomalies", "backtest", "backtest_all_metrics", "chance_of_all_metrics", "file_flags", "forecast", "outlook", "briefing_pdf", "results_pdf", "OutOfScopeError",
 ]
 
 
@@ -47,4 +49,6 @@ def __getattr__(name: str):
     """briefing_pdf: the briefing (fpdf2, Plotly, kaleido) loads when first used, not with every command."""
     if name == "briefing_pdf":
         return importlib.import_module("sprint.briefing").briefing_pdf
+    if name == "results_pdf":
+        return importlib.import_module("sprint.results").results_pdf
     raise AttributeError(f"module 'sprint' has no attribute '{name}'")

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from pathlib import Path
 
 import pandas as pd
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 from plotly.subplots import make_subplots
 
 from . import charts, i18n
@@ -29,12 +26,11 @@ from .errors import OutOfScopeError, UnknownError
 from .forecast import chance_of_all_metrics, forecast, outlook
 from .leaderboard import leaderboard, top_movers
 from .progress import check_filters, late_payment, metrics, reporting, reporting_summary, series, target_path
+from .pdf import HEADINGS, Page
 from .structure import in_subtree
 
-FONTS = Path(__file__).parent / "fonts"
 LISTED = 5
 MISSING_NAMES = 12
-HEADINGS = FontFace(emphasis="BOLD", fill_color=(230, 236, 245))
 
 
 def _say(key: str, lang: str, **values) -> str:
@@ -100,20 +96,6 @@ def burnup_grid(con, content: dict, lang: str):
     return grid
 
 
-class _Page(FPDF):
-    def __init__(self):
-        super().__init__(format="A4")
-        self.add_font("DejaVu", "", FONTS / "DejaVuSans.ttf")
-        self.add_font("DejaVu", "B", FONTS / "DejaVuSans-Bold.ttf")
-        self.set_auto_page_break(False)
-        self.set_margins(12, 10, 12)
-        self.add_page()
-
-    def line_of(self, text: str, size: float, bold: bool = False, height: float | None = None) -> None:
-        self.set_font("DejaVu", "B" if bold else "", size)
-        self.multi_cell(0, height or size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
 def _chart_png(con, content: dict, lang: str) -> tuple[bytes | None, str | None]:
     """The charts as a PNG, or why they could not be drawn (kaleido needs a Chromium)."""
     try:
@@ -122,7 +104,7 @@ def _chart_png(con, content: dict, lang: str) -> tuple[bytes | None, str | None]
         return None, str(failure).splitlines()[0][:120] if str(failure) else type(failure).__name__
 
 
-def _listing(pdf: _Page, x: float, width: float, title: str, lines: list[str], empty: str) -> None:
+def _listing(pdf: Page, x: float, width: float, title: str, lines: list[str], empty: str) -> None:
     pdf.set_xy(x, pdf.listing_top)
     pdf.set_font("DejaVu", "B", 10.5)
     pdf.multi_cell(width, 5.5, title, new_x=XPos.LEFT, new_y=YPos.NEXT)
@@ -139,7 +121,7 @@ def briefing_pdf(con, *, as_of: date, unit: str | None = None, lang: str = "vi",
     if lang not in i18n.LANGUAGES:
         raise UnknownError(f"Unknown language '{lang}'; use one of {', '.join(i18n.LANGUAGES)}.")
     content = briefing(con, as_of=as_of, unit=unit, scope=scope)
-    pdf = _Page()
+    pdf = Page()
     day = i18n.day(as_of, lang)
     campaign = content["campaign"]
     pdf.line_of(_say("title", lang, unit=content["unit_name"]), 17, bold=True, height=9)

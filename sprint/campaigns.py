@@ -63,6 +63,36 @@ COMPLETE_SHARE = 0.9
 GROUP_CODE = re.compile(r"[a-z0-9_]{1,40}")
 
 
+# how many days after a phase's milestone its reports are taken for its results (sprint.results)
+CUTOFF_DAYS = 3
+# what an honour of a phase's results may require of a unit (sprint.results)
+HONOUR_CONDITIONS = ("every_target_met", "within_late_payment_ceiling")
+
+
+def _results_problems(results) -> list[str]:
+    """Every way a campaign's `results` (cutoff_days, honours) is wrong."""
+    problems = []
+    days = results.get("cutoff_days")
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 31:
+        problems.append(f"results.cutoff_days: {days!r} is not a number of days from 0 to 31")
+    honours = results.get("honours")
+    if not isinstance(honours, list):
+        return [*problems, "results.honours: a list of honours is needed"]
+    for index, honour in enumerate(honours):
+        where = f"results.honours[{index}]"
+        if not isinstance(honour, dict) or {"honour", "name_vi", "name_en", "requires"} - set(honour):
+            problems.append(f"{where}: needs honour, name_vi, name_en and requires")
+            continue
+        unknown = [c for c in honour["requires"] if c not in HONOUR_CONDITIONS] if isinstance(
+            honour["requires"], list) else [honour["requires"]]
+        if unknown:
+            problems.append(f"{where}.requires: {unknown[0]!r} is not one of {', '.join(HONOUR_CONDITIONS)}")
+        top = honour.get("top")
+        if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+            problems.append(f"{where}.top: {top!r} is not a number of units, 1 or more")
+    return problems
+
+
 def _campaign_problems(spec) -> list[str]:
     """Every way a campaign file is wrong, each naming where (its JSON path); converts the dates."""
     if not isinstance(spec, dict):
@@ -102,6 +132,8 @@ def _campaign_problems(spec) -> list[str]:
             problems.append(f"{where}.milestone: {target['milestone']} is not one of the phases' milestones")
         if isinstance(target["target"], bool) or not isinstance(target["target"], int) or target["target"] < 0:
             problems.append(f"{where}.target: {target['target']!r} is not a whole number of people, 0 or more")
+    spec["results"] = {"cutoff_days": CUTOFF_DAYS, "honours": [], **spec.get("results", {})}
+    problems += _results_problems(spec["results"])
     spec.setdefault("groups", [])
     seen = set()
     for index, group in enumerate(spec["groups"] if isinstance(spec["groups"], list) else [None]):
@@ -163,10 +195,12 @@ def load_campaign(con, path: str | Path, *, by: str | None = None) -> str:
         is_new = not con.execute(
             "SELECT count(*) FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchall()[0][0]
         con.execute(
-            "INSERT OR REPLACE INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            """INSERT OR REPLACE INTO campaigns (campaign_id, name, dispatch, baseline, ends, late_payment_max_pct,
+                                                complete_share, name_en, results)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [campaign_id, spec["name"], spec.get("dispatch"), spec["baseline"],
              spec["ends"], spec.get("late_payment_max_pct"), spec.get("complete_share", COMPLETE_SHARE),
-             spec.get("name_en")],
+             spec.get("name_en"), json.dumps(spec["results"], ensure_ascii=False)],
         )
         con.execute("DELETE FROM phases WHERE campaign_id = ?", [campaign_id])
         con.executemany(

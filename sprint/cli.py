@@ -32,6 +32,7 @@ from .ingest import load_network_targets as load_network_targets_file
 from .ingest.network import KINDS as COLLECTOR_KINDS
 from .leaderboard import MOVERS_DAYS, leaderboard, top_movers
 from .network import network, network_summary
+from .results import close_phase, late_corrections, results, results_pdf
 from .progress import (LEVELS, attainment_matrix, complete_date, coverage, groups, late_payment, progress, reporting,
                        series, trend)
 from .store import connect, default_db_path, is_url, store_folder
@@ -438,6 +439,39 @@ read_command("allocate", allocate, as_of_option, click.option("--unit", required
              required_metric)
 read_command("anomalies", anomalies, as_of_option,
              click.option("--unit", default="VN", show_default=True, help="Reports of this unit's subtree."))
+
+
+phase_option = click.option("--phase", type=click.IntRange(1, 99), required=True, help="The phase's number.")
+campaign_option = click.option("--campaign", default=None, help="Default: the campaign of today (else the last).")
+read_command("results", results, phase_option, campaign_option,
+             click.option("--level", type=click.Choice(["province", "grassroots"]), default=None),
+             click.option("--metric", default=None, help="Each unit's figures of one metric instead of the standings."))
+read_command("late-corrections", late_corrections, phase_option, campaign_option)
+
+
+@cli.command("close-phase")
+@db_option
+@phase_option
+@campaign_option
+@_guarded
+def close_phase_command(db, phase, campaign):
+    """Freeze a phase's results once its cut-off has passed (an administrator's act, audited)."""
+    closed = close_phase(_open(db), phase=phase, campaign=campaign, by=_cli_user())
+    click.echo(f"Phase {phase} of {closed['campaign_id']} closed: its results are frozen as of "
+               f"{closed['milestone'].isoformat()}, from the reports received by {closed['cutoff']:%Y-%m-%d %H:%M}.")
+
+
+@cli.command("results-pdf")
+@db_option
+@phase_option
+@campaign_option
+@click.option("--lang", type=click.Choice(list(i18n.LANGUAGES)), default="vi", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF to write.")
+@_guarded
+def results_pdf_command(db, phase, campaign, lang, out):
+    """A phase's results as a PDF (closed, or provisional)."""
+    out.write_bytes(results_pdf(_open(db), phase=phase, campaign=campaign, lang=lang))
+    click.echo(f"{out}: the results of phase {phase}.")
 
 
 def judged_command(name: str, function, judge, judge_help: str, *options):

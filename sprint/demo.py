@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
 import vietnam_provinces as vp
 
 from .campaigns import CAMPAIGNS_DIR, parse_campaign
+from .store import VIETNAM
 from .accounts import add_demo_accounts
 from .ingest import ingest, ingest_collections, load_collectors, load_network_targets, load_targets, load_units
 
@@ -478,7 +479,10 @@ def build_demo(con, *, until: date = LAST_LOADED_DAY) -> None:
            reference=True)
     loaded = counts[counts["date"] <= pd.Timestamp(until)]
     for month, part in loaded.groupby(loaded["date"].dt.strftime("%Y-%m")):  # each month a file within the limits
-        ingest(con, _csv(part.assign(date=part["date"].dt.date)), name=f"demo-counts-{month}.csv", uploaded_by="demo")
+        # received the morning after its last day, as if sent then (a phase's results take what came by its cut-off)
+        received = datetime.combine(part["date"].max().date() + timedelta(days=1), time(7), tzinfo=VIETNAM)
+        ingest(con, _csv(part.assign(date=part["date"].dt.date)), name=f"demo-counts-{month}.csv", uploaded_by="demo",
+               received_at=received)
     roster, network_targets, reports = demo_network(units, counts)
     load_collectors(con, _csv(roster), name="demo-network.csv", uploaded_by="demo")
     load_network_targets(con, _csv(network_targets), name="demo-network-targets.csv", uploaded_by="demo")

@@ -406,6 +406,45 @@ LABELS: dict[str, tuple[str, str]] = {
                             "metric (voluntary_si, health.family…) and the new participants they have brought in "
                             "since the campaign's baseline up to that date; or a column per metric. It never adds "
                             "to the unit's counts."),
+    "page_results": ("Kết quả thi đua", "Phase results"),
+    "results_title": ("Kết quả thi đua giai đoạn {phase} (mốc {milestone})", "Results of phase {phase} (milestone {milestone})"),
+    "results_cutoff": ("Tính theo báo cáo nhận đến hết ngày {day}", "From the reports received by the end of {day}"),
+    "results_closed": ("đã chốt lúc {moment} ({by})", "closed at {moment} ({by})"),
+    "results_provisional": ("tạm tính: giai đoạn chưa được chốt", "provisional: the phase is not closed yet"),
+    "results_level_province": ("Các tỉnh, thành phố", "Provinces"),
+    "results_level_grassroots": ("Các đơn vị cơ sở", "Grassroots units"),
+    "results_met": ("Đạt chỉ tiêu", "Targets met"),
+    "results_late": ("Nợ chậm đóng / mức trần", "Late payment / ceiling"),
+    "results_honour": ("Khen thưởng", "Honour"),
+    "results_corrections": ("Số liệu sửa sau ngày chốt số: {count} (không làm đổi kết quả đã chốt)",
+                            "Corrections received after the cut-off: {count} (a closed phase keeps its results)"),
+    "results_made": ("Lập lúc {moment}", "Made at {moment}"),
+    "results_phase": ("Giai đoạn", "Phase"),
+    "results_phase_option": ("Giai đoạn {phase} · mốc {milestone}{state}", "Phase {phase} · milestone {milestone}{state}"),
+    "results_state_closed": (" · đã chốt", " · closed"),
+    "results_state_open": (" · chưa chốt", " · not closed"),
+    "results_not_yet": ("Giai đoạn {phase} nhận báo cáo đến hết ngày {day}; kết quả dưới đây là tạm tính.",
+                        "Phase {phase} takes reports until the end of {day}; the results below are provisional."),
+    "results_provisional_note": ("Kết quả tạm tính từ báo cáo nhận đến ngày chốt số {day}; quản trị viên chốt giai đoạn "
+                                 "để cố định kết quả.",
+                                 "Provisional, from the reports received by the cut-off {day}; an administrator "
+                                 "closes the phase to freeze them."),
+    "results_closed_note": ("Đã chốt lúc {moment} ({by}). Số liệu sửa sau đó chỉ làm đổi số liệu trực tiếp, "
+                            "không đổi kết quả này.",
+                            "Closed at {moment} ({by}). Later corrections change the live figures, not these results."),
+    "results_close": ("Chốt kết quả giai đoạn {phase}", "Close phase {phase}"),
+    "results_closed_now": ("Đã chốt kết quả giai đoạn {phase}.", "Phase {phase} is closed."),
+    "results_honours": ("Khen thưởng", "Honours"),
+    "results_no_honour": ("Chưa đơn vị nào đủ điều kiện khen thưởng.", "No unit meets an honour's conditions."),
+    "results_every_met": ("Đạt mọi chỉ tiêu", "Every target met"),
+    "results_within": ("Trong mức trần nợ", "Within the ceiling"),
+    "results_late_corrections": ("Số liệu sửa sau ngày chốt số ({count})", "Corrections after the cut-off ({count})"),
+    "results_value_at_cutoff": ("Số khi chốt", "At the cut-off"),
+    "results_pdf": ("Tải kết quả (PDF)", "Download the results (PDF)"),
+    "results_margin": ("Chênh lệch", "Margin"),
+    "results_by_metric": ("Theo từng chỉ số", "Metric by metric"),
+    "kind_phase": ("chốt giai đoạn", "phase closed"),
+    "outcome_closed": ("đã chốt", "closed"),
     "network_admin_help": ("Mạng lưới thu: mỗi tổ chức dịch vụ thu, điểm thu, nhân viên thu thuộc đơn vị ký hợp đồng "
                            "với họ (kind: organisation, point hoặc staff; điểm thu và nhân viên thu ghi mã tổ chức của "
                            "mình). Chỉ tiêu của họ là số người tham gia mới cần vận động đến mỗi mốc. Điểm thu và nhân "

@@ -25,7 +25,7 @@ from .structure import EVERY_DAY, STRUCTURE_TABLES_SQL, rebuild_structure
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 # The current schema: what a new store is made with. An older store is brought to it by the
 # migrations below, one version at a time (a test checks that a store made with the first schema
@@ -69,7 +69,8 @@ CREATE TABLE campaigns (
     ends DATE NOT NULL,
     late_payment_max_pct DOUBLE,
     complete_share DOUBLE,              -- the share of reporting units that makes a day complete
-    name_en VARCHAR
+    name_en VARCHAR,
+    results VARCHAR                     -- the rules of its phases' results, as JSON (sprint.results)
 );
 CREATE TABLE phases (
     campaign_id VARCHAR NOT NULL,
@@ -267,14 +268,65 @@ CREATE TABLE collector_reports (
 );
 """
 
-SCHEMA_SQL = TABLES_SQL + STRUCTURE_TABLES_SQL + ACCOUNTS_SQL + UPLOAD_ROWS_VIEW_SQL + API_TOKENS_SQL + NETWORK_SQL
+# Version 12: each campaign's rules for its phases' results (campaigns.results: the cut-off, the
+# honours), and the results of each phase an administrator closed, frozen (sprint.results): its
+# standings (rank, score, every target met, the late-payment ceiling, the honour) and each unit's
+# figures per metric.
+RESULTS_SQL = """
+ALTER TABLE campaigns ADD COLUMN results VARCHAR;
+CREATE TABLE phase_closings (
+    campaign_id VARCHAR NOT NULL,
+    phase INTEGER NOT NULL,
+    milestone DATE NOT NULL,
+    cutoff TIMESTAMPTZ NOT NULL,        -- the reports received by then are the phase's
+    closed_at TIMESTAMPTZ NOT NULL,
+    closed_by VARCHAR,
+    PRIMARY KEY (campaign_id, phase)
+);
+CREATE TABLE phase_standings (
+    campaign_id VARCHAR NOT NULL,
+    phase INTEGER NOT NULL,
+    unit_code VARCHAR NOT NULL,
+    unit_name VARCHAR NOT NULL,
+    level VARCHAR NOT NULL,
+    rank INTEGER,
+    score DOUBLE,
+    metrics_met INTEGER NOT NULL,
+    metrics_targeted INTEGER NOT NULL,
+    every_target_met BOOLEAN NOT NULL,
+    late_payment_pct DOUBLE,
+    limit_pct DOUBLE,
+    within_ceiling BOOLEAN,
+    honour VARCHAR,
+    PRIMARY KEY (campaign_id, phase, unit_code)
+);
+CREATE TABLE phase_results (
+    campaign_id VARCHAR NOT NULL,
+    phase INTEGER NOT NULL,
+    unit_code VARCHAR NOT NULL,
+    unit_name VARCHAR NOT NULL,
+    level VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    value BIGINT,
+    target BIGINT,
+    attainment_pct DOUBLE,
+    margin BIGINT,
+    met BOOLEAN NOT NULL,
+    rank INTEGER,
+    PRIMARY KEY (campaign_id, phase, unit_code, metric)
+);
+"""
+
+SCHEMA_SQL = (TABLES_SQL + STRUCTURE_TABLES_SQL + ACCOUNTS_SQL + UPLOAD_ROWS_VIEW_SQL + API_TOKENS_SQL + NETWORK_SQL
+              + RESULTS_SQL.replace("ALTER TABLE campaigns ADD COLUMN results VARCHAR;", ""))
 
 # version -> what brings a store from version-1 to version (version 1 is the first schema).
 MIGRATIONS = {2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
               4: lambda con: con.execute(COMPLETE_SHARE_SQL), 5: lambda con: con.execute(NAME_EN_SQL),
               6: lambda con: con.execute(UPLOAD_ROWS_SQL), 7: _to_version_7,
               8: lambda con: con.execute(REPLACED_BY_SQL), 9: lambda con: con.execute(API_TOKENS_SQL),
-              10: lambda con: con.execute(SUM_OF_SQL), 11: lambda con: con.execute(NETWORK_SQL)}
+              10: lambda con: con.execute(SUM_OF_SQL), 11: lambda con: con.execute(NETWORK_SQL),
+              12: lambda con: con.execute(RESULTS_SQL)}
 
 write_lock = threading.RLock()
 

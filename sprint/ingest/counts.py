@@ -340,7 +340,7 @@ def _stage_counts(cur, data: bytes, name: str, key: str = "unit_code",
 
 def ingest(con, source, *, name: str | None = None, uploaded_by: str | None = None,
            scope: str | None = None, commit: bool = True, today: date | None = None,
-           record_rejection: bool | None = None, reference: bool = False) -> IngestResult:
+           record_rejection: bool | None = None, reference: bool = False, received_at=None) -> IngestResult:
     """Validate a counts file (long or wide; CSV or Excel) and commit it in one transaction.
 
     Raises ValidationError (listing every problem) when anything is wrong: then nothing of the
@@ -351,19 +351,21 @@ def ingest(con, source, *, name: str | None = None, uploaded_by: str | None = No
     with record_rejection=True (an upload page's preview: the file was sent, and never committed).
     With reference=True the file is reference history (kind 'reference'): counts of years before
     the first campaign's (last year's, for the change over a year), with the same checks, each
-    dated before that year; a daily report's dates are in a campaign's year.
+    dated before that year; a daily report's dates are in a campaign's year. `received_at` dates
+    the upload (the demo's files); by default it is received now.
     """
     today = today or vietnam_today()
     cur = con.cursor()
     try:
         return _ingest(con, cur, source, name=name, uploaded_by=uploaded_by, scope=scope, commit=commit,
                        today=today, record_rejection=commit if record_rejection is None else record_rejection,
-                       kind="reference" if reference else "counts")
+                       kind="reference" if reference else "counts", received_at=received_at)
     finally:
         cur.close()
 
 
-def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today, record_rejection, kind) -> IngestResult:
+def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today, record_rejection, kind,
+            received_at) -> IngestResult:
     data, name = _source_bytes(source, name)
     sha = _sha(data)
     taken = _already_taken(cur, sha, kind)
@@ -392,7 +394,8 @@ def _ingest(con, cur, source, *, name, uploaded_by, scope, commit, today, record
         with transaction(cur, tables=()):
             result, extends_only = _assess(cur, name, kind, long=_is_long(header), repeated=repeated, preview=False)
             upload_id = _record_upload(cur, kind=kind, name=name, sha=sha, uploaded_by=uploaded_by,
-                                       rows=result.rows, outcome="committed", problems=result.warnings)
+                                       rows=result.rows, outcome="committed", problems=result.warnings,
+                                       received_at=received_at)
             if result.new < result.rows:
                 cur.execute(HISTORY_SQL, {"upload_id": upload_id})
             audit.record(cur, kind, account=uploaded_by, outcome="committed", upload_id=upload_id,

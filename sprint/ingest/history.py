@@ -49,12 +49,14 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _record_upload(cur, *, kind, name, sha, uploaded_by, rows, outcome, problems=()) -> int:
-    """One row of the upload history; returns its id (the store's new data version)."""
+def _record_upload(cur, *, kind, name, sha, uploaded_by, rows, outcome, problems=(), received_at=None) -> int:
+    """One row of the upload history (received now, unless `received_at` says when: the demo's
+    files, dated as if received the morning after their last day); returns its id (the store's
+    new data version)."""
     upload_id = next_upload_id(cur)
     messages = json.dumps([p.as_dict() for p in problems[:200]], ensure_ascii=False) if problems else None
-    cur.execute("INSERT INTO uploads VALUES (?, ?, ?, ?, now(), ?, ?, ?, ?)",
-                [upload_id, kind, name, sha, uploaded_by, rows, outcome, messages])
+    cur.execute("INSERT INTO uploads VALUES (?, ?, ?, ?, coalesce(?, now()), ?, ?, ?, ?)",
+                [upload_id, kind, name, sha, received_at, uploaded_by, rows, outcome, messages])
     return upload_id
 
 
