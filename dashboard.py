@@ -25,6 +25,8 @@ PAGES = {
                          url_path="provinces"),
     "leaderboard": st.Page("pages/leaderboard.py", title=ui.t("page_leaderboard"),
                            icon=":material/leaderboard:", url_path="leaderboard"),
+    "results": st.Page("pages/results.py", title=ui.t("page_results"), icon=":material/emoji_events:",
+                       url_path="results"),
     "network": st.Page("pages/network.py", title=ui.t("page_network"), icon=":material/hub:",
                        url_path="network"),
     "upload": st.Page("pages/upload.py", title=ui.t("page_upload"), icon=":material/upload_file:",

@@ -21,11 +21,13 @@ ON_PAGE = {
     "progress": {"progress_scope": "scope"},
     "provinces": {"provinces_parent": "parent", "provinces_metric": "metric"},
     "leaderboard": {"board_metric": "metric", "board_level": "level", "board_parent": "parent"},
+    "results": {"results_phase": "phase", "results_level": "level", "results_metric": "metric"},
     "network": {"network_scope": "scope", "network_grassroots": "in", "network_metric": "metric",
                 "network_kind": "kind"},
     "audit": {"audit_unit": "about", "audit_account": "account", "audit_kind": "kind", "audit_since": "since"},
 }
 DATES = {"as_of", "audit_since"}
+NUMBERS = {"results_phase"}
 UNITS = {"my_unit", "progress_scope", "provinces_parent", "board_parent", "audit_unit", "network_scope",
          "network_grassroots"}
 
@@ -63,6 +65,8 @@ def _read(key: str, text: str, *, units: set[str], latest: date | None):
         return day if key != "as_of" or latest is None or day <= latest else None
     if key in UNITS:
         return text if text in units else None
+    if key in NUMBERS:
+        return int(text) if text.isdigit() else None
     return text
 
 

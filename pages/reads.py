@@ -30,6 +30,8 @@ STRUCTURE_READS = (sprint.units, sprint.metrics, sprint.campaign_for)
 # network's report marks no unit's figures, and its share follows the units' counts too)
 UPLOAD_READS = (sprint.upload_history, sprint.network, sprint.network_summary, sprint.network_metrics, sprint.collectors,
                 sprint.network_template)
+# the reads of a phase's results: the uploads received by its cut-off, and whether it is closed
+RESULT_READS = (sprint.results, sprint.late_corrections, sprint.phases, sprint.results_pdf)
 # how often an open page looks for new data
 REFRESH_SECONDS = float(os.environ.get("SPRINT_REFRESH_SECONDS", "3"))
 # a page follows new figures of the day it shows at most every this many beats, and at most once
@@ -177,6 +179,8 @@ def _version_for(function, arguments: dict) -> int:
     come in. Each figure's (day, unit) and version is recorded as what the page depends on."""
     if function in UPLOAD_READS:
         return published().upload_version
+    if function in RESULT_READS:
+        return published().upload_version * 1000 + sprint.closings_version(cursor())
     day = EVERY_DAY if function in STRUCTURE_READS else arguments.get("as_of") or arguments.get("end")
     scope = arguments.get("unit") or arguments.get("parent")
     version = _version(day, scope)

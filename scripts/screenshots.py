@@ -17,7 +17,7 @@ import sprint  # noqa: E402
 from e2e.harness import browser_page, dashboard, sign_in  # noqa: E402
 from sprint import demo  # noqa: E402
 
-PAGES = ["progress", "provinces", "leaderboard", "network", "upload", "admin", "audit"]
+PAGES = ["progress", "provinces", "leaderboard", "results", "network", "upload", "admin", "audit"]
 # a page's own choices in its address (pages/address.py): the network page on Thanh Hóa's (seed 003)
 QUERIES = {"network": "scope=38&"}
 
@@ -41,6 +41,10 @@ def main(wanted: set[str]) -> None:
             WHERE c.unit_code = '66-EAKAR' AND m.kind = 'people' AND c.date <= '2025-11-19'
               AND c.valid_until > '2025-11-19'""").df()
         sprint.ingest(con, copied.to_csv(index=False).encode(), name="ea-kar-20-11.csv")
+        # phase 1 closed by the administrator, then a correction of its milestone day (listed, not taken)
+        sprint.close_phase(con, phase=1, by="quantri")
+        sprint.ingest(con, b"date,unit_code,metric,value\n2025-10-31,66-EAKAR,voluntary_si,2405\n",
+                      name="ea-kar-31-10.csv")
         con.close()
         with dashboard(db, refresh_seconds=60) as url, browser_page(height=2600) as page:
             for width, suffix in ((1440, ""), (390, "-phone")) if taken("sign-in") else ():  # what a visitor sees

@@ -82,11 +82,12 @@ def phase_of(con, *, phase: int, campaign: str | None = None) -> dict:
     campaign_id, number, starts, milestone, rules = rows[0]
     rules = json.loads(rules) if rules else {"cutoff_days": 3, "honours": []}
     cutoff = datetime.combine(milestone + timedelta(days=rules["cutoff_days"]), time.max, tzinfo=store.VIETNAM)
-    closed = con.execute("SELECT closed_at, closed_by FROM phase_closings WHERE campaign_id = ? AND phase = ?",
+    # a moment as microseconds: Python's datetime of a TIMESTAMPTZ would need pytz
+    closed = con.execute("SELECT epoch_us(closed_at), closed_by FROM phase_closings WHERE campaign_id = ? AND phase = ?",
                          [campaign_id, number]).fetchall()
+    closed_at = datetime.fromtimestamp(closed[0][0] / 1e6, store.VIETNAM) if closed else None
     return {"campaign_id": campaign_id, "phase": number, "starts": starts, "milestone": milestone, "cutoff": cutoff,
-            "honours": rules["honours"], "closed_at": closed[0][0] if closed else None,
-            "closed_by": closed[0][1] if closed else None}
+            "honours": rules["honours"], "closed_at": closed_at, "closed_by": closed[0][1] if closed else None}
 
 
 def _known_at(con, phase: dict):
@@ -219,7 +220,10 @@ def results(con, *, phase: int, campaign: str | None = None, level: str | None =
     frame = frame.assign(level_order=frame["level"].map(LEVELS.index)).sort_values(
         ["level_order", *order[1:]], na_position="last").drop(columns="level_order")
     columns = RESULT_COLUMNS if metric else STANDING_COLUMNS
-    return frame[columns].assign(closed=closed).reset_index(drop=True)
+    # the same types whether frozen or computed (the store's INTEGER reads as int32)
+    whole = {c: "Int64" for c in ("phase", "rank", "metrics_met", "metrics_targeted", "value", "target", "margin")
+             if c in columns}
+    return frame[columns].astype(whole).assign(closed=closed).reset_index(drop=True)
 
 
 def late_corrections(con, *, phase: int, campaign: str | None = None) -> pd.DataFrame:
@@ -230,14 +234,20 @@ def late_corrections(con, *, phase: int, campaign: str | None = None) -> pd.Data
     return con.execute(LATE_SQL, {"cutoff": about["cutoff"], "milestone": about["milestone"]}).df()
 
 
+def closings_version(con) -> int:
+    """How many phases are closed: with the upload history's version, what a page's cached results depend on."""
+    return con.execute("SELECT count(*) FROM phase_closings").fetchall()[0][0]
+
+
 def phases(con, *, campaign: str | None = None) -> pd.DataFrame:
-    """The campaign's phases: phase, starts, milestone, cutoff, closed_at, closed_by."""
+    """The campaign's phases: phase, starts, milestone, cutoff, closed (whether), closed_at, closed_by,
+    honours (the campaign's rules, a list per phase)."""
     campaign = campaign or campaign_for(con, store.vietnam_today())["campaign_id"]
     numbers = [p for (p,) in con.execute("SELECT phase FROM phases WHERE campaign_id = ? ORDER BY phase",
                                          [campaign]).fetchall()]
     rows = [phase_of(con, phase=n, campaign=campaign) for n in numbers]
-    return pd.DataFrame([{k: r[k] for k in ("phase", "starts", "milestone", "cutoff", "closed_at", "closed_by")}
-                         for r in rows])
+    return pd.DataFrame([{**{k: r[k] for k in ("phase", "starts", "milestone", "cutoff", "closed_at", "closed_by",
+                                                "honours")}, "closed": r["closed_at"] is not None} for r in rows])
 
 
 def results_pdf(con, *, phase: int, campaign: str | None = None, lang: str = "vi",

@@ -304,6 +304,9 @@ def test_a_store_from_before_the_accounts_is_migrated_when_opened(tmp_path):
                       "DROP VIEW upload_rows", "DELETE FROM count_history",
                       "ALTER TABLE count_history DROP COLUMN replaced_by", "DROP TABLE api_tokens",
                       "ALTER TABLE metrics DROP COLUMN sum_of", "ALTER TABLE metrics DROP COLUMN part_of",
+                      "DROP TABLE collectors", "DROP TABLE collector_targets", "DROP TABLE collector_reports",
+                      "ALTER TABLE campaigns DROP COLUMN results", "DROP TABLE phase_closings",
+                      "DROP TABLE phase_standings", "DROP TABLE phase_results",
                       "UPDATE meta SET value = '2' WHERE key = 'schema_version'"):
         con.execute(statement)
     con.executemany("INSERT INTO count_history VALUES (?, ?, ?, ?, ?)", brought)

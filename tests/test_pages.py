@@ -19,7 +19,7 @@ from sprint import i18n
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 PAGES = ["pages/progress.py", "pages/provinces.py", "pages/leaderboard.py", "pages/upload.py", "pages/admin.py",
-         "pages/audit.py", "pages/network.py"]
+         "pages/audit.py", "pages/network.py", "pages/results.py"]
 
 
 @pytest.fixture
@@ -1162,3 +1162,28 @@ def test_an_administrator_loads_the_network_s_list(demo_store):
     at.button(key="network_load").click().run()
     assert "Đã nạp mang-luoi.csv: 1 dòng" in at.success[0].value.replace("\\", "")
     assert sprint.collectors(sprint.connect(demo_store), unit="38-LUUVE")["collector_code"].eq("38-DT9999").any()
+
+
+def test_an_administrator_closes_a_phase_and_its_results_stay(demo_store):
+    at = open_page("pages/results.py")
+    assert at.selectbox(key="results_phase").value == 1  # the phase the figures have reached
+    assert "tạm tính" in at.info[0].value
+    provisional = at.dataframe[0].value
+    at.button(key="results_close").click().run()
+    assert "Đã chốt lúc" in at.success[0].value and not [b for b in at.button if b.key == "results_close"]
+    con = sprint.connect(demo_store)
+    sprint.ingest(con, b"date,unit_code,metric,value\n2025-10-31,38-LUUVE,voluntary_si,1\n", name="fix.csv")
+    con.close()
+    at = open_page("pages/results.py")
+    pd.testing.assert_frame_equal(at.dataframe[0].value, provisional)
+    assert any("Số liệu sửa sau ngày chốt số (1)" in e.label for e in at.expander)
+    at.segmented_control(key="results_level").set_value("grassroots").run()
+    shown = texts(at).replace("\\", "")
+    assert "**Cờ thi đua** (3):" in shown and "**Bằng khen** (2):" in shown
+
+
+def test_a_unit_head_finds_their_unit_in_the_results(demo_store):
+    at = open_page("pages/results.py", account="eakar", my_unit="66-EAKAR")
+    at.segmented_control(key="results_level").set_value("grassroots").run()
+    names = at.dataframe[0].value["unit_name"].tolist()
+    assert "★ Ea Kar" in names and not [b for b in at.button if b.key == "results_close"]  # a head cannot close
