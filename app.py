@@ -3,7 +3,8 @@
 Streamlit serves it as an ASGI app (st.App). Its lifespan runs before the first connection: it
 opens the store (building the demo store on a first start) and starts watching the inbox beside
 it (SPRINT_INBOX names another folder, or "off"), so files dropped overnight are taken at once,
-not when someone first opens a page. Every browser session then runs dashboard.py: the
+not when someone first opens a page; and, where SMTP is configured, the schedule that e-mails the
+subscribed briefings (sprint/scheduler.py). Every browser session then runs dashboard.py: the
 navigation, the shared sidebar and the chosen page.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pages.session import COOKIE, PEER_HEADER, SESSION_ROUTE, SESSION_SECONDS
 from sprint import api, remote, tokens
 from sprint.accounts import Account, session_account
 from sprint.inbox import start_watcher
+from sprint.scheduler import start_schedule
 from sprint.store import is_url, store_folder
 
 
@@ -74,6 +76,7 @@ async def lifespan(_app):
     stop = None
     if inbox != "off":
         stop = start_watcher(con, inbox, interval=1.0, settle=float(os.environ.get("SPRINT_INBOX_SETTLE", "1")))
+    schedule = start_schedule(con)  # the briefings by e-mail, where SMTP is configured
     announced = None
     if not is_url(path):  # the file is this process's alone: the command line reads through the API
         host = st.get_option("server.address") or "127.0.0.1"
@@ -82,6 +85,8 @@ async def lifespan(_app):
     yield
     if stop is not None:
         stop.set()
+    if schedule is not None:
+        schedule.shutdown(wait=False)
     if announced is not None:
         announced.unlink(missing_ok=True)
 

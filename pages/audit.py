@@ -2,7 +2,7 @@
 import streamlit as st
 
 import sprint
-from pages import reads, session, ui
+from pages import reads, session, subscribe, ui
 from sprint import i18n
 from sprint.audit import KINDS
 
@@ -105,6 +105,7 @@ with accounts_tab:
             else:
                 st.session_state["account_flash"] = ui.t("account_changed", name=chosen)
                 st.rerun()
+    subscribe.accounts_subscription(viewer, accounts)
 
 
 with quality_tab:

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import sprint
-from pages import reads, session, ui
+from pages import reads, session, subscribe, ui
 from sprint import charts
 from sprint import i18n
 from sprint.forecast import RECENT_DAYS
@@ -40,6 +40,7 @@ if ui.require_data():
                        data=reads.read_later(sprint.briefing_pdf, as_of=as_of, unit=briefed, lang=lang),
                        file_name=f"ban-tin-{briefed}-{as_of.isoformat()}.pdf", mime="application/pdf",
                        on_click="ignore", icon=":material/picture_as_pdf:", key="briefing")
+    subscribe.own_subscription(session.viewer(), briefed)
 
     figures = reads.read(sprint.outlook, as_of=as_of, unit=scope)
     parent = units.set_index("unit_code")["parent_code"].get(scope)

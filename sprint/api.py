@@ -20,7 +20,7 @@ from .errors import SprintError
 from .structure import in_subtree
 
 VERSION = "v1"
-ADMIN_ONLY = {"audit"}
+ADMIN_ONLY = {"audit", "subscriptions"}
 UNIT_OPTIONS = ("unit", "parent")
 
 

@@ -33,6 +33,7 @@ from .ingest.network import KINDS as COLLECTOR_KINDS
 from .leaderboard import MOVERS_DAYS, leaderboard, top_movers
 from .network import network, network_summary
 from .results import close_phase, late_corrections, results, results_pdf
+from .delivery import FREQUENCIES, deliver, subscribe, subscriptions, unsubscribe
 from .progress import (LEVELS, attainment_matrix, complete_date, coverage, groups, late_payment, progress, reporting,
                        series, trend)
 from .store import connect, default_db_path, is_url, store_folder
@@ -472,6 +473,58 @@ def results_pdf_command(db, phase, campaign, lang, out):
     """A phase's results as a PDF (closed, or provisional)."""
     out.write_bytes(results_pdf(_open(db), phase=phase, campaign=campaign, lang=lang))
     click.echo(f"{out}: the results of phase {phase}.")
+
+
+read_command("subscriptions", subscriptions, click.option("--account", default=None))
+
+
+@cli.command("subscribe")
+@db_option
+@click.option("--account", required=True, help="The account that receives it (it needs an e-mail address).")
+@click.option("--frequency", type=click.Choice(FREQUENCIES), default="daily", show_default=True)
+@click.option("--at", "send_at", default="06:30", show_default=True, help="The time of day, Vietnam's (HH:MM).")
+@click.option("--weekday", type=click.IntRange(1, 7), default=None, help="Weekly: 1 (Monday) to 7 (Sunday).")
+@click.option("--unit", default=None, help="Default: the account's own unit (the nation for a leader).")
+@click.option("--lang", type=click.Choice(list(i18n.LANGUAGES)), default="vi", show_default=True)
+@_guarded
+def subscribe_command(db, account, frequency, send_at, weekday, unit, lang):
+    """Subscribe an account to the morning briefing by e-mail (the PDF attached)."""
+    number = subscribe(_open(db), account=account, frequency=frequency, send_at=send_at, weekday=weekday, unit=unit,
+                       lang=lang, by=_cli_user())
+    click.echo(f"Subscription {number}: {account} receives the briefing {frequency} at {send_at}.")
+
+
+@cli.command("unsubscribe")
+@db_option
+@click.argument("subscription_id", type=int)
+@_guarded
+def unsubscribe_command(db, subscription_id):
+    """End a subscription (its number: `subscriptions`)."""
+    unsubscribe(_open(db), subscription_id=subscription_id, by=_cli_user())
+    click.echo(f"Subscription {subscription_id} ended.")
+
+
+@cli.command("deliver")
+@db_option
+@click.option("--now", "now", type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]), default=None,
+              help="As if it were this moment in Vietnam (default: now).")
+@_guarded
+def deliver_command(db, now):
+    """Send the briefings due now over SMTP (settings: SPRINT_SMTP_*), each once per period; for
+    cron or a systemd timer where no dashboard runs. Exit 1 if a send failed (it is tried again)."""
+    from .delivery import Smtp
+    from .store import VIETNAM
+
+    if Smtp.from_environment() is None:
+        _fail("No SMTP server is set: give SPRINT_SMTP_HOST (and SPRINT_SMTP_PORT, …).")
+    done = deliver(_open(db), now=now.replace(tzinfo=VIETNAM) if now else None)
+    for subscription_id, period in done.sent:
+        click.echo(f"sent: subscription {subscription_id} for {period}")
+    for subscription_id, period, error in done.failed:
+        click.echo(f"failed: subscription {subscription_id} for {period}: {error} (tried again at the next run)",
+                   err=True)
+    if done.failed:
+        sys.exit(1)
 
 
 def judged_command(name: str, function, judge, judge_help: str, *options):

@@ -45,7 +45,8 @@ log = logging.getLogger("sprint")
 
 # reference tables: small, copied whole when a change touches them
 SMALL_TABLES = ("metrics", "units", "campaigns", "phases", "targets", "accounts", "sessions", "api_tokens",
-                "collectors", "collector_targets", "phase_closings", "phase_standings", "phase_results")
+                "collectors", "collector_targets", "phase_closings", "phase_standings", "phase_results",
+                "subscriptions", "deliveries")
 # the reference tables the derived structure is built from (a change to one rebuilds it)
 STRUCTURE_TABLES = frozenset({"metrics", "units", "campaigns", "phases", "targets"})
 # logs: copied by change number
@@ -73,8 +74,9 @@ APPLY_SECONDS = 0.5
 RETRY_SECONDS = 2.0
 # 2: the API tokens (a table added: a store of version 1 gets the tables it lacks); 3: metrics.sum_of
 # and part_of (columns added: an older store gets the columns it lacks); 4: the collection network;
-# 5: the phases' results (campaigns.results, the closings, standings and results)
-PG_SCHEMA_VERSION = 5
+# 5: the phases' results (campaigns.results, the closings, standings and results); 6: subscriptions
+# and their deliveries
+PG_SCHEMA_VERSION = 6
 
 
 def where(url: str) -> str:

@@ -25,7 +25,7 @@ from .structure import EVERY_DAY, STRUCTURE_TABLES_SQL, rebuild_structure
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 # The current schema: what a new store is made with. An older store is brought to it by the
 # migrations below, one version at a time (a test checks that a store made with the first schema
@@ -317,8 +317,35 @@ CREATE TABLE phase_results (
 );
 """
 
+# Version 13: subscriptions to the morning briefing by e-mail, and each delivery (one per
+# subscription and period: never sent twice), sprint.delivery.
+DELIVERY_SQL = """
+CREATE TABLE subscriptions (
+    subscription_id BIGINT PRIMARY KEY, -- from the upload ids' sequence (one sequence in PostgreSQL too)
+    account VARCHAR NOT NULL,
+    unit_code VARCHAR,                  -- none: the account's own unit (the nation for a leader)
+    frequency VARCHAR NOT NULL CHECK (frequency IN ('daily', 'weekly')),
+    weekday INTEGER,                    -- weekly: 1 (Monday) to 7
+    send_at VARCHAR NOT NULL,           -- HH:MM, Vietnam's time
+    lang VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    created_by VARCHAR,
+    active BOOLEAN NOT NULL DEFAULT true
+);
+CREATE TABLE deliveries (
+    subscription_id BIGINT NOT NULL,
+    period VARCHAR NOT NULL,            -- the day (2025-11-20) or the ISO week (2025-W47) it is for
+    status VARCHAR NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'interrupted')),
+    attempts INTEGER NOT NULL,
+    claimed_at TIMESTAMPTZ NOT NULL,
+    sent_at TIMESTAMPTZ,
+    error VARCHAR,
+    PRIMARY KEY (subscription_id, period)
+);
+"""
+
 SCHEMA_SQL = (TABLES_SQL + STRUCTURE_TABLES_SQL + ACCOUNTS_SQL + UPLOAD_ROWS_VIEW_SQL + API_TOKENS_SQL + NETWORK_SQL
-              + RESULTS_SQL.replace("ALTER TABLE campaigns ADD COLUMN results VARCHAR;", ""))
+              + RESULTS_SQL.replace("ALTER TABLE campaigns ADD COLUMN results VARCHAR;", "") + DELIVERY_SQL)
 
 # version -> what brings a store from version-1 to version (version 1 is the first schema).
 MIGRATIONS = {2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
@@ -326,7 +353,7 @@ MIGRATIONS = {2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
               6: lambda con: con.execute(UPLOAD_ROWS_SQL), 7: _to_version_7,
               8: lambda con: con.execute(REPLACED_BY_SQL), 9: lambda con: con.execute(API_TOKENS_SQL),
               10: lambda con: con.execute(SUM_OF_SQL), 11: lambda con: con.execute(NETWORK_SQL),
-              12: lambda con: con.execute(RESULTS_SQL)}
+              12: lambda con: con.execute(RESULTS_SQL), 13: lambda con: con.execute(DELIVERY_SQL)}
 
 write_lock = threading.RLock()
 

@@ -1187,3 +1187,22 @@ def test_a_unit_head_finds_their_unit_in_the_results(demo_store):
     at.segmented_control(key="results_level").set_value("grassroots").run()
     names = at.dataframe[0].value["unit_name"].tolist()
     assert "★ Ea Kar" in names and not [b for b in at.button if b.key == "results_close"]  # a head cannot close
+
+
+def test_a_reader_subscribes_to_the_briefing_and_an_administrator_subscribes_accounts(demo_store):
+    con = sprint.connect(demo_store)
+    sprint.add_account(con, "eakar-mail", role="unit", unit="66-EAKAR", email="eakar@example.vn", password="mat-khau-dai")
+    sprint.add_account(con, "lanhdao-mail", role="leader", email="lanhdao@example.vn", password="mat-khau-dai")
+    con.close()
+    at = open_page(PAGES[0], account="eakar-mail", my_unit="66-EAKAR")
+    at.selectbox(key="subscribe_frequency").set_value("weekly").run()
+    at.selectbox(key="subscribe_weekday").set_value(1).run()
+    at.button(key="subscribe").click().run()
+    assert "Bạn nhận bản tin của Ea Kar (66-EAKAR) hằng tuần (Thứ Hai) lúc 06:30 tại eakar@example.vn." in \
+        texts(at).replace("\\", "")
+    listed = sprint.subscriptions(sprint.connect(demo_store), account="eakar-mail")
+    assert listed[["unit_code", "frequency", "weekday", "send_at"]].values.tolist() == [["66-EAKAR", "weekly", 1, "06:30"]]
+    at = open_page("pages/audit.py")
+    at.multiselect(key="subscribe_accounts").set_value(["lanhdao-mail"]).run()
+    at.button(key="subscribe_many").click().run()
+    assert sorted(sprint.subscriptions(sprint.connect(demo_store))["account"]) == ["eakar-mail", "lanhdao-mail"]
