@@ -19,6 +19,8 @@ from .progress import (attainment_matrix, complete_date, complete_day, coverage,
                        reporting_days, reporting_summary, series, target_path, targets, template_rows, trend,
                        units)
 from .delivery import deliver, subscribe, subscriptions, unsubscribe
+from .late_payers import (ingest_late_payers, late_payer_changes, late_payers, late_payers_check,
+                          late_payers_published)
 from .results import close_phase, closings_version, late_corrections, phase_of, phases, results
 from .store import connect, data_version, data_versions, default_db_path, upload_version, vietnam_today
 
@@ -30,7 +32,8 @@ __all__ = [
     "ValidationError", "attainment_matrix", "campaign_for", "connect", "coverage", "current_phase",
     "data_version", "data_versions", "metrics", "reporting_summary", "targets", "trend", "units",
     "upload_version", "year_before", "year_end_before", "groups", "network", "network_metrics", "network_summary",
-    "deliver", "subscribe", "subscriptions", "unsubscribe",
+    "deliver", "subscribe", "subscriptions", "unsubscribe", "ingest_late_payers", "late_payer_changes", "late_payers",
+    "late_payers_check", "late_payers_published",
     "close_phase", "closings_version", "late_corrections", "phase_of", "phases", "results",
     "collectors", "network_template", "ingest_collections", "load_collectors", "load_network_targets",
     "default_db_path", "ingest", "init_store", "late_payment", "latest_date",

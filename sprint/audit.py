@@ -12,7 +12,7 @@ import pandas as pd
 
 # the kinds of entry, in the order a filter lists them
 KINDS = ("counts", "correction", "reference", "targets", "units", "campaign", "account", "sign_in", "collectors",
-         "network_targets", "network", "phase", "subscription", "delivery")
+         "network_targets", "network", "phase", "subscription", "delivery", "late_payers")
 
 COLUMNS = ("account", "address", "kind", "outcome", "unit_code", "upload_id", "file_name", "rows", "date",
            "metric", "old_value", "new_value", "detail")

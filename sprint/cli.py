@@ -34,6 +34,8 @@ from .leaderboard import MOVERS_DAYS, leaderboard, top_movers
 from .network import network, network_summary
 from .results import close_phase, late_corrections, results, results_pdf
 from .delivery import FREQUENCIES, deliver, subscribe, subscriptions, unsubscribe
+from .late_payers import (ingest_late_payers, late_payer_changes, late_payers, late_payers_check,
+                          late_payers_published, published_pdf)
 from .progress import (LEVELS, attainment_matrix, complete_date, coverage, groups, late_payment, progress, reporting,
                        series, trend)
 from .store import connect, default_db_path, is_url, store_folder
@@ -476,6 +478,38 @@ def results_pdf_command(db, phase, campaign, lang, out):
 
 
 read_command("subscriptions", subscriptions, click.option("--account", default=None))
+read_command("late-payers", late_payers, as_of_option, unit_option)
+read_command("late-payer-changes", late_payer_changes, as_of_option, unit_option)
+months_option = click.option("--months", type=click.IntRange(1, 600), default=1, show_default=True,
+                             help="Only employers this many months late or more.")
+read_command("late-payers-published", late_payers_published, as_of_option, unit_option, months_option)
+read_command("late-payers-check", late_payers_check, as_of_option, unit_option)
+
+
+@cli.command("ingest-late-payers")
+@db_option
+@as_option
+@files_argument
+@_guarded
+def ingest_late_payers_command(db, as_name, files):
+    """Take late payers files (date,unit_code,employer_code,employer_name,amount,months_late: each
+    unit's list of that day, amounts in VND). Exit 1 if any was rejected."""
+    _load(ingest_late_payers, db, files, as_name)
+
+
+@cli.command("late-payers-pdf")
+@db_option
+@as_of_option
+@unit_option
+@months_option
+@click.option("--lang", type=click.Choice(list(i18n.LANGUAGES)), default="vi", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF to write.")
+@_guarded
+def late_payers_pdf_command(db, as_of, unit, months, lang, out):
+    """The list of late payers for publication, as a PDF."""
+    con = _open(db)
+    out.write_bytes(published_pdf(con, as_of=_as_of(con, as_of), unit=unit, months=months, lang=lang))
+    click.echo(f"{out}: the late payers of {unit or 'VN'} for publication.")
 
 
 @cli.command("subscribe")

@@ -444,6 +444,35 @@ LABELS: dict[str, tuple[str, str]] = {
     "results_margin": ("Chênh lệch", "Margin"),
     "results_by_metric": ("Theo từng chỉ số", "Metric by metric"),
     "kind_phase": ("chốt giai đoạn", "phase closed"),
+    "kind_late_payers": ("danh sách nợ chậm đóng", "late payers file"),
+    "upload_kind_late_payers": ("Danh sách nợ chậm đóng", "Late payers list"),
+    "page_late_payers": ("Đơn vị nợ chậm đóng", "Late payers"),
+    "late_payers_of": ("Đơn vị nợ chậm đóng của {unit}", "Late payers of {unit}"),
+    "late_payers_help": ("Danh sách gần nhất của từng đơn vị thu đến ngày {day}: số tiền nợ lớn nhất trước, rồi số "
+                         "tháng chậm đóng.", "Each collecting unit's latest list up to {day}: the largest debt first, "
+                         "then the oldest."),
+    "late_payers_none": ("{unit} chưa gửi danh sách nợ chậm đóng nào.", "{unit} has sent no late payers list."),
+    "late_payers_total": ("{employers} đơn vị sử dụng lao động nợ {debt} triệu đồng",
+                          "{employers} employers owe {debt} million VND"),
+    "late_payers_check_line": ("Số nợ của {unit} trong báo cáo: {late_debt} triệu đồng; chênh lệch với tổng danh "
+                               "sách: {difference} triệu đồng ({pct}).",
+                               "{unit}'s late-payment debt as reported: {late_debt} million VND; against the lists' "
+                               "sum: {difference} million VND ({pct})."),
+    "late_payers_changes": ("Thay đổi so với danh sách trước ({count})", "Changes since the list before ({count})"),
+    "late_payers_publication": ("Danh sách công khai (chỉ các thông tin được công bố)",
+                                "The list for publication (only the published fields)"),
+    "late_payers_publication_title": ("Danh sách đơn vị nợ chậm đóng BHXH, BHYT, BHTN của {unit} đến ngày {day}",
+                                      "Employers late on their contributions, {unit}, to {day}"),
+    "late_payers_employer_code": ("Mã đơn vị", "Employer code"),
+    "late_payers_employer_name": ("Tên đơn vị", "Employer"),
+    "late_payers_amount": ("Số tiền nợ (đồng)", "Amount owed (VND)"),
+    "late_payers_months_late": ("Số tháng chậm đóng", "Months late"),
+    "late_payers_months_at_least": ("Công khai các đơn vị chậm đóng từ (tháng)", "Publish employers late by (months)"),
+    "late_payers_pdf": ("Tải danh sách công khai (PDF)", "Download the list for publication (PDF)"),
+    "change": ("Thay đổi", "Change"),
+    "change_new": ("mới", "new"), "change_grew": ("tăng", "grew"), "change_shrank": ("giảm", "shrank"),
+    "change_same": ("như cũ", "same"), "change_cleared": ("đã trả hết", "cleared"),
+    "previous_amount": ("Lần trước", "Before"),
     "kind_subscription": ("đăng ký bản tin", "subscription"),
     "kind_delivery": ("gửi bản tin", "briefing sent"),
     "outcome_sent": ("đã gửi", "sent"),
@@ -923,9 +952,17 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                                "this date is in no campaign (after its baseline, on or before its end)"),
     "collection_conflict": ("dòng {0} đã ghi {1} cho cùng người thu, chỉ số và ngày; mỗi tệp chỉ được ghi một giá trị",
                             "line {0} already gives {1} for this collector, metric and date; a file may give only one"),
+    "employer_missing": ("thiếu mã đơn vị sử dụng lao động", "the employer's code is missing"),
+    "employer_name_missing": ("thiếu tên đơn vị sử dụng lao động", "the employer's name is missing"),
+    "employer_twice": ("dòng {0} đã ghi đơn vị sử dụng lao động này cho cùng đơn vị thu và ngày",
+                       "line {0} already lists this employer for the same unit and date"),
+    "late_payer_unit_has_children": ("đơn vị này có đơn vị trực thuộc: danh sách nợ là của đơn vị trực tiếp thu",
+                                     "this unit has sub-units: a late payers list is the collecting unit's"),
+    "months_late_range": ("số tháng chậm đóng phải từ 1 đến {0}", "months late must be 1 to {0}"),
 }
 # the things a number in a file can be, as problems name them
-NOUNS = {"count": ("số liệu", "count"), "population": ("dân số", "population"),
+NOUNS = {"amount": ("số tiền nợ", "amount owed"), "months_late": ("số tháng chậm đóng", "months late"),
+         "count": ("số liệu", "count"), "population": ("dân số", "population"),
          "labour_force": ("lực lượng lao động", "labour force"), "target": ("chỉ tiêu", "target")}
 
 

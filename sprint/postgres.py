@@ -50,14 +50,15 @@ SMALL_TABLES = ("metrics", "units", "campaigns", "phases", "targets", "accounts"
 # the reference tables the derived structure is built from (a change to one rebuilds it)
 STRUCTURE_TABLES = frozenset({"metrics", "units", "campaigns", "phases", "targets"})
 # logs: copied by change number
-LOG_TABLES = ("uploads", "counts", "count_history", "audit_log", "collector_reports")
+LOG_TABLES = ("uploads", "counts", "count_history", "audit_log", "collector_reports", "late_payers")
 # columns each replica derives for itself
 DERIVED_COLUMNS = {"counts": ("valid_until",)}
 # keys PostgreSQL has where DuckDB's table has none: a count is upserted by its key (DuckDB's
 # ingest keeps it unique without an index, store.SPANS_SQL), an audit entry is PostgreSQL's by its
 # id, a collector's report is one per upload and key (so a store migrated twice moves it once)
 EXTRA_KEYS = {"counts": ("date", "unit_code", "metric"), "audit_log": ("audit_id",),
-              "collector_reports": ("upload_id", "date", "collector_code", "metric")}
+              "collector_reports": ("upload_id", "date", "collector_code", "metric"),
+              "late_payers": ("upload_id", "date", "unit_code", "employer_code")}
 PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "DATE": "date", "DOUBLE": "double precision",
             "BOOLEAN": "boolean", "TIMESTAMP WITH TIME ZONE": "timestamptz"}
 # the key of the system of record's one write lock (pg_advisory_lock)
@@ -75,8 +76,8 @@ RETRY_SECONDS = 2.0
 # 2: the API tokens (a table added: a store of version 1 gets the tables it lacks); 3: metrics.sum_of
 # and part_of (columns added: an older store gets the columns it lacks); 4: the collection network;
 # 5: the phases' results (campaigns.results, the closings, standings and results); 6: subscriptions
-# and their deliveries
-PG_SCHEMA_VERSION = 6
+# and their deliveries; 7: late payers by employer
+PG_SCHEMA_VERSION = 7
 
 
 def where(url: str) -> str:
@@ -320,7 +321,7 @@ class Replica:
                 for table in small:
                     self.duck.execute(f"DELETE FROM {table}")
                     self._insert(table, fetched[table])
-                for table in ("uploads", "count_history", "audit_log", "collector_reports"):
+                for table in ("uploads", "count_history", "audit_log", "collector_reports", "late_payers"):
                     self._insert(table, fetched[table])
                 self._apply_counts(fetched["counts"])
                 if STRUCTURE_TABLES & set(small):
@@ -393,6 +394,7 @@ class Replica:
                     "counts": f"FROM counts WHERE list_contains({listed}, upload_id)",
                     "count_history": f"FROM count_history WHERE list_contains({listed}, replaced_by)",
                     "collector_reports": f"FROM collector_reports WHERE list_contains({listed}, upload_id)",
+                    "late_payers": f"FROM late_payers WHERE list_contains({listed}, upload_id)",
                     "audit_log": f"FROM audit_log WHERE list_contains({numbered}, audit_id)",
                 }
                 pg.execute("INSERT INTO changes (change_id, tables) VALUES (%s, %s)", [change, small])

@@ -25,7 +25,7 @@ from .structure import EVERY_DAY, STRUCTURE_TABLES_SQL, rebuild_structure
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 # The current schema: what a new store is made with. An older store is brought to it by the
 # migrations below, one version at a time (a test checks that a store made with the first schema
@@ -344,8 +344,22 @@ CREATE TABLE deliveries (
 );
 """
 
+# Version 14: late payers by employer (sprint.late_payers): each file's rows kept, a unit's list of
+# a day the latest upload's.
+LATE_PAYERS_SQL = """
+CREATE TABLE late_payers (
+    upload_id BIGINT NOT NULL,
+    date DATE NOT NULL,
+    unit_code VARCHAR NOT NULL,         -- the unit that collects from the employer
+    employer_code VARCHAR NOT NULL,
+    employer_name VARCHAR NOT NULL,
+    amount BIGINT NOT NULL,             -- VND owed
+    months_late INTEGER NOT NULL
+);
+"""
+
 SCHEMA_SQL = (TABLES_SQL + STRUCTURE_TABLES_SQL + ACCOUNTS_SQL + UPLOAD_ROWS_VIEW_SQL + API_TOKENS_SQL + NETWORK_SQL
-              + RESULTS_SQL.replace("ALTER TABLE campaigns ADD COLUMN results VARCHAR;", "") + DELIVERY_SQL)
+              + RESULTS_SQL.replace("ALTER TABLE campaigns ADD COLUMN results VARCHAR;", "") + DELIVERY_SQL + LATE_PAYERS_SQL)
 
 # version -> what brings a store from version-1 to version (version 1 is the first schema).
 MIGRATIONS = {2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
@@ -353,7 +367,8 @@ MIGRATIONS = {2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
               6: lambda con: con.execute(UPLOAD_ROWS_SQL), 7: _to_version_7,
               8: lambda con: con.execute(REPLACED_BY_SQL), 9: lambda con: con.execute(API_TOKENS_SQL),
               10: lambda con: con.execute(SUM_OF_SQL), 11: lambda con: con.execute(NETWORK_SQL),
-              12: lambda con: con.execute(RESULTS_SQL), 13: lambda con: con.execute(DELIVERY_SQL)}
+              12: lambda con: con.execute(RESULTS_SQL), 13: lambda con: con.execute(DELIVERY_SQL),
+              14: lambda con: con.execute(LATE_PAYERS_SQL)}
 
 write_lock = threading.RLock()
 
