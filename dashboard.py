@@ -27,6 +27,8 @@ PAGES = {
                            icon=":material/leaderboard:", url_path="leaderboard"),
     "results": st.Page("pages/results.py", title=ui.t("page_results"), icon=":material/emoji_events:",
                        url_path="results"),
+    "late_payers": st.Page("pages/late_payers.py", title=ui.t("page_late_payers"), icon=":material/money_off:",
+                           url_path="late_payers"),
     "network": st.Page("pages/network.py", title=ui.t("page_network"), icon=":material/hub:",
                        url_path="network"),
     "upload": st.Page("pages/upload.py", title=ui.t("page_upload"), icon=":material/upload_file:",

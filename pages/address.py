@@ -21,15 +21,16 @@ ON_PAGE = {
     "progress": {"progress_scope": "scope"},
     "provinces": {"provinces_parent": "parent", "provinces_metric": "metric"},
     "leaderboard": {"board_metric": "metric", "board_level": "level", "board_parent": "parent"},
+    "late_payers": {"late_payers_scope": "scope", "late_payers_months": "months"},
     "results": {"results_phase": "phase", "results_level": "level", "results_metric": "metric"},
     "network": {"network_scope": "scope", "network_grassroots": "in", "network_metric": "metric",
                 "network_kind": "kind"},
     "audit": {"audit_unit": "about", "audit_account": "account", "audit_kind": "kind", "audit_since": "since"},
 }
 DATES = {"as_of", "audit_since"}
-NUMBERS = {"results_phase"}
+NUMBERS = {"results_phase", "late_payers_months"}
 UNITS = {"my_unit", "progress_scope", "provinces_parent", "board_parent", "audit_unit", "network_scope",
-         "network_grassroots"}
+         "network_grassroots", "late_payers_scope"}
 
 
 def choices(page: str) -> dict[str, str]:

@@ -26,10 +26,12 @@ READ_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
 # the reads of units, metrics and campaigns alone: no report changes them, only a load of units,
 # targets or campaigns (the changes of every day, structure.EVERY_DAY)
 STRUCTURE_READS = (sprint.units, sprint.metrics, sprint.campaign_for)
-# the reads of the upload history and of the collection network: every upload may change them (a
-# network's report marks no unit's figures, and its share follows the units' counts too)
+# the reads of the upload history, of the collection network and of the late payers: every upload
+# may change them (their files mark no unit's figures, and what they are set against follows the
+# units' counts too)
 UPLOAD_READS = (sprint.upload_history, sprint.network, sprint.network_summary, sprint.network_metrics, sprint.collectors,
-                sprint.network_template)
+                sprint.network_template, sprint.late_payers, sprint.late_payer_changes, sprint.late_payers_published,
+                sprint.late_payers_check, sprint.late_payers_pdf)
 # the reads of a phase's results: the uploads received by its cut-off, and whether it is closed
 RESULT_READS = (sprint.results, sprint.late_corrections, sprint.phases, sprint.results_pdf)
 # how often an open page looks for new data

@@ -16,17 +16,17 @@ mine = viewer.scope or reads.my_unit()  # a unit head sends for their own subtre
 if viewer.scope:
     st.caption(ui.t("upload_scope", unit=ui.unit_label(viewer.scope)))
 # what is sent: a unit's counts, or the reports of the collection network's points and staff
-SENDERS = {"counts": sprint.ingest, "network": sprint.ingest_collections}
+SENDERS = {"counts": sprint.ingest, "network": sprint.ingest_collections, "late_payers": sprint.ingest_late_payers}
 kind = st.segmented_control(ui.t("upload_kind"), list(SENDERS), default="counts", required=True,
                             format_func=lambda k: ui.t(f"upload_kind_{k}"), key="upload_kind")
 if kind == "network":
     st.caption(ui.t("upload_network_help"))
 ingest = SENDERS[kind]
-who = "collector_code" if kind == "network" else "unit_code"
+who = {"network": "collector_code", "late_payers": "employer_code"}.get(kind, "unit_code")
 # the template of what is sent: the grassroots units', or the points' and staff's, each with its last report
 TEMPLATES = {"counts": sprint.template_rows, "network": sprint.network_template}
 try:
-    template = reads.read(TEMPLATES[kind], unit=mine or "VN")
+    template = reads.read(TEMPLATES[kind], unit=mine or "VN") if kind in TEMPLATES else None
 except sprint.SprintError:  # no unit tree yet, or "my unit" was taken out of it by a units load
     template = None
 if template is not None and len(template):
@@ -114,9 +114,13 @@ elif upload is not None:
                                   new=i18n.number(check.new, lang),
                                   corrected=i18n.number(check.corrected, lang),
                                   unchanged=i18n.number(check.unchanged, lang)))
-            preview = check.preview.assign(metric=check.preview["metric"].map(ui.metric_labels()))
-            ui.table(preview, {"date": ui.date_column("count_date"), who: "unit" if kind == "counts" else "collector_code",
-                               "metric": "metric", "value": "value"}, height=min(35 * len(preview) + 40, 400))
+            preview = check.preview
+            if "metric" in preview:
+                preview = preview.assign(metric=preview["metric"].map(ui.metric_labels()))
+            labels = {"unit_code": "unit", "collector_code": "collector_code", "employer_code": "late_payers_employer_code"}
+            ui.table(preview, {"date": ui.date_column("count_date"), who: labels[who],
+                               **({"unit_code": "unit"} if kind == "late_payers" else {"metric": "metric"}),
+                               "value": "value"}, height=min(35 * len(preview) + 40, 400))
             show_corrections(check)
             confirmed = True
             if check.warnings:

@@ -17,9 +17,10 @@ import sprint  # noqa: E402
 from e2e.harness import browser_page, dashboard, sign_in  # noqa: E402
 from sprint import demo  # noqa: E402
 
-PAGES = ["progress", "provinces", "leaderboard", "results", "network", "upload", "admin", "audit"]
-# a page's own choices in its address (pages/address.py): the network page on Thanh Hóa's (seed 003)
-QUERIES = {"network": "scope=38&"}
+PAGES = ["progress", "provinces", "leaderboard", "results", "network", "late_payers", "upload", "admin", "audit"]
+# a page's own choices in its address (pages/address.py): the network page on Thanh Hóa's (seed 003),
+# the late payers on Quảng Ninh's (seed 004)
+QUERIES = {"network": "scope=38&", "late_payers": "scope=22&"}
 
 
 def main(wanted: set[str]) -> None:

@@ -21,6 +21,7 @@ from .progress import (attainment_matrix, complete_date, complete_day, coverage,
 from .delivery import deliver, subscribe, subscriptions, unsubscribe
 from .late_payers import (ingest_late_payers, late_payer_changes, late_payers, late_payers_check,
                           late_payers_published)
+from .late_payers import published_pdf as late_payers_pdf
 from .results import close_phase, closings_version, late_corrections, phase_of, phases, results
 from .store import connect, data_version, data_versions, default_db_path, upload_version, vietnam_today
 
@@ -33,7 +34,7 @@ __all__ = [
     "data_version", "data_versions", "metrics", "reporting_summary", "targets", "trend", "units",
     "upload_version", "year_before", "year_end_before", "groups", "network", "network_metrics", "network_summary",
     "deliver", "subscribe", "subscriptions", "unsubscribe", "ingest_late_payers", "late_payer_changes", "late_payers",
-    "late_payers_check", "late_payers_published",
+    "late_payers_check", "late_payers_published", "late_payers_pdf",
     "close_phase", "closings_version", "late_corrections", "phase_of", "phases", "results",
     "collectors", "network_template", "ingest_collections", "load_collectors", "load_network_targets",
     "default_db_path", "ingest", "init_store", "late_payment", "latest_date",

@@ -33,9 +33,9 @@ ROLES = ("leader", "unit", "admin")
 # dashboard's pages it may open (every other page says it is not for them: deny by default);
 # "upload" is also sending files (CLI, inbox), "admin" also managing targets, units and accounts.
 PAGES = {
-    "leader": ("progress", "provinces", "leaderboard", "results", "network"),
-    "unit": ("progress", "provinces", "leaderboard", "results", "network", "upload"),
-    "admin": ("progress", "provinces", "leaderboard", "results", "network", "upload", "admin", "audit"),
+    "leader": ("progress", "provinces", "leaderboard", "results", "network", "late_payers"),
+    "unit": ("progress", "provinces", "leaderboard", "results", "network", "late_payers", "upload"),
+    "admin": ("progress", "provinces", "leaderboard", "results", "network", "late_payers", "upload", "admin", "audit"),
 }
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 MIN_PASSWORD = 8

@@ -22,6 +22,7 @@ from .campaigns import CAMPAIGNS_DIR, parse_campaign
 from .store import VIETNAM
 from .accounts import add_demo_accounts
 from .ingest import ingest, ingest_collections, load_collectors, load_network_targets, load_targets, load_units
+from .late_payers import ingest_late_payers
 
 SEED = 2440
 FIRST_DAY = date(2025, 8, 31)
@@ -462,6 +463,50 @@ def demo_network(units: pd.DataFrame, counts: pd.DataFrame) -> tuple[pd.DataFram
     return roster, pd.concat(targets, ignore_index=True), pd.concat(reports, ignore_index=True)
 
 
+# Seed 004: Quảng Ninh sent notices to 521 late-paying employers. The demo's lists: on 30/09 those
+# 521 across its grassroots units, each unit's debts adding up exactly to its late-payment debt
+# that day (227,400 million VND for the province); on 31/10 most still owe (more or less), some have
+# paid, a few are new, again adding up to each unit's debt that day.
+LATE_PAYERS_PROVINCE, LATE_PAYERS = "22", 521
+LATE_PAYER_DAYS = (date(2025, 9, 30), date(2025, 10, 31))
+
+
+def _split(total: int, weights: np.ndarray) -> np.ndarray:
+    """`total` in whole parts by weight, adding up exactly (the remainder to the largest)."""
+    parts = np.floor(total * weights / weights.sum()).astype("int64")
+    parts[np.argmax(parts)] += total - parts.sum()
+    return parts
+
+
+def demo_late_payers(units: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """The late payers lists of Quảng Ninh's grassroots units on 30/09 and 31/10, deterministic."""
+    rng = np.random.default_rng(SEED + 2)
+    leaves = units.loc[units["parent_code"] == LATE_PAYERS_PROVINCE, "unit_code"].sort_values().to_numpy()
+    debts = {day: _value_at(counts[counts["metric"] == "late_debt"].assign(province=""), day)
+             .set_index("unit_code")["value"].reindex(leaves).fillna(0).astype("int64") for day in LATE_PAYER_DAYS}
+    first = debts[LATE_PAYER_DAYS[0]]
+    employers = _split(LATE_PAYERS - len(leaves), first.to_numpy().astype(float)) + 1  # each unit one at least
+    rows, number = [], 0
+    for leaf, count in zip(leaves, employers):
+        codes = [f"5700{number + i:06d}" for i in range(count)]
+        number += count
+        frame = pd.DataFrame({"employer_code": codes, "months_late": rng.integers(1, 13, count),
+                              "weight": rng.gamma(0.8, size=count)})
+        frame["employer_name"] = [f"Công ty TNHH Dịch vụ {code[-4:]}" for code in codes]
+        later = frame.sample(frac=0.85, random_state=int(rng.integers(1 << 31)))
+        new = pd.DataFrame({"employer_code": [f"5700{number + i:06d}" for i in range(max(1, count // 10))],
+                            "months_late": 1, "weight": rng.gamma(0.8, size=max(1, count // 10))})
+        new["employer_name"] = [f"Công ty TNHH Dịch vụ {code[-4:]}" for code in new["employer_code"]]
+        number += len(new)
+        later = pd.concat([later.assign(months_late=np.minimum(later["months_late"] + 1, 24),
+                                        weight=later["weight"] * rng.uniform(0.7, 1.4, len(later))), new])
+        for day, listed in zip(LATE_PAYER_DAYS, (frame, later)):
+            amounts = _split(int(debts[day][leaf]) * 1_000_000, listed["weight"].to_numpy())
+            rows.append(listed.assign(date=day, unit_code=leaf, amount=amounts))
+    return pd.concat(rows, ignore_index=True)[["date", "unit_code", "employer_code", "employer_name", "amount",
+                                               "months_late"]]
+
+
 def _csv(frame: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
@@ -486,6 +531,9 @@ def build_demo(con, *, until: date = LAST_LOADED_DAY) -> None:
     roster, network_targets, reports = demo_network(units, counts)
     load_collectors(con, _csv(roster), name="demo-network.csv", uploaded_by="demo")
     load_network_targets(con, _csv(network_targets), name="demo-network-targets.csv", uploaded_by="demo")
+    payers = demo_late_payers(units, counts)
+    for day, part in payers[payers["date"] <= until].groupby("date"):
+        ingest_late_payers(con, _csv(part), name=f"demo-no-cham-dong-{day:%Y-%m-%d}.csv", uploaded_by="demo")
     reports = reports[reports["date"] <= until]
     for month, part in reports.groupby(reports["date"].map(lambda d: d.strftime("%Y-%m"))):
         ingest_collections(con, _csv(part), name=f"demo-network-{month}.csv", uploaded_by="demo")

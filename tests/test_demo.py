@@ -145,3 +145,15 @@ def test_days_after_gives_the_next_days_for_simulate():
     days = demo.days_after(date(2025, 11, 20))
     assert days[0][0] == date(2025, 11, 21) and days[-1][0] == date(2025, 12, 31)
     assert set(days[0][1].columns) == {"date", "unit_code", "metric", "value"}
+
+
+def test_quang_ninh_s_521_late_payers_add_up_to_its_late_payment_debt(demo_con):
+    """Seed 004: notices to 521 late units; on 30/09 their debts add up to Quảng Ninh's 227,400
+    million VND (2.39 % of its 9,527 bn plan)."""
+    check = sprint.late_payers_check(demo_con, as_of=date(2025, 9, 30), unit="22").iloc[0]
+    assert (check["employers"], check["employers_debt"], check["late_debt"], check["difference"]) == \
+        (521, 227_400.0, 227_400.0, 0.0)
+    october = sprint.late_payers_check(demo_con, as_of=date(2025, 10, 31), unit="22").iloc[0]
+    assert october["difference"] == 0.0 and october["employers"] != 521
+    changes = sprint.late_payer_changes(demo_con, as_of=date(2025, 10, 31), unit="22")
+    assert {"cleared", "new", "grew", "shrank"} <= set(changes["change"])

@@ -19,7 +19,7 @@ from sprint import i18n
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 PAGES = ["pages/progress.py", "pages/provinces.py", "pages/leaderboard.py", "pages/upload.py", "pages/admin.py",
-         "pages/audit.py", "pages/network.py", "pages/results.py"]
+         "pages/audit.py", "pages/network.py", "pages/results.py", "pages/late_payers.py"]
 
 
 @pytest.fixture
@@ -1206,3 +1206,15 @@ def test_a_reader_subscribes_to_the_briefing_and_an_administrator_subscribes_acc
     at.multiselect(key="subscribe_accounts").set_value(["lanhdao-mail"]).run()
     at.button(key="subscribe_many").click().run()
     assert sorted(sprint.subscriptions(sprint.connect(demo_store))["account"]) == ["eakar-mail", "lanhdao-mail"]
+
+
+def test_the_late_payers_page_lists_quang_ninh_s_employers_and_their_publication(demo_store):
+    at = open_page("pages/late_payers.py", late_payers_scope="22")
+    shown = texts(at).replace("\\", "")
+    assert at.title[0].value.startswith("Đơn vị nợ chậm đóng của Quảng Ninh")
+    listed = at.dataframe[0].value
+    assert listed["amount"].is_monotonic_decreasing and len(listed) > 400
+    assert "### " + i18n.number(len(listed), "vi") + " đơn vị sử dụng lao động nợ" in shown
+    published = at.dataframe[2].value
+    assert list(published.columns) == ["employer_code", "employer_name", "amount", "months_late"]
+    assert (published["months_late"] >= 3).all()
