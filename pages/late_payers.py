@@ -39,14 +39,14 @@ if ui.require_data():
                      "amount": ui.column("late_payers_amount", 110),
                      "months_late": ui.column("late_payers_months_late", 70), "change": ui.column("change", 70),
                      "previous_amount": "previous_amount", "employer_code": "late_payers_employer_code",
-                     "unit_name": "contracted_by", "list_date": ui.date_column("count_date")})
+                     "unit_name": "collecting_unit", "list_date": ui.date_column("count_date")})
     ui.download_buttons(listed, f"no-cham-dong-{unit}-{as_of.isoformat()}", "late-payers")
 
     changes = reads.read(sprint.late_payer_changes, as_of=as_of, unit=unit)
     with st.expander(ui.t("late_payers_changes", count=i18n.number(len(changes), lang))):
         ui.table(changes.assign(change=changes["change"].map(lambda c: ui.t(f"change_{c}"))),
                  {"employer_name": "late_payers_employer_name", "change": "change", "amount": "late_payers_amount",
-                  "previous_amount": "previous_amount", "unit_name": "contracted_by"})
+                  "previous_amount": "previous_amount", "unit_name": "collecting_unit"})
 
     st.subheader(ui.t("late_payers_publication"))
     months = st.number_input(ui.t("late_payers_months_at_least"), min_value=1, max_value=600, value=3,

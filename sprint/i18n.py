@@ -473,6 +473,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "change_new": ("mới", "new"), "change_grew": ("tăng", "grew"), "change_shrank": ("giảm", "shrank"),
     "change_same": ("như cũ", "same"), "change_cleared": ("đã trả hết", "cleared"),
     "previous_amount": ("Lần trước", "Before"),
+    "collecting_unit": ("Đơn vị thu", "Collecting unit"),
     "kind_subscription": ("đăng ký bản tin", "subscription"),
     "kind_delivery": ("gửi bản tin", "briefing sent"),
     "outcome_sent": ("đã gửi", "sent"),
