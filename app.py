@@ -3,8 +3,8 @@
 Streamlit serves it as an ASGI app (st.App). Its lifespan runs before the first connection: it
 opens the store (building the demo store on a first start) and starts watching the inbox beside
 it (SPRINT_INBOX names another folder, or "off"), so files dropped overnight are taken at once,
-not when someone first opens a page; and, where SMTP is configured, the schedule that e-mails the
-subscribed briefings (sprint/scheduler.py). Every browser session then runs dashboard.py: the
+not when someone first opens a page; and the schedule that raises the alerts and, where SMTP is
+configured, e-mails them and the subscribed briefings (sprint/scheduler.py). Every browser session then runs dashboard.py: the
 navigation, the shared sidebar and the chosen page.
 """
 from __future__ import annotations
@@ -76,7 +76,7 @@ async def lifespan(_app):
     stop = None
     if inbox != "off":
         stop = start_watcher(con, inbox, interval=1.0, settle=float(os.environ.get("SPRINT_INBOX_SETTLE", "1")))
-    schedule = start_schedule(con)  # the briefings by e-mail, where SMTP is configured
+    schedule = start_schedule(con)  # the alerts, and the briefings by e-mail where SMTP is configured
     announced = None
     if not is_url(path):  # the file is this process's alone: the command line reads through the API
         host = st.get_option("server.address") or "127.0.0.1"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 import sprint
-from pages import address, reads, session, ui, sign_in
+from pages import address, bell, reads, session, sign_in, ui
 from sprint import i18n
 
 ui.route_through_app()
@@ -142,6 +142,7 @@ def live_status() -> None:
 
 with st.sidebar:
     live_status()
+    bell.bell(viewer)
     link_slot = st.empty()  # filled once the page has run: the link carries the choices it made
     with st.popover(ui.t("api_tokens"), icon=":material/key:", width="stretch"):
         session.api_tokens(viewer)

@@ -93,6 +93,28 @@ def _results_problems(results) -> list[str]:
     return problems
 
 
+# the rules an alert may follow (sprint.alerts), and what each needs
+ALERT_RULES = {"not_reported": "by", "behind": None, "low_chance": "below", "over_ceiling": None, "flagged": None}
+
+
+def _alerts_problems(alerts) -> list[str]:
+    """Every way a campaign's `alerts` (its rules) is wrong."""
+    if not isinstance(alerts, list):
+        return ["alerts: a list of rules is needed"]
+    problems = []
+    for index, rule in enumerate(alerts):
+        where = f"alerts[{index}]"
+        if not isinstance(rule, dict) or rule.get("rule") not in ALERT_RULES:
+            problems.append(f"{where}.rule: one of {', '.join(ALERT_RULES)} is needed")
+            continue
+        needed = ALERT_RULES[rule["rule"]]
+        if needed == "by" and not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", str(rule.get("by", ""))):
+            problems.append(f"{where}.by: the time of day the reports are due, as 10:00")
+        if needed == "below" and not (isinstance(rule.get("below"), (int, float)) and 0 < rule["below"] < 1):
+            problems.append(f"{where}.below: a chance between 0 and 1, as 0.3")
+    return problems
+
+
 def _campaign_problems(spec) -> list[str]:
     """Every way a campaign file is wrong, each naming where (its JSON path); converts the dates."""
     if not isinstance(spec, dict):
@@ -134,6 +156,8 @@ def _campaign_problems(spec) -> list[str]:
             problems.append(f"{where}.target: {target['target']!r} is not a whole number of people, 0 or more")
     spec["results"] = {"cutoff_days": CUTOFF_DAYS, "honours": [], **spec.get("results", {})}
     problems += _results_problems(spec["results"])
+    spec.setdefault("alerts", [])
+    problems += _alerts_problems(spec["alerts"])
     spec.setdefault("groups", [])
     seen = set()
     for index, group in enumerate(spec["groups"] if isinstance(spec["groups"], list) else [None]):
@@ -200,7 +224,7 @@ def load_campaign(con, path: str | Path, *, by: str | None = None) -> str:
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [campaign_id, spec["name"], spec.get("dispatch"), spec["baseline"],
              spec["ends"], spec.get("late_payment_max_pct"), spec.get("complete_share", COMPLETE_SHARE),
-             spec.get("name_en"), json.dumps(spec["results"], ensure_ascii=False)],
+             spec.get("name_en"), json.dumps({**spec["results"], "alerts": spec["alerts"]}, ensure_ascii=False)],
         )
         con.execute("DELETE FROM phases WHERE campaign_id = ?", [campaign_id])
         con.executemany(

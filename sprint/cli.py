@@ -33,6 +33,7 @@ from .ingest.network import KINDS as COLLECTOR_KINDS
 from .leaderboard import MOVERS_DAYS, leaderboard, top_movers
 from .network import network, network_summary
 from .results import close_phase, late_corrections, results, results_pdf
+from .alerts import alerts as alerts_read
 from .delivery import FREQUENCIES, deliver, subscribe, subscriptions, unsubscribe
 from .late_payers import (ingest_late_payers, late_payer_changes, late_payers, late_payers_check,
                           late_payers_published, published_pdf)
@@ -479,6 +480,9 @@ def results_pdf_command(db, phase, campaign, lang, out):
 
 read_command("subscriptions", subscriptions, click.option("--account", default=None))
 read_command("late-payers", late_payers, as_of_option, unit_option)
+
+read_command("alerts", alerts_read, click.option("--account", default=None),
+             click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True))
 read_command("late-payer-changes", late_payer_changes, as_of_option, unit_option)
 months_option = click.option("--months", type=click.IntRange(1, 600), default=1, show_default=True,
                              help="Only employers this many months late or more.")

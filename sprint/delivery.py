@@ -25,7 +25,7 @@ import os
 import re
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import audit, i18n, store
 from .accounts import account as find_account
+from .alerts import mail_alerts, raise_alerts
 from .errors import SprintError, UnknownError
 from .progress import check_filters, complete_date
 from .structure import in_subtree
@@ -216,15 +217,23 @@ def _interrupted(con, now: datetime) -> None:
 class Delivered:
     sent: list[tuple[int, str]]
     failed: list[tuple[int, str, str]]
+    alerts: list[tuple[str, int]] = field(default_factory=list)  # (account, alerts e-mailed)
 
 
 def deliver(con, *, now: datetime | None = None, smtp: Smtp | None = None) -> Delivered:
-    """Send every subscription due at `now` that has not been sent for its period (see the module)."""
+    """Raise the alerts due at `now` (sprint.alerts), e-mail them to the heads they concern, and
+    send every subscription due that has not been sent for its period (see the module). Without
+    SMTP settings the alerts are raised (the bell shows them) and nothing is sent."""
     now = now or datetime.now(store.VIETNAM)
     smtp = smtp or Smtp.from_environment()
     result = Delivered([], [])
+    raise_alerts(con, now=now)
     if smtp is None:
         return result
+    try:
+        result.alerts = mail_alerts(con, smtp, now=now)
+    except (OSError, smtplib.SMTPException) as failure:
+        result.failed.append((0, "alerts", f"{type(failure).__name__}: {failure}"[:300]))
     _interrupted(con, now)
     as_of = complete_date(con)
     if as_of is None:

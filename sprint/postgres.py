@@ -46,7 +46,7 @@ log = logging.getLogger("sprint")
 # reference tables: small, copied whole when a change touches them
 SMALL_TABLES = ("metrics", "units", "campaigns", "phases", "targets", "accounts", "sessions", "api_tokens",
                 "collectors", "collector_targets", "phase_closings", "phase_standings", "phase_results",
-                "subscriptions", "deliveries")
+                "subscriptions", "deliveries", "alerts", "alert_mail", "alert_seen")
 # the reference tables the derived structure is built from (a change to one rebuilds it)
 STRUCTURE_TABLES = frozenset({"metrics", "units", "campaigns", "phases", "targets"})
 # logs: copied by change number
@@ -76,8 +76,8 @@ RETRY_SECONDS = 2.0
 # 2: the API tokens (a table added: a store of version 1 gets the tables it lacks); 3: metrics.sum_of
 # and part_of (columns added: an older store gets the columns it lacks); 4: the collection network;
 # 5: the phases' results (campaigns.results, the closings, standings and results); 6: subscriptions
-# and their deliveries; 7: late payers by employer
-PG_SCHEMA_VERSION = 7
+# and their deliveries; 7: late payers by employer; 8: alerts
+PG_SCHEMA_VERSION = 8
 
 
 def where(url: str) -> str:

@@ -25,7 +25,7 @@ from .structure import EVERY_DAY, STRUCTURE_TABLES_SQL, rebuild_structure
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "sprint.duckdb"
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 # The current schema: what a new store is made with. An older store is brought to it by the
 # migrations below, one version at a time (a test checks that a store made with the first schema
@@ -358,8 +358,33 @@ CREATE TABLE late_payers (
 );
 """
 
+# Version 15: alerts (sprint.alerts): each raised once per day, rule, unit and metric; each e-mailed
+# once to each head it concerns; how far each account has read them (the bell).
+ALERTS_SQL = """
+CREATE TABLE alerts (
+    alert_id BIGINT PRIMARY KEY,        -- from the upload ids' sequence
+    day DATE NOT NULL,
+    rule VARCHAR NOT NULL,
+    unit_code VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,            -- '' where the rule is about no metric
+    detail VARCHAR,
+    raised_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (day, rule, unit_code, metric)
+);
+CREATE TABLE alert_mail (
+    account VARCHAR NOT NULL,
+    alert_id BIGINT NOT NULL,
+    sent_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (account, alert_id)
+);
+CREATE TABLE alert_seen (
+    account VARCHAR PRIMARY KEY,
+    seen_until BIGINT NOT NULL          -- the last alert id the account has seen in the bell
+);
+"""
+
 SCHEMA_SQL = (TABLES_SQL + STRUCTURE_TABLES_SQL + ACCOUNTS_SQL + UPLOAD_ROWS_VIEW_SQL + API_TOKENS_SQL + NETWORK_SQL
-              + RESULTS_SQL.replace("ALTER TABLE campaigns ADD COLUMN results VARCHAR;", "") + DELIVERY_SQL + LATE_PAYERS_SQL)
+              + RESULTS_SQL.replace("ALTER TABLE campaigns ADD COLUMN results VARCHAR;", "") + DELIVERY_SQL + LATE_PAYERS_SQL + ALERTS_SQL)
 
 # version -> what brings a store from version-1 to version (version 1 is the first schema).
 MIGRATIONS = {2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
@@ -368,7 +393,7 @@ MIGRATIONS = {2: _to_version_2, 3: lambda con: con.execute(ACCOUNTS_SQL),
               8: lambda con: con.execute(REPLACED_BY_SQL), 9: lambda con: con.execute(API_TOKENS_SQL),
               10: lambda con: con.execute(SUM_OF_SQL), 11: lambda con: con.execute(NETWORK_SQL),
               12: lambda con: con.execute(RESULTS_SQL), 13: lambda con: con.execute(DELIVERY_SQL),
-              14: lambda con: con.execute(LATE_PAYERS_SQL)}
+              14: lambda con: con.execute(LATE_PAYERS_SQL), 15: lambda con: con.execute(ALERTS_SQL)}
 
 write_lock = threading.RLock()
 

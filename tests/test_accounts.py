@@ -307,7 +307,8 @@ def test_a_store_from_before_the_accounts_is_migrated_when_opened(tmp_path):
                       "DROP TABLE collectors", "DROP TABLE collector_targets", "DROP TABLE collector_reports",
                       "ALTER TABLE campaigns DROP COLUMN results", "DROP TABLE phase_closings",
                       "DROP TABLE phase_standings", "DROP TABLE phase_results", "DROP TABLE subscriptions",
-                      "DROP TABLE deliveries", "DROP TABLE late_payers",
+                      "DROP TABLE deliveries", "DROP TABLE late_payers", "DROP TABLE alerts", "DROP TABLE alert_mail",
+                      "DROP TABLE alert_seen",
                       "UPDATE meta SET value = '2' WHERE key = 'schema_version'"):
         con.execute(statement)
     con.executemany("INSERT INTO count_history VALUES (?, ?, ?, ?, ?)", brought)

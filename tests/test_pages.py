@@ -1218,3 +1218,25 @@ def test_the_late_payers_page_lists_quang_ninh_s_employers_and_their_publication
     published = at.dataframe[2].value
     assert list(published.columns) == ["employer_code", "employer_name", "amount", "months_late"]
     assert (published["months_late"] >= 3).all()
+
+
+def test_the_bell_shows_a_head_their_new_alerts_with_links(demo_store):
+    from datetime import datetime
+
+    from sprint import alerts
+    from sprint.store import VIETNAM
+
+    con = sprint.connect(demo_store)
+    alerts.raise_alerts(con, now=datetime(2025, 11, 21, 10, 30, tzinfo=VIETNAM))
+    unit = alerts.alerts(con)["unit_code"].iloc[0]  # a head of a unit with an alert
+    sprint.add_account(con, "truong-don-vi", role="unit", unit=unit, password="mat-khau-dai")
+    mine = alerts.alerts(con, account="truong-don-vi")
+    con.close()
+    at = open_page(PAGES[0], account="truong-don-vi", my_unit=unit)
+    def bell_label(at) -> str:
+        [label] = [p.proto.popover.label for p in at.get("popover") if "Cảnh báo" in p.proto.popover.label]
+        return label
+    assert bell_label(at) == f"Cảnh báo ({len(mine)})" and len(mine)
+    assert any(f"?scope={unit}&" in m.value for m in at.markdown)
+    at.button(key="alerts_seen").click().run()
+    assert bell_label(at) == "Cảnh báo"

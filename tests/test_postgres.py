@@ -221,7 +221,7 @@ def test_a_system_of_record_of_an_older_release_gets_the_tables_and_columns_it_l
     replica = fresh_store(scenario_url)
     with psycopg.connect(scenario_url, autocommit=True) as pg:
         assert pg.execute("SELECT value FROM sprint_meta WHERE key = 'schema_version'").fetchone()[0] \
-            == str(PG_SCHEMA_VERSION) == "7"
+            == str(PG_SCHEMA_VERSION) == "8"
         assert pg.execute("SELECT sum_of FROM metrics WHERE metric = 'social_insurance'").fetchone()[0] \
             == "compulsory_si+voluntary_si"
         assert pg.execute("SELECT count(*) FROM api_tokens").fetchone()[0] == 0
