@@ -83,7 +83,7 @@ def test_each_head_is_mailed_each_alert_once(alert_con, tmp_path):
         assert dict(first.alerts) == expected
         again = delivery.deliver(alert_con, now=MORNING.replace(hour=11), smtp=smtp)
         assert again.alerts == []
-        messages = {m["To"]: m for m in server.messages()}
+        messages = {m["To"]: m for m in server.messages(alerts=True)}
         assert sorted(messages) == ["head-a@example.vn", "head-b@example.vn", "head-p1@example.vn"]
         digest = messages["head-p1@example.vn"]
         text = next(p for p in digest.walk() if p.get_content_type() == "text/plain").get_content()
@@ -103,7 +103,7 @@ def test_a_refused_alert_mail_is_given_back_and_sent_later(alert_con, tmp_path):
     server = SmtpServer(tmp_path)
     try:
         later = delivery.deliver(alert_con, now=MORNING.replace(hour=11), smtp=Smtp("127.0.0.1", server.port))
-        assert len(later.alerts) == 3 and len(server.messages()) == 3
+        assert len(later.alerts) == 3 and len(server.messages(alerts=True)) == 3
     finally:
         server.stop()
 

@@ -40,10 +40,12 @@ class SmtpServer:
                                         stdout=subprocess.PIPE, text=True)
         assert self.process.stdout.readline().strip() == "ready"  # waits for the server, no fixed sleep
 
-    def messages(self) -> list:
+    def messages(self, *, alerts: bool = False) -> list:
+        """The briefings it took (with alerts, the alerts' digests instead)."""
         if not self.maildir.exists():
             return []
-        return [email.message_from_bytes(bytes(m), policy=email.policy.default) for m in mailbox.Maildir(self.maildir)]
+        taken = [email.message_from_bytes(bytes(m), policy=email.policy.default) for m in mailbox.Maildir(self.maildir)]
+        return [m for m in taken if m["Subject"].startswith("Sprint BHXH:") == alerts]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -114,9 +116,10 @@ def test_a_restart_in_the_middle_sends_nothing_twice(subscribed, smtp_server, mo
     real_send, sends = Smtp.send, []
 
     def stops_on_the_second(self, message):
-        sends.append(message["To"])
-        if len(sends) == 2:
-            raise KeyboardInterrupt  # the process is stopped mid-send
+        if not message["Subject"].startswith("Sprint BHXH:"):  # a briefing (not an alerts digest)
+            sends.append(message["To"])
+            if len(sends) == 2:
+                raise KeyboardInterrupt  # the process is stopped mid-send
         real_send(self, message)
     monkeypatch.setattr(Smtp, "send", stops_on_the_second)
     with pytest.raises(KeyboardInterrupt):
@@ -135,7 +138,8 @@ def test_a_refused_connection_is_retried_and_audited(subscribed, smtp_server):
     con, ids = subscribed
     closed = Smtp("127.0.0.1", free_port(), timeout=5)
     failed = delivery.deliver(con, now=FRIDAY, smtp=closed)
-    assert not failed.sent and len(failed.failed) == 2 and "ConnectionRefusedError" in failed.failed[0][2]
+    briefings = [f for f in failed.failed if f[1] != "alerts"]
+    assert not failed.sent and len(briefings) == 2 and "ConnectionRefusedError" in briefings[0][2]
     assert set(sprint.audit_log(con, kind="delivery")["outcome"]) == {"failed"}
     retried = delivery.deliver(con, now=FRIDAY.replace(minute=50), smtp=Smtp("127.0.0.1", smtp_server.port))
     assert len(retried.sent) == 2 and len(smtp_server.messages()) == 2
@@ -152,8 +156,8 @@ def test_starttls_and_authentication(subscribed, tmp_path):
     server = SmtpServer(tmp_path, str(cert), str(key), "sprint", "mat-khau-smtp")
     try:
         wrong = Smtp("127.0.0.1", server.port, starttls=True, user="sprint", password="sai", cafile=str(cert))
-        refused = delivery.deliver(con, now=FRIDAY, smtp=wrong)
-        assert len(refused.failed) == 2 and "SMTPAuthenticationError" in refused.failed[0][2]
+        refused = [f for f in delivery.deliver(con, now=FRIDAY, smtp=wrong).failed if f[1] != "alerts"]
+        assert len(refused) == 2 and "SMTPAuthenticationError" in refused[0][2]
         right = Smtp("127.0.0.1", server.port, starttls=True, user="sprint", password="mat-khau-smtp", cafile=str(cert))
         assert len(delivery.deliver(con, now=FRIDAY.replace(minute=55), smtp=right).sent) == 2
         assert len(server.messages()) == 2
@@ -199,3 +203,53 @@ def test_the_command_line_subscribes_and_delivers(demo_store_file, tmp_path, smt
     assert [m["To"] for m in smtp_server.messages()] == ["eakar@example.vn"]
     listed = runner.invoke(cli, ["subscriptions", "--db", str(store), "--format", "csv"]).output
     assert "eakar-mail,eakar@example.vn,66-EAKAR,daily" in listed and ",2025-11-21,sent" in listed
+
+
+def test_two_replicas_delivering_at_once_send_each_message_once(postgres_url, demo_store_file, tmp_path, smtp_server):
+    """Two dashboard replicas of one PostgreSQL system of record run their schedule at the same
+    moment: the claims in the store let exactly one send each subscriber's message."""
+    import threading
+
+    from sprint.postgres import migrate_store
+
+    migrate_store(sprint.connect(demo_store_file, read_only=True), postgres_url)
+    first, second = sprint.connect(postgres_url), sprint.connect(postgres_url)
+    for name in ("mot", "hai", "ba"):
+        sprint.add_account(first, name, role="leader", email=f"{name}@example.vn", password=None)
+        sprint.subscribe(first, account=name, frequency="daily", send_at="06:00", by="quantri")
+    smtp, done, failures = Smtp("127.0.0.1", smtp_server.port), [], []
+
+    def run(con):
+        try:
+            done.append(delivery.deliver(con, now=FRIDAY, smtp=smtp))
+        except Exception as failure:  # a replica's failure fails the test below
+            failures.append(failure)
+    threads = [threading.Thread(target=run, args=(con,)) for con in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not failures
+    assert sum(len(d.sent) for d in done) == 3
+    received = [m["To"] for m in smtp_server.messages()]
+    assert sorted(received) == ["ba@example.vn", "hai@example.vn", "mot@example.vn"]
+
+
+def test_the_schedule_in_the_server_sends_when_it_is_due(subscribed, smtp_server, monkeypatch):
+    """The dashboard's schedule (APScheduler) runs the delivery by itself."""
+    import time
+
+    from sprint.scheduler import start_schedule
+
+    con, ids = subscribed
+    monkeypatch.setenv("SPRINT_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SPRINT_SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setattr(delivery, "datetime", type("Clock", (), {"now": staticmethod(lambda tz=None: FRIDAY)}))
+    schedule = start_schedule(con, every=1)
+    try:
+        deadline = time.monotonic() + 300
+        while len(smtp_server.messages()) < 2 and time.monotonic() < deadline:  # a condition, not a fixed sleep
+            time.sleep(0.2)
+    finally:
+        schedule.shutdown(wait=True)
+    assert sorted(m["To"] for m in smtp_server.messages()) == ["eakar@example.vn", "lanhdao@example.vn"]
