@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import reads, ui
+from sprint import i18n
 from sprint import alerts as alerting
 
 SHOWN = 20
@@ -28,7 +29,7 @@ def bell(viewer) -> None:
         for row in listed.to_dict("records"):
             page = alerting.VIEWS.get(row["rule"], "")
             mark = "**" if row["new"] else ""
-            st.markdown(f"{mark}{ui.plain(alerting.describe(row, lang, names))}{mark} "
+            st.markdown(f"{i18n.day_month(row['day'], lang)} · {mark}{ui.plain(alerting.describe(row, lang, names))}{mark} "
                         f"[{ui.t('alerts_open')}](/{page}?scope={row['unit_code']}&lang={lang})")
         if new:
             st.button(ui.t("alerts_seen"), key="alerts_seen", on_click=_seen,

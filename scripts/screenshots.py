@@ -14,6 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sprint  # noqa: E402
+from datetime import datetime  # noqa: E402
+
+from sprint import alerts  # noqa: E402
+from sprint.store import VIETNAM  # noqa: E402
 from e2e.harness import browser_page, dashboard, sign_in  # noqa: E402
 from sprint import demo  # noqa: E402
 
@@ -46,6 +50,8 @@ def main(wanted: set[str]) -> None:
         sprint.close_phase(con, phase=1, by="quantri")
         sprint.ingest(con, b"date,unit_code,metric,value\n2025-10-31,66-EAKAR,voluntary_si,2405\n",
                       name="ea-kar-31-10.csv")
+        # the alerts of the morning after the demo's last day, for the bell
+        alerts.raise_alerts(con, now=datetime(2025, 11, 21, 10, 30, tzinfo=VIETNAM))
         con.close()
         with dashboard(db, refresh_seconds=60) as url, browser_page(height=2600) as page:
             for width, suffix in ((1440, ""), (390, "-phone")) if taken("sign-in") else ():  # what a visitor sees
@@ -69,6 +75,17 @@ def main(wanted: set[str]) -> None:
                         path = out / f"{name}-{lang}{suffix}.png"
                         page.screenshot(path=str(path), full_page=True)
                         print(path)
+            for width, suffix in ((1440, ""), (390, "-phone")) if taken("bell") else ():  # the bell, open
+                page.set_viewport_size({"width": width, "height": 1400 if width > 400 else 844})
+                for lang, label in (("vi", "Cảnh báo"), ("en", "Alerts")):
+                    page.goto(f"{url}/?lang={lang}")
+                    page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30_000)
+                    page.wait_for_timeout(1500)
+                    if page.get_by_test_id("stExpandSidebarButton").is_visible():  # folded away on a phone
+                        page.get_by_test_id("stExpandSidebarButton").click()
+                    page.get_by_role("button", name=label).first.click()
+                    page.wait_for_timeout(2000)
+                    shot(page, out / f"bell-{lang}{suffix}.png")
             for width, suffix in ((1440, ""), (390, "-phone")) if taken("audit") else ():
                 page.set_viewport_size({"width": width, "height": 1400 if width > 400 else 844})
                 for lang, tab in (("vi", "Chất lượng số liệu"), ("en", "Data quality")):
