@@ -35,6 +35,10 @@ READS = [
     ("network", {"as-of": "2025-11-20", "unit": "38", "kind": "staff", "metric": "voluntary_si"}),
     ("network-summary", {"as-of": "2025-11-20", "unit": "66"}),
     ("results", {"phase": "1", "level": "province"}),
+    ("late-payers", {"as-of": "2025-11-20", "unit": "22"}),
+    ("late-payer-changes", {"as-of": "2025-11-20", "unit": "22"}),
+    ("late-payers-published", {"as-of": "2025-11-20", "unit": "22", "months": "6"}),
+    ("late-payers-check", {"as-of": "2025-11-20", "unit": "22"}),
     ("matrix", {"as-of": "2025-11-20"}),
     ("series", {"unit": "66", "metric": "health", "start": "2025-11-01", "end": "2025-11-20"}),
     ("trend", {"parent": "VN", "metric": "health", "start": "2025-11-01", "end": "2025-11-20"}),
@@ -140,7 +144,7 @@ def test_the_openapi_document_lists_every_read(served):
     assert status == 200 and document["openapi"].startswith("3.1")
     # the reads with no rows on the demo store are listed too
     assert {path.rsplit("/", 1)[1] for path in document["paths"]} == \
-        {read for read, _ in READS} | {"chances", "late-corrections", "subscriptions"}
+        {read for read, _ in READS} | {"chances", "late-corrections", "subscriptions", "alerts"}
     names = {p["name"] for p in document["paths"]["/api/v1/progress"]["get"]["parameters"]}
     assert names == {"as-of", "unit", "level", "parent", "metric"}
 
