@@ -3,7 +3,8 @@ raised at most once per day, rule, unit and metric, shown in the dashboard's bel
 concerns and e-mailed to them.
 
 The rules:
-- not_reported (`by`: a time of day): a leaf unit has not reported for the day before by then;
+- not_reported (`by`: a time of day): a leaf unit has not reported for the day before by then (a
+  day of a campaign);
 - behind: a unit's metric is behind its milestone on the latest complete day, and was not the day
   before;
 - low_chance (`below`: a chance): a unit's chance of its milestone falls under it (it was not the
@@ -52,6 +53,9 @@ def _found(con, rule: dict, *, now: datetime, as_of: date) -> pd.DataFrame:
         if now.time() < time(hour, minute):
             return pd.DataFrame(columns=["unit_code", "metric", "detail"])
         due = now.date() - timedelta(days=1)
+        campaign = campaign_for(con, due)
+        if not campaign["baseline"] < due <= campaign["ends"]:  # reports are due during a campaign only
+            return pd.DataFrame(columns=["unit_code", "metric", "detail"])
         missing = reporting(con, as_of=due, unit="VN")
         missing = missing[~missing["reported"]]
         return pd.DataFrame({"unit_code": missing["unit_code"], "metric": "", "detail": due.isoformat()})

@@ -119,3 +119,8 @@ def test_behind_is_raised_when_a_unit_turns_behind_on_the_demo(demo_con):
     turned = {key for key, status in now.items() if status == "behind" and before.get(key) != "behind"}
     found = alerts.alerts(demo_con, limit=10_000)
     assert {(r.unit_code, r.metric) for r in found[found["rule"] == "behind"].itertuples()} == turned and turned
+
+
+def test_no_report_is_due_after_the_campaign(alert_con):
+    alerts.raise_alerts(alert_con, now=datetime(2026, 1, 5, 10, 30, tzinfo=VIETNAM))
+    assert raised(alert_con, "not_reported") == []
