@@ -172,7 +172,7 @@ def _version(day, scope) -> int:
     return versions[scope] if scope in versions else max(versions.values(), default=0)
 
 
-def _version_for(function, arguments: dict) -> int:
+def _version_for(function, arguments: dict):
     """The data version a read depends on: the upload history's for the history and the network; the structure's
     (units, targets, campaigns) for a read of those alone; else that of the unit the read is
     about (its subtree), the whole store's when it is about no one unit, as of the day its figures
@@ -182,7 +182,7 @@ def _version_for(function, arguments: dict) -> int:
     if function in UPLOAD_READS:
         return published().upload_version
     if function in RESULT_READS:
-        return published().upload_version * 1000 + sprint.closings_version(cursor())
+        return published().upload_version, sprint.closings_version(cursor())
     day = EVERY_DAY if function in STRUCTURE_READS else arguments.get("as_of") or arguments.get("end")
     scope = arguments.get("unit") or arguments.get("parent")
     version = _version(day, scope)
@@ -242,7 +242,7 @@ def reporting_days() -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _cached(_function, name: str, data_version: int, path: str, arguments: tuple):
+def _cached(_function, name: str, data_version, path: str, arguments: tuple):
     """A sprint read, computed once per data version and arguments (`name` keys the function), by
     one of READ_SLOTS at a time."""
     with READ_SLOTS:

@@ -37,7 +37,7 @@ def _say_refusal() -> None:
 def own_subscription(viewer, unit: str) -> None:
     """The reader's own subscriptions, each with its unsubscribe button, and the form to add one."""
     mine = sprint.subscriptions(reads.cursor(), account=viewer.name)
-    email = sprint.list_accounts(reads.cursor()).set_index("name")["email"].get(viewer.name)
+    email = sprint.email_of(reads.cursor(), viewer.name)
     with st.expander(ui.t("subscribe_title"), icon=":material/mail:"):
         for row in mine.itertuples():
             frequency = ui.t(f"frequency_{row.frequency}").lower()

@@ -1,7 +1,7 @@
 """The sprint engine: store, ingest and every figure of the VSS year-end sprint."""
 import importlib
 
-from .accounts import (Account, AccountError, SignInError, account, account_for_email, add_account, client_address,
+from .accounts import (Account, AccountError, SignInError, account, account_for_email, email_of, add_account, client_address,
                        close_session, demo_accounts, list_accounts, open_session, session_account, set_disabled,
                        set_password, sign_in, trusted_proxies)
 from .allocation import allocate, share_of
@@ -26,7 +26,7 @@ from .results import close_phase, closings_version, late_corrections, phase_of, 
 from .store import connect, data_version, data_versions, default_db_path, upload_version, vietnam_today
 
 __all__ = [
-    "Account", "AccountError", "SignInError", "account", "account_for_email", "add_account", "audit_log",
+    "Account", "AccountError", "SignInError", "account", "account_for_email", "email_of", "add_account", "audit_log",
     "close_session", "complete_date", "complete_day", "template_rows", "reporting_days", "demo_accounts", "list_accounts", "open_session", "session_account", "set_disabled",
     "set_password", "sign_in", "client_address", "trusted_proxies",
     "IngestResult", "Problem", "SprintError", "StoreBusyError", "StoreError", "UnknownError",

@@ -163,6 +163,13 @@ def account(con, name: str | None) -> Account | None:
     return Account(*rows[0]) if rows else None
 
 
+def email_of(con, name: str) -> str | None:
+    """The e-mail address of an account (none if it has none): one row, not list_accounts' scan
+    of the audit log, for a page that runs at every report."""
+    rows = con.execute("SELECT email FROM accounts WHERE name = ?", [name]).fetchall()
+    return rows[0][0] if rows else None
+
+
 def account_for_email(con, email: str | None, *, address: str | None = None) -> Account | None:
     """The account a provider's identity maps to (by e-mail), recording the sign-in; None if there
     is none (or it is disabled), which is recorded as a failed sign-in."""

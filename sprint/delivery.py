@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import audit, i18n, store
 from .accounts import account as find_account
+from .accounts import email_of
 from .alerts import mail_alerts, raise_alerts
 from .errors import SprintError, UnknownError
 from .progress import check_filters, complete_date
@@ -84,7 +85,7 @@ def subscribe(con, *, account: str, frequency: str, send_at: str, weekday: int |
     found = find_account(con, account)
     if found is None:
         raise UnknownError(f"There is no account {account} (or it is disabled).")
-    email = con.execute("SELECT email FROM accounts WHERE name = ?", [account]).fetchall()[0][0]
+    email = email_of(con, account)
     if not email:
         raise SprintError(f"The account {account} has no e-mail address: give it one first.")
     if frequency not in FREQUENCIES:
